@@ -1,0 +1,5 @@
+import sys
+
+from walt.cli import main
+
+sys.exit(main())

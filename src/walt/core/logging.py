@@ -1,0 +1,147 @@
+"""Logging: library loggers under ``walt.*`` and the logger a host injects.
+
+A host passes its own logger to a client (a stdlib ``Logger``, a
+``LoggerAdapter``, a structlog logger: anything with ``debug``/``info``/
+``warning``/``error``/``exception``). While the client works on a request, every
+walt module logs to that logger with structured context (``job_id``,
+``backend``, ``tool``, ``url`` with credentials removed): the context travels in
+a :mod:`contextvars` variable, so it follows the work into tasks and threads
+started with :func:`asyncio.to_thread` without being passed around.
+
+Per-operation lines are DEBUG. Nothing is printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, Protocol, runtime_checkable
+
+from walt.core.urls import redact_url
+
+__all__ = ["LoggerLike", "WaltLogger", "get_logger", "log_context", "use_logger"]
+
+logging.getLogger("walt").addHandler(logging.NullHandler())
+
+
+@runtime_checkable
+class LoggerLike(Protocol):
+    """What walt needs of an injected logger."""
+
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+    def exception(self, msg: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+_injected: contextvars.ContextVar[LoggerLike | None] = contextvars.ContextVar(
+    "walt_logger", default=None
+)
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "walt_log_context", default=_EMPTY
+)
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "exception": logging.ERROR,
+}
+_SAFE_KEYS = ("job_id", "backend", "tool", "url", "operation", "worker", "queue", "attempt")
+
+
+def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        out[key] = redact_url(value) if key.endswith("url") and isinstance(value, str) else value
+    return out
+
+
+@contextlib.contextmanager
+def use_logger(logger: LoggerLike | None) -> Iterator[None]:
+    """Send every walt log line of the current context (and tasks it starts) to ``logger``."""
+    token = _injected.set(logger)
+    try:
+        yield
+    finally:
+        _injected.reset(token)
+
+
+@contextlib.contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Add structured fields (``job_id=...``, ``tool=...``) to every line logged inside."""
+    token = _context.set({**_context.get(), **_clean(fields)})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def current_context() -> dict[str, Any]:
+    return dict(_context.get())
+
+
+class WaltLogger:
+    """A module's logger: writes to the injected logger if any, else to ``logging.getLogger(name)``.
+
+    stdlib loggers receive the context as ``extra={"walt": {...}}`` plus one
+    attribute per field; loggers with ``bind`` (structlog) are bound to it.
+    """
+
+    __slots__ = ("_default", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._default = logging.getLogger(name)
+
+    def _emit(self, level: str, msg: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        target: Any = _injected.get() or self._default
+        fields = {**_context.get(), **_clean(kwargs.pop("fields", {}) or {})}
+        if isinstance(target, logging.Logger | logging.LoggerAdapter):
+            if not target.isEnabledFor(_LEVELS[level]):
+                return
+            extra = dict(kwargs.pop("extra", None) or {})
+            extra.setdefault("walt", fields)
+            for key in _SAFE_KEYS:
+                if key in fields:
+                    extra.setdefault(f"walt_{key}", fields[key])
+            kwargs["extra"] = extra
+            kwargs.setdefault("stacklevel", 3)
+            getattr(target, level)(msg, *args, **kwargs)
+            return
+        if fields and hasattr(target, "bind"):
+            target = target.bind(**fields)
+        text = msg % args if args else msg
+        if hasattr(target, "bind"):
+            getattr(target, level)(text, **{k: v for k, v in kwargs.items() if k == "exc_info"})
+        else:
+            getattr(target, level)(text)
+
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._emit("debug", msg, args, kwargs)
+
+    def info(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._emit("info", msg, args, kwargs)
+
+    def warning(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._emit("warning", msg, args, kwargs)
+
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        self._emit("error", msg, args, kwargs)
+
+    def exception(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("exc_info", True)
+        self._emit("exception", msg, args, kwargs)
+
+
+def get_logger(name: str) -> WaltLogger:
+    """The logger for a walt module (``name`` is its ``__name__``)."""
+    return WaltLogger(name)
