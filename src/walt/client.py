@@ -41,6 +41,7 @@ from walt.core.cache import CacheStats, TTLCache
 from walt.core.costs import Budget, CostLedger, PriceTable
 from walt.core.errors import (
     BackendUnavailableError,
+    ExecutionError,
     ToolNotFoundError,
     ValidationError,
     WaltError,
@@ -417,13 +418,16 @@ class AsyncClient:
         step_timeout: float = 15.0,
         screenshot_on_failure: bool = False,
         prefer_http: bool = True,
+        start_url: str | None = None,
         budget: Budget | None = None,
+        capture_auth: bool = False,
     ) -> ExecuteResult:
         """Run a tool (a :class:`Tool`, a tool file path, or a tool name known to the store).
 
         Inputs are checked before anything runs. A tool that fails returns a
         result with ``ok=False`` and ``error`` set; call
-        :meth:`ExecuteResult.raise_for_error` to raise it.
+        :meth:`ExecuteResult.raise_for_error` to raise it. ``start_url`` is the
+        page a tool that starts mid-site (with a click) works on.
         """
         with use_logger(self._logger):
             resolved, from_store = await self._resolve_tool(tool)
@@ -435,7 +439,9 @@ class AsyncClient:
                     timeout=_positive("timeout", timeout),
                     step_timeout=_positive("step_timeout", step_timeout),
                     screenshot_on_failure=bool(screenshot_on_failure),
-                    prefer_http=bool(prefer_http),
+                    prefer_http=bool(prefer_http) and not capture_auth,
+                    start_url=await self.policy.acheck(start_url) if start_url else None,
+                    capture_auth=bool(capture_auth),
                     budget=budget or self.budget,
                 )
                 with log_context(job_id=request.request_id):
@@ -453,6 +459,29 @@ class AsyncClient:
                         cost=result.cost.total,
                     )
                 return result
+
+    async def login(
+        self,
+        tool: ToolRef,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        save: str | os.PathLike[str] | None = None,
+        timeout: float = 60.0,
+    ) -> dict[str, Any]:
+        """Run a login tool in a browser and return its auth state (cookies, storage).
+
+        Pass the returned dict (or the file written with ``save=``) as ``auth=``
+        to later calls. Raises the tool's error if the login fails.
+        """
+        result = await self.execute(tool, inputs, timeout=timeout, capture_auth=True)
+        result.raise_for_error()
+        if result.auth_state is None:
+            raise ExecutionError("the backend returned no auth state for the login tool")
+        if save is not None:
+            path = Path(save)
+            await asyncio.to_thread(path.write_text, json.dumps(result.auth_state, indent=2))
+            os.chmod(path, 0o600)  # cookies are credentials
+        return result.auth_state
 
     async def health(self) -> Health:
         """Health of the backend that would take the next request (auto mode checks in order)."""
@@ -623,6 +652,12 @@ class UnifiedClient:
     ) -> ExecuteResult:
         """See :meth:`AsyncClient.execute`."""
         return self._portal.run(self._async.execute(tool, inputs, **kwargs))
+
+    def login(
+        self, tool: ToolRef, inputs: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """See :meth:`AsyncClient.login`."""
+        return self._portal.run(self._async.login(tool, inputs, **kwargs))
 
     def health(self) -> Health:
         return self._portal.run(self._async.health())

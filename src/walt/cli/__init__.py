@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from walt._version import __version__
-from walt.cli import commands
+from walt.cli import files, work
 from walt.core.errors import ValidationError, WaltError
 
 __all__ = ["main"]
@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    commands.register(sub)
+    files.register(sub)
+    work.register(sub)
     return parser
 
 

@@ -97,7 +97,9 @@ class ExecuteRequest:
     """Run ``tool`` with ``inputs``.
 
     ``timeout`` bounds the whole run, ``step_timeout`` each step;
-    ``prefer_http`` lets URL tools run with one HTTP request and no browser.
+    ``prefer_http`` lets URL tools run with one HTTP request and no browser;
+    ``start_url`` is the page a tool that starts mid-site works on;
+    ``capture_auth`` returns the browser's storage state after the run (a login).
     """
 
     tool: Tool
@@ -107,6 +109,8 @@ class ExecuteRequest:
     step_timeout: float = 15.0
     screenshot_on_failure: bool = False
     prefer_http: bool = True
+    start_url: str | None = None
+    capture_auth: bool = False
     budget: Budget | None = None
     request_id: str = attrs.field(factory=new_request_id)
 
@@ -161,6 +165,9 @@ class ExecuteResult:
     screenshot: bytes | None = attrs.field(default=None, repr=False)
     backend: str | None = None
     request_id: str | None = None
+    auth_state: dict[str, Any] | None = attrs.field(
+        default=None, repr=False, converter=_optional_dict
+    )
 
     def raise_for_error(self) -> ExecuteResult:
         """Raise the run's error if it failed; return ``self`` otherwise."""

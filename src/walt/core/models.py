@@ -435,8 +435,12 @@ class Tool:
         """True if the tool runs with HTTP alone (a URL template, or only navigation/extraction)."""
         if self.url_template:
             return True
+        # A wait for an explicit event (``until``) asks for a rendering browser; plain
+        # ``seconds`` waits (sfr-walt's) have nothing to wait for over HTTP.
         if not self.steps or not all(
-            isinstance(s, NavigationStep | ExtractPageContentStep | WaitStep) for s in self.steps
+            isinstance(s, NavigationStep | ExtractPageContentStep)
+            or (isinstance(s, WaitStep) and s.until is None)
+            for s in self.steps
         ):
             return False
         first = self.steps[0]

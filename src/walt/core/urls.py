@@ -569,6 +569,33 @@ class UrlPolicy:
             self._check_resolved(url, parsed, addresses)
         return parsed.geturl(with_credentials=self.allow_credentials)
 
+    async def aresolve(self, url: str) -> tuple[ParsedUrl, list[str]]:
+        """Check ``url`` and return it parsed with the addresses a connection may use.
+
+        Connecting to exactly these addresses (not resolving the name again)
+        closes the window in which DNS could answer differently between the
+        check and the connection (DNS rebinding).
+        """
+        parsed = self._check_static(url)
+        if parsed.host_kind != "name":
+            return parsed, [parsed.host]
+        addresses = list(await asyncio.to_thread(self._resolve_any, url, parsed))
+        if not self._host_allowed(parsed):
+            self._check_resolved(url, parsed, addresses)
+        return parsed, addresses
+
+    def _resolve_any(self, url: str, parsed: ParsedUrl) -> Sequence[str]:
+        resolver = self.resolver or _DEFAULT_RESOLVER
+        try:
+            addresses = resolver(parsed.host, parsed.effective_port)
+        except (OSError, UnicodeError) as exc:
+            raise _blocked(
+                url, f"host {parsed.host!r} does not resolve (refused: fail closed)"
+            ) from exc
+        if not addresses:
+            raise _blocked(url, f"host {parsed.host!r} does not resolve (refused: fail closed)")
+        return addresses
+
     def allows(self, url: str) -> bool:
         """True if :meth:`check` would accept ``url``."""
         try:
@@ -645,16 +672,7 @@ class UrlPolicy:
     def _resolve(self, url: str, parsed: ParsedUrl) -> Sequence[str]:
         if not self.resolve:
             return ()
-        resolver = self.resolver or _DEFAULT_RESOLVER
-        try:
-            addresses = resolver(parsed.host, parsed.effective_port)
-        except (OSError, UnicodeError) as exc:
-            raise _blocked(
-                url, f"host {parsed.host!r} does not resolve (refused: fail closed)"
-            ) from exc
-        if not addresses and self.resolve:
-            raise _blocked(url, f"host {parsed.host!r} does not resolve (refused: fail closed)")
-        return addresses
+        return self._resolve_any(url, parsed)
 
     def _check_resolved(self, url: str, parsed: ParsedUrl, addresses: Sequence[str]) -> None:
         for address in addresses:

@@ -1,0 +1,118 @@
+"""The network guard of one job: its proxy, and the policies for dialogs, popups and downloads.
+
+* every request goes through the job's :class:`~walt.engine.proxy.GuardProxy`;
+  what the URL policy refuses is recorded in :attr:`NetworkGuard.blocked`;
+* downloads are refused (the context does not accept them) and recorded;
+* dialogs (alert, confirm, prompt, beforeunload) are answered by
+  ``dialogs="dismiss"`` (default) or ``"accept"`` and recorded;
+* popups are recorded and closed (``popups="close"``) or kept (``"keep"``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Any, Literal
+
+from walt.core.logging import get_logger
+from walt.core.messages import BlockedRequest
+from walt.core.urls import UrlPolicy, redact_url
+from walt.engine.proxy import GuardProxy
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Dialog, Download, Page, Response
+
+__all__ = ["NetworkGuard"]
+
+log = get_logger(__name__)
+
+DialogPolicy = Literal["dismiss", "accept"]
+PopupPolicy = Literal["close", "keep"]
+
+
+class NetworkGuard:
+    def __init__(
+        self,
+        policy: UrlPolicy,
+        *,
+        dialogs: DialogPolicy = "dismiss",
+        popups: PopupPolicy = "close",
+    ) -> None:
+        self.policy = policy
+        self.dialog_policy = dialogs
+        self.popup_policy = popups
+        self.blocked: list[BlockedRequest] = []
+        self.dialogs: list[dict[str, str]] = []
+        self.popups: list[str] = []
+        self.downloads: list[str] = []
+        self.main_page: Page | None = None
+        self.proxy = GuardProxy(policy, self._record_block)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def __aenter__(self) -> NetworkGuard:
+        await self.proxy.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.proxy.close()
+
+    def _record_block(self, url: str, reason: str) -> None:
+        if len(self.blocked) < 200:
+            self.blocked.append(BlockedRequest(url=url, reason=reason))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ wiring
+
+    def attach(self, context: BrowserContext) -> None:
+        context.on("page", self._on_page)
+        context.on("response", self._on_response)
+
+    def watch_main_page(self, page: Page) -> None:
+        """The job's own page: dialogs and downloads handled, not treated as a popup."""
+        self.main_page = page
+        page.on("dialog", self._on_dialog)
+        page.on("download", self._on_download)
+
+    def _on_page(self, page: Page) -> None:
+        if self.main_page is None or page is self.main_page:
+            return  # the job's own page, wired by watch_main_page
+        page.on("dialog", self._on_dialog)
+        page.on("download", self._on_download)
+        self._spawn(self._handle_popup(page))
+
+    async def _handle_popup(self, page: Page) -> None:
+        with contextlib.suppress(Exception):
+            await page.wait_for_load_state("domcontentloaded", timeout=5000)
+        self.popups.append(redact_url(page.url))
+        if self.popup_policy == "close":
+            with contextlib.suppress(Exception):
+                await page.close()
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append({"type": dialog.type, "message": dialog.message[:300]})
+        action = dialog.accept() if self.dialog_policy == "accept" else dialog.dismiss()
+        self._spawn(action)
+
+    def _on_download(self, download: Download) -> None:
+        url = redact_url(download.url)
+        self.downloads.append(url)
+        self._record_block(url, "downloads are refused")
+        self._spawn(download.cancel())
+
+    def _on_response(self, response: Response) -> None:
+        if response.status != 403 or response.headers.get("x-walt-blocked") != "1":
+            return
+        url = redact_url(response.url)
+        for index, entry in enumerate(self.blocked):
+            if entry.url == url and entry.resource_type is None:
+                self.blocked[index] = BlockedRequest(
+                    url=entry.url, reason=entry.reason, resource_type=response.request.resource_type
+                )
+                break

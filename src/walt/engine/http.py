@@ -1,0 +1,221 @@
+"""The HTTP fast path: a URL tool runs as plain GET requests, no browser.
+
+One shared httpx client (connection pooling), redirects followed by hand so
+every hop passes the URL policy, connections made to the address the policy
+checked (the ``Host`` header and TLS SNI keep the name), cookies from the job's
+auth state in a per-job jar (never shared between jobs), and bounds on
+size, time and redirects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.cookiejar
+import time
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import attrs
+
+from walt._version import __version__
+from walt.core.costs import CostMeter
+from walt.core.errors import ExecutionError, WaltTimeoutError, translate
+from walt.core.logging import get_logger
+from walt.core.urls import UrlPolicy, redact_url
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Fetched", "HttpFetcher", "cookie_jar"]
+
+log = get_logger(__name__)
+
+USER_AGENT: Final = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    f"Chrome/130.0 Safari/537.36 walt/{__version__}"
+)
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+
+
+@attrs.frozen
+class Fetched:
+    """A response of the fast path, after redirects."""
+
+    url: str
+    status: int
+    content_type: str
+    text: str
+    truncated: bool
+    hops: tuple[str, ...]
+    elapsed_ms: float
+    headers: dict[str, str] = attrs.field(factory=dict)
+
+
+def cookie_jar(storage_state: dict[str, Any] | None) -> httpx.Cookies:
+    """A per-job cookie jar filled from a Playwright storage state."""
+    import httpx
+
+    jar = httpx.Cookies()
+    for cookie in (storage_state or {}).get("cookies", []) or []:
+        if not isinstance(cookie, dict) or "name" not in cookie or "value" not in cookie:
+            continue
+        domain = str(cookie.get("domain", "")).lstrip(".")
+        jar.set(
+            str(cookie["name"]),
+            str(cookie["value"]),
+            domain=domain,
+            path=str(cookie.get("path", "/")),
+        )
+    return jar
+
+
+class HttpFetcher:
+    """GETs pages for URL tools under the URL policy (see the module docstring)."""
+
+    def __init__(
+        self,
+        policy: UrlPolicy,
+        *,
+        timeout: float = 15.0,
+        max_bytes: int = 5_000_000,
+        max_redirects: int = 10,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self.policy = policy
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.user_agent = user_agent
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            # The shared client must never keep cookies: jobs bring their own jar.
+            no_cookies = http.cookiejar.CookieJar(
+                policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
+            )
+            self._client = httpx.AsyncClient(
+                follow_redirects=False,
+                cookies=httpx.Cookies(no_cookies),
+                timeout=httpx.Timeout(self.timeout),
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+                trust_env=False,
+            )
+        return self._client
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        jar: httpx.Cookies | None = None,
+        meter: CostMeter | None = None,
+        timeout: float | None = None,
+    ) -> Fetched:
+        """GET ``url`` following redirects, each hop checked; raises walt errors only."""
+        started = time.perf_counter()
+        budget = timeout or self.timeout
+        try:
+            async with asyncio.timeout(budget):
+                return await self._fetch(url, jar, meter, started)
+        except TimeoutError:
+            raise WaltTimeoutError(
+                f"GET {redact_url(url)} took longer than {budget:g} s",
+                details={"url": redact_url(url), "timeout": budget},
+            ) from None
+
+    async def _fetch(
+        self, url: str, jar: httpx.Cookies | None, meter: CostMeter | None, started: float
+    ) -> Fetched:
+        import httpx
+
+        client = self._http()
+        hops: list[str] = []
+        current = url
+        while True:
+            parsed, addresses = await self.policy.aresolve(current)
+            normalized = parsed.geturl()
+            hops.append(redact_url(normalized))
+            if meter is not None:
+                meter.charge_http()
+            # Connect to the checked address; Host and SNI keep the name.
+            target = addresses[0]
+            host = f"[{target}]" if ":" in target else target
+            netloc = host if parsed.port is None else f"{host}:{parsed.port}"
+            pinned = urlunsplit((parsed.scheme, netloc, parsed.path, parsed.query, ""))
+            named = httpx.Request("GET", normalized)
+            headers = {
+                "Host": parsed.netloc,
+                "User-Agent": self.user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
+                "Accept-Language": "en",
+            }
+            if jar is not None:
+                jar.set_cookie_header(named)
+                if "cookie" in named.headers:
+                    headers["Cookie"] = named.headers["cookie"]
+            extensions = {"sni_hostname": parsed.host} if parsed.scheme == "https" else {}
+            request = client.build_request("GET", pinned, headers=headers, extensions=extensions)
+            try:
+                response = await client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise translate(
+                    exc, ExecutionError, f"GET {redact_url(normalized)} failed: {exc}"
+                ) from exc
+            try:
+                if jar is not None:
+                    jar.extract_cookies(
+                        httpx.Response(
+                            response.status_code, headers=response.headers, request=named
+                        )
+                    )
+                if response.status_code in _REDIRECTS and "location" in response.headers:
+                    if len(hops) > self.max_redirects:
+                        raise ExecutionError(
+                            f"more than {self.max_redirects} redirects from {redact_url(url)} "
+                            "(a redirect loop?)",
+                            details={"hops": hops},
+                        )
+                    current = urljoin(normalized, response.headers["location"])
+                    log.debug("redirect %s -> %s", redact_url(normalized), redact_url(current))
+                    continue
+                body, truncated = await self._read(response)
+            finally:
+                await response.aclose()
+            content_type = response.headers.get("content-type", "")
+            return Fetched(
+                url=normalized,
+                status=response.status_code,
+                content_type=content_type.split(";", 1)[0].strip().lower(),
+                text=body.decode(response.encoding or "utf-8", errors="replace"),
+                truncated=truncated,
+                hops=tuple(hops),
+                elapsed_ms=(time.perf_counter() - started) * 1000,
+                headers={
+                    k.lower(): v
+                    for k, v in response.headers.items()
+                    if k.lower()
+                    in ("content-type", "content-disposition", "content-length", "location")
+                },
+            )
+
+    async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= self.max_bytes:
+                return b"".join(chunks)[: self.max_bytes], True
+        return b"".join(chunks), False
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+def same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.netloc) == (pb.scheme, pb.netloc)

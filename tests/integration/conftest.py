@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import walt
+from walt.demo import DemoSite
+
+LOOPBACK_ONLY_HOST = "127.0.0.1/32"
+"""Allows every port of 127.0.0.1 (demo sites, test servers) and nothing else: 127.0.0.2 and
+169.254.169.254 stay blocked, which the SSRF tests rely on."""
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[DemoSite]:
+    with DemoSite() as site:
+        yield site
+
+
+@pytest.fixture
+def fresh_site() -> Iterator[DemoSite]:
+    """A demo site of its own, for tests that write."""
+    with DemoSite() as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[walt.UnifiedClient]:
+    with walt.UnifiedClient("inprocess", allow_hosts=[LOOPBACK_ONLY_HOST], cache=False) as c:
+        yield c

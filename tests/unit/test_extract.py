@@ -1,0 +1,142 @@
+"""Extraction is pure: HTML in, data out."""
+
+from __future__ import annotations
+
+import time
+
+from walt.engine.dom import parse_html
+from walt.engine.extract import LIMITS, extract
+
+URL = "https://shop.example/search?q=tea"
+
+CARDS = """<html><head><title>Results</title></head><body>
+<header><nav><a href="/">Home</a><a href="/a">About</a><a href="/b">Blog</a></nav></header>
+<main><h1>Results</h1>
+<div class="grid">
+  <div class="card"><h2><a href="/p/1">Green tea</a></h2><span class="price">$4</span><span class="brand">Leafy</span></div>
+  <div class="card"><h2><a href="/p/2">Black tea</a></h2><span class="price">$5</span><span class="brand">Dark</span></div>
+  <div class="card"><h2><a href="/p/3">White tea</a></h2><span class="price">$9</span><span class="brand">Pale</span></div>
+</div>
+<nav class="pagination"><a href="?q=tea&page=1">1</a><a href="?q=tea&page=2">2</a>
+<a rel="next" href="?q=tea&page=2">Next</a></nav>
+</main><footer>© shop</footer></body></html>"""
+
+
+def test_repeated_cards_become_records() -> None:
+    data = extract(CARDS, URL)
+    assert data["title"] == "Results"
+    assert data["items"] == [
+        {
+            "title": "Green tea",
+            "url": "https://shop.example/p/1",
+            "price": "$4",
+            "brand": "Leafy",
+            "text": "Green tea $4Leafy",
+        },
+        {
+            "title": "Black tea",
+            "url": "https://shop.example/p/2",
+            "price": "$5",
+            "brand": "Dark",
+            "text": "Black tea $5Dark",
+        },
+        {
+            "title": "White tea",
+            "url": "https://shop.example/p/3",
+            "price": "$9",
+            "brand": "Pale",
+            "text": "White tea $9Pale",
+        },
+    ]
+    assert data["pagination"] == {
+        "next": "https://shop.example/search?q=tea&page=2",
+        "prev": None,
+        "pages": [
+            "https://shop.example/search?q=tea&page=1",
+            "https://shop.example/search?q=tea&page=2",
+        ],
+    }
+    assert "© shop" not in data["main_text"]
+    assert data["truncated"] is False
+
+
+def test_tables_keyed_by_headers() -> None:
+    html = """<table><caption>Orders</caption><thead><tr><th>Order #</th><th>Total</th><th>Total</th></tr></thead>
+    <tbody><tr><td><a href="/o/7">7</a></td><td>$3</td><td>x</td></tr><tr><td>8</td><td>$4</td><td>y</td></tr></tbody></table>"""
+    data = extract(html, "https://x.example/")
+    assert data["tables"] == [
+        {
+            "caption": "Orders",
+            "headers": ["order", "total", "total_2"],
+            "rows": [
+                {"order": "7", "total": "$3", "total_2": "x", "url": "https://x.example/o/7"},
+                {"order": "8", "total": "$4", "total_2": "y"},
+            ],
+            "truncated": False,
+        }
+    ]
+
+
+def test_table_without_header_and_unclosed_cells() -> None:
+    data = extract("<table><tr><td>a<td>b<tr><td>c<td>d</table>", "https://x.example/")
+    assert data["tables"][0]["rows"] == [{"col1": "a", "col2": "b"}, {"col1": "c", "col2": "d"}]
+
+
+def test_single_result_is_still_a_record() -> None:
+    html = """<main><section class="results"><article class="card"><h3><a href="/p/1">Only one</a></h3>
+    <span class="price">$1</span><span class="stock">In stock</span></article></section></main>"""
+    data = extract(html, "https://x.example/")
+    assert [i["title"] for i in data["items"]] == ["Only one"]
+
+
+def test_menus_are_not_records() -> None:
+    html = """<main><ul class="menu"><li><a href="/a">A</a></li><li><a href="/b">B</a></li>
+    <li><a href="/c">C</a></li></ul><p>Nothing else.</p></main>"""
+    assert extract(html, "https://x.example/")["items"] == []
+
+
+def test_forms_are_described() -> None:
+    html = """<form action="/s" method="get"><label for="q">Find</label><input id="q" name="q">
+    <label><input type="checkbox" name="new" value="1"> New only</label>
+    <select name="sort"><option>a</option></select><button>Go</button></form>"""
+    (form,) = extract(html, "https://x.example/p")["forms"]
+    assert form["action"] == "https://x.example/s"
+    assert form["method"] == "get"
+    assert form["fields"] == [
+        {"name": "q", "type": "text", "label": "Find"},
+        {"name": "new", "type": "checkbox", "label": "New only"},
+        {"name": "sort", "type": "select", "label": ""},
+    ]
+
+
+def test_hostile_markup_is_bounded_and_escaped_links_dropped() -> None:
+    html = (
+        "<main>"
+        + "<div class='c'><a href='javascript:alert(1)'>x</a><span class='v'>a value</span> <span class='w'>another value</span></div>"
+        * 500
+        + "</main>"
+    )
+    data = extract(html, "https://x.example/")
+    assert len(data["items"]) == LIMITS["items"]
+    assert all("url" not in item for item in data["items"])
+    assert data["truncated"] is True
+    broken = extract(
+        "<div><p>unclosed <b>bold <i>italic</div></span></table>" * 50, "https://x.example/"
+    )
+    assert "unclosed bold italic" in broken["main_text"]
+
+
+def test_node_bound() -> None:
+    doc = parse_html("<p>x</p>" * 1000, "https://x.example/", max_nodes=100)
+    assert doc.truncated and doc.node_count == 101
+
+
+def test_typical_page_is_analysed_quickly() -> None:
+    # Not a speed assertion (bench/ measures that): a guard against accidental quadratic work.
+    html = CARDS.replace(
+        '<div class="grid">',
+        '<div class="grid">' + CARDS.split('<div class="grid">')[1].split("</div>\n<nav")[0] * 10,
+    )
+    started = time.perf_counter()
+    extract(html, URL)
+    assert time.perf_counter() - started < 2.0
