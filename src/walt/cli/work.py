@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ from walt.cli.common import (
     make_client,
     parse_inputs,
     print_json,
+    progress_printer,
     unstructured,
 )
-from walt.core.messages import ExecuteResult
+from walt.cli.files import print_table, tool_rows
+from walt.core.messages import DiscoverResult, ExecuteResult
+from walt.store import DirectoryStore
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +38,43 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_policy_options(p)
     add_backend_options(p)
     p.set_defaults(handler=cmd_run)
+
+    for name, helptext in (
+        ("discover", "find the tools of a site, validate them, optionally save them"),
+        ("generate", "build the single best tool of a site for a goal"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("url")
+        p.add_argument("--goal", required=name == "generate", default=None)
+        if name == "discover":
+            p.add_argument("--max-tools", type=int, default=10)
+        p.add_argument("--max-pages", type=int, default=20)
+        p.add_argument("--max-depth", type=int, default=3)
+        p.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS")
+        p.add_argument(
+            "--out", default=None, metavar="DIR", help="save tools as DIR/<tool>/<tool>.tool.json"
+        )
+        p.add_argument(
+            "--auth", default=None, metavar="STATE.json", help="Playwright storage state"
+        )
+        p.add_argument(
+            "--validate-writes",
+            action="store_true",
+            help="also submit write forms to prove them (only on a site you may change)",
+        )
+        p.add_argument("--ignore-robots", action="store_true", help="for your own site only")
+        p.add_argument("--json", action="store_true")
+        add_policy_options(p)
+        add_backend_options(p)
+        p.set_defaults(handler=cmd_discover if name == "discover" else cmd_generate)
+
+    p = sub.add_parser("demo", help="walt's main job on the bundled demo site (in-process)")
+    p.add_argument(
+        "--port", type=int, default=0, help="serve the demo site on this port (default: free)"
+    )
+    p.add_argument("--out", default=None, metavar="DIR", help="also save the discovered tools here")
+    p.add_argument("--serve", action="store_true", help="keep serving the demo site afterwards")
+    p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("login", help="run a login tool and save the browser's auth state")
     p.add_argument("tool")
@@ -119,6 +160,135 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print_result(result)
     return 0 if result.ok else 1
+
+
+def _discover_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "max_pages": args.max_pages,
+        "max_depth": args.max_depth,
+        "time_budget": args.time_budget,
+        "validate_writes": args.validate_writes,
+        "respect_robots": not args.ignore_robots,
+        "auth": args.auth,
+        "progress": progress_printer(sys.stderr.isatty()),
+    }
+
+
+def save_discovery(result: DiscoverResult, directory: str) -> list[str]:
+    """Tools in the sfr-walt layout plus report.json and report.txt."""
+    paths = result.save(directory)
+    root = Path(directory)
+    (root / "report.json").write_text(json.dumps(discovery_json(result), indent=2, default=str))
+    (root / "report.txt").write_text(result.report.summary() + "\n")
+    return paths
+
+
+def discovery_json(result: DiscoverResult) -> dict[str, Any]:
+    return {
+        "url": result.url,
+        "tools": [t.to_dict() for t in result.tools],
+        "pages_visited": result.pages_visited,
+        "elapsed_ms": result.elapsed_ms,
+        "report": unstructured(result.report),
+    }
+
+
+def print_tools(tools: Any) -> None:
+    print_table(tool_rows(list(tools)), ["name", "kind", "validated", "inputs"])
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    with make_client(args) as client:
+        result = client.discover(args.url, args.goal, args.max_tools, **_discover_options(args))
+    if args.out:
+        paths = save_discovery(result, args.out)
+        print(f"saved {len(paths)} tools to {args.out}", file=sys.stderr)
+    if args.json:
+        print_json(discovery_json(result))
+    else:
+        print_tools(result.tools)
+        print()
+        print(result.report.summary())
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    with make_client(args) as client:
+        result = client.generate(args.url, args.goal, **_discover_options(args))
+    if args.out:
+        path = DirectoryStore(args.out).save_sync(result.tool)
+        print(f"saved {path}", file=sys.stderr)
+    if args.json:
+        print_json(
+            {
+                "url": result.url,
+                "goal": result.goal,
+                "tool": result.tool.to_dict(),
+                "score": result.score,
+                "alternatives": list(result.alternatives),
+                "elapsed_ms": result.elapsed_ms,
+                "report": unstructured(result.report),
+            }
+        )
+    else:
+        tool = result.tool
+        print(f"{tool.function_name} ({tool.kind}), score {result.score:.2f}")
+        print(f"  {tool.description}")
+        if tool.url_template:
+            print(f"  url: {tool.url_template}")
+        for spec in tool.inputs:
+            print(
+                f"  input {spec.name}: {spec.type}{'' if spec.required else ' (optional)'}"
+                + (f" one of {', '.join(map(str, spec.enum[:8]))}" if spec.enum else "")
+            )
+        if result.alternatives:
+            print(f"  also: {', '.join(result.alternatives)}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from walt.client import UnifiedClient
+    from walt.demo import DemoSite
+
+    with (
+        DemoSite(port=args.port) as site,
+        UnifiedClient("inprocess", allow_hosts=[site.netloc]) as client,
+    ):
+        print(f"demo site: {site.url}")
+        print("discovering its tools (no LLM)...")
+        found = client.discover(
+            site.url, max_tools=20, max_pages=30, progress=progress_printer(sys.stderr.isatty())
+        )
+        print_tools(found.tools)
+        print(
+            f"\n{len(found.tools)} tools from {found.pages_visited} pages in "
+            f"{found.elapsed_ms / 1000:.2f} s; rejected: "
+            f"{', '.join(v.name for v in found.report.rejected) or 'none'}"
+        )
+        if args.out:
+            save_discovery(found, args.out)
+            print(f"saved to {args.out}")
+        search = next(t for t in found.tools if t.kind == "search")
+        term = "kettle"
+        sort = next((i for i in search.inputs if i.name == "sort"), None)
+        inputs: dict[str, Any] = {"q": term}
+        if sort is not None:
+            inputs["sort"] = "price_asc"
+        arguments = ", ".join(f"{k}={v!r}" for k, v in inputs.items())
+        print(f"\nrunning {search.function_name}({arguments}):")
+        print_result(client.execute(search, inputs))
+        sort_tool = next((t for t in found.tools if t.kind == "sort"), None)
+        if sort_tool is not None:
+            print(f"\nrunning {sort_tool.function_name}(sort='price_desc'):")
+            print_result(client.execute(sort_tool, {sort_tool.inputs[0].name: "price_desc"}))
+        if args.serve:
+            print(f"\nserving {site.url} until Ctrl-C")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    return 0
 
 
 def cmd_login(args: argparse.Namespace) -> int:

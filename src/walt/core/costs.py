@@ -225,6 +225,25 @@ class CostMeter:
             self._http_requests += requests
         return amount
 
+    def add(self, cost: Cost) -> None:
+        """Fold in what a sub-job cost (a tool run during discovery)."""
+        with self._lock:
+            self._llm += cost.llm
+            self._browser += cost.browser
+            self._http += cost.http
+            self._tokens_in += cost.llm_input_tokens
+            self._tokens_out += cost.llm_output_tokens
+            self._browser_seconds += cost.browser_seconds
+            self._http_requests += cost.http_requests
+            for usage in cost.by_model:
+                mine = self._models.get(usage.model, ModelUsage(usage.model))
+                self._models[usage.model] = ModelUsage(
+                    usage.model,
+                    mine.input_tokens + usage.input_tokens,
+                    mine.output_tokens + usage.output_tokens,
+                    mine.cost + usage.cost,
+                )
+
     def _check(self, amount: float, what: str) -> None:
         if self.budget is None:
             return

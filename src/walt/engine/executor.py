@@ -219,7 +219,7 @@ class Executor:
         try:
             async with asyncio.timeout(request.timeout):
                 if use_http:
-                    await self._run_http(run)
+                    await self._run_http(run, request.auth)
                 else:
                     run.path = "browser"
                     await self._run_browser(run, request)
@@ -263,9 +263,9 @@ class Executor:
 
     # ------------------------------------------------------------------ HTTP path
 
-    async def _run_http(self, run: _Run) -> None:
+    async def _run_http(self, run: _Run, auth: dict[str, Any] | None) -> None:
         tool = run.tool
-        jar = cookie_jar(None)
+        jar = cookie_jar(auth)
         fetched: Fetched | None = None
 
         async def get(url: str, index: int, step: Step | None) -> Fetched:
@@ -365,7 +365,7 @@ class Executor:
                     on_context=guard.attach,
                 ) as context:
                     page = await context.new_page()
-                    guard.watch_main_page(page)
+                    guard.watch_page(page)
                     page.on("response", lambda r: self._on_response(run, page, r))
                     try:
                         await self._steps(page, run)

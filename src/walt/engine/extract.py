@@ -17,6 +17,7 @@ and ``truncated`` when a bound was hit.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from typing import Any, Final
@@ -36,6 +37,7 @@ LIMITS: Final = {
     "forms": 20,
 }
 _SKIP: Final = frozenset({"script", "style", "template", "noscript", "svg", "head"})
+_VARIABLE: Final = frozenset({"li", "tr", "dt", "dd", "option", "article"})
 _CHROME: Final = frozenset({"nav", "header", "footer", "aside"})
 _HEADINGS: Final = ("h1", "h2", "h3", "h4", "h5", "h6")
 _KEY_RE: Final = re.compile(r"[^a-z0-9]+")
@@ -121,8 +123,7 @@ def _find_item_group(root: Element) -> list[Element]:
 def _single_item(root: Element) -> list[Element]:
     """A lone result (a search with one hit): a card with a heading link, or a list entry,
     with at least two named fields. Repetition cannot be seen with one item."""
-    best: Element | None = None
-    best_fields = 1
+    qualifying: list[tuple[Element, int]] = []
     for el in root.iter():
         if el is root or el.tag in _SKIP or el.tag in ("form", "table", "tr") or not el.classes:
             continue
@@ -133,9 +134,18 @@ def _single_item(root: Element) -> list[Element]:
         if not (in_list or heading_link) or el.find("form") is not None or _in_chrome(el):
             continue
         fields = {key for key, _text, _el in _leaf_fields(el)}
-        if len(fields) > best_fields and len(el.text(700)) <= 600:
-            best, best_fields = el, len(fields)
-    return [best] if best is not None else []
+        if len(fields) >= 2 and len(el.text(700)) <= 600:
+            qualifying.append((el, len(fields)))
+    chosen = {id(el) for el, _ in qualifying}
+    # The innermost qualifying element is the item; its containers qualify only through it.
+    innermost = [
+        (el, n)
+        for el, n in qualifying
+        if not any(id(d) in chosen for d in el.iter() if d is not el)
+    ]
+    if not innermost:
+        return []
+    return [max(innermost, key=lambda pair: pair[1])[0]]
 
 
 def _item_record(doc: Document, item: Element) -> dict[str, Any]:
@@ -288,6 +298,34 @@ def _main_text(element: Element) -> str:
     return " ".join(" ".join(parts).split())
 
 
+# --------------------------------------------------------------------------- layout
+
+
+def layout_signature(element: Element, depth: int = 4) -> str:
+    """A digest of the page's skeleton (tags and classes, repeats collapsed, no text).
+
+    Two pages made from one template (two product pages, two category pages)
+    share it; pages that merely sit side by side in a menu do not.
+    """
+    parts: list[str] = []
+
+    def walk(node: Element, level: int) -> None:
+        previous = None
+        for child in node.elements():
+            if child.tag in _SKIP or child.tag in _VARIABLE:
+                continue  # list entries and rows come and go between pages of one template
+            signature = child.signature()
+            if signature == previous:
+                continue  # ten cards and three cards have the same skeleton
+            previous = signature
+            parts.append(f"{level}:{signature}")
+            if level < depth:
+                walk(child, level + 1)
+
+    walk(element, 0)
+    return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
 # --------------------------------------------------------------------------- entry points
 
 
@@ -322,6 +360,7 @@ def extract_document(doc: Document) -> dict[str, Any]:
         "tables": tables,
         "pagination": pagination(doc),
         "forms": _forms(doc),
+        "layout": layout_signature(main),
         "truncated": truncated,
     }
 

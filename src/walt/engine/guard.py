@@ -45,7 +45,6 @@ class NetworkGuard:
         self.dialogs: list[dict[str, str]] = []
         self.popups: list[str] = []
         self.downloads: list[str] = []
-        self.main_page: Page | None = None
         self.proxy = GuardProxy(policy, self._record_block)
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -74,20 +73,22 @@ class NetworkGuard:
         context.on("page", self._on_page)
         context.on("response", self._on_response)
 
-    def watch_main_page(self, page: Page) -> None:
-        """The job's own page: dialogs and downloads handled, not treated as a popup."""
-        self.main_page = page
+    def watch_page(self, page: Page) -> None:
+        """A page the job opened itself: dialogs and downloads handled, never closed as a popup."""
         page.on("dialog", self._on_dialog)
         page.on("download", self._on_download)
 
     def _on_page(self, page: Page) -> None:
-        if self.main_page is None or page is self.main_page:
-            return  # the job's own page, wired by watch_main_page
-        page.on("dialog", self._on_dialog)
-        page.on("download", self._on_download)
-        self._spawn(self._handle_popup(page))
+        self._spawn(self._maybe_popup(page))
 
-    async def _handle_popup(self, page: Page) -> None:
+    async def _maybe_popup(self, page: Page) -> None:
+        try:
+            opener = await page.opener()
+        except Exception:
+            return
+        if opener is None:
+            return  # opened by the job (context.new_page), not by a page
+        self.watch_page(page)
         with contextlib.suppress(Exception):
             await page.wait_for_load_state("domcontentloaded", timeout=5000)
         self.popups.append(redact_url(page.url))
