@@ -145,6 +145,8 @@ class InProcessBackend:
         )
 
     async def aclose(self) -> None:
+        if self._executor is not None:
+            await self._executor.aclose()
         await self.fetcher.aclose()
         if self._pool is not None and self._shared:
             await release_pool(self._pool)

@@ -229,6 +229,32 @@ class BrowserPool:
         await self._ensure_browser()
 
     @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the ``max_contexts`` places for the duration of a job."""
+        async with self._limit:
+            self.stats.active += 1
+            self.stats.peak_active = max(self.stats.peak_active, self.stats.active)
+            try:
+                yield
+            finally:
+                self.stats.active -= 1
+                self._last_used = time.monotonic()
+
+    async def new_context(
+        self,
+        *,
+        proxy_server: str | None = None,
+        storage_state: dict[str, Any] | None = None,
+        timeout: float = 30.0,
+    ) -> BrowserContext:
+        """A fresh context (the caller closes it); see :meth:`context` for the managed form."""
+        context = await self._new_context(proxy_server, storage_state)
+        self.stats.contexts += 1
+        context.set_default_timeout(timeout * 1000)
+        context.set_default_navigation_timeout(timeout * 1000)
+        return context
+
+    @contextlib.asynccontextmanager
     async def context(
         self,
         *,
@@ -238,26 +264,19 @@ class BrowserPool:
         on_context: Callable[[BrowserContext], Any] | None = None,
     ) -> AsyncIterator[BrowserContext]:
         """A fresh browser context for one job, closed (with its cookies) afterwards."""
-        async with self._limit:
-            self.stats.active += 1
-            self.stats.peak_active = max(self.stats.peak_active, self.stats.active)
+        async with self.slot():
+            context = await self.new_context(
+                proxy_server=proxy_server, storage_state=storage_state, timeout=timeout
+            )
             try:
-                context = await self._new_context(proxy_server, storage_state)
-                self.stats.contexts += 1
-                context.set_default_timeout(timeout * 1000)
-                context.set_default_navigation_timeout(timeout * 1000)
-                try:
-                    if on_context is not None:
-                        outcome = on_context(context)
-                        if asyncio.iscoroutine(outcome):
-                            await outcome
-                    yield context
-                finally:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(context.close(), 10)
+                if on_context is not None:
+                    outcome = on_context(context)
+                    if asyncio.iscoroutine(outcome):
+                        await outcome
+                yield context
             finally:
-                self.stats.active -= 1
-                self._last_used = time.monotonic()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(context.close(), 10)
 
     async def _new_context(
         self, proxy_server: str | None, storage_state: dict[str, Any] | None

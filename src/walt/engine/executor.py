@@ -54,9 +54,10 @@ from walt.core.placeholders import (
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.browser import BrowserPool
 from walt.engine.extract import extract
-from walt.engine.guard import DialogPolicy, NetworkGuard, PopupPolicy
+from walt.engine.guard import DialogPolicy, PopupPolicy
 from walt.engine.http import Fetched, HttpFetcher, cookie_jar
 from walt.engine.locate import locate, render_locators
+from walt.engine.session import SessionPool
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -65,6 +66,7 @@ __all__ = ["Executor"]
 
 log = get_logger(__name__)
 
+_BOOLEAN_WORDS: Final = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off"})
 BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are extracted on a worker thread."""
 MAX_TEXT: Final = 4000
@@ -179,6 +181,12 @@ class Executor:
         self.llm = llm
         self.dialogs = dialogs
         self.popups = popups
+        self.sessions = SessionPool(pool, policy, dialogs=dialogs, popups=popups)
+
+    async def aclose(self) -> None:
+        """Close the spare browser session and wait for used ones to close."""
+        await self.sessions.aclose()
+        await self.fetcher.aclose()
 
     # ------------------------------------------------------------------ entry point
 
@@ -353,40 +361,36 @@ class Executor:
     # ------------------------------------------------------------------ browser path
 
     async def _run_browser(self, run: _Run, request: ExecuteRequest) -> None:
-        guard = NetworkGuard(self.policy, dialogs=self.dialogs, popups=self.popups)
-        run.blocked = guard.blocked
-        opened = time.perf_counter()
-        async with guard:
+        async with self.pool.slot():
+            opened = time.perf_counter()
+            session = await self.sessions.take(request.auth, run.step_timeout)
+            run.blocked = session.guard.blocked
+            page = session.page
+            page.on("response", lambda r: self._on_response(run, page, r))
             try:
-                async with self.pool.context(
-                    proxy_server=guard.proxy.server_url,
-                    storage_state=request.auth,
-                    timeout=run.step_timeout,
-                    on_context=guard.attach,
-                ) as context:
-                    page = await context.new_page()
-                    guard.watch_page(page)
-                    page.on("response", lambda r: self._on_response(run, page, r))
-                    try:
-                        await self._steps(page, run)
-                        if not run.extracted:
-                            run.data = await self._page_data(page)
-                        run.final_url = page.url
-                        run.title = await _title(page)
-                        if request.capture_auth:
-                            run.auth_state = dict(await context.storage_state())
-                    except Exception:
-                        run.final_url = page.url
-                        if request.screenshot_on_failure:
-                            with contextlib.suppress(Exception):
-                                run.screenshot = await page.screenshot(type="png", timeout=5000)
-                        raise
+                await self._steps(page, run)
+                if not run.extracted:
+                    run.data = await self._page_data(page)
+                run.final_url = page.url
+                run.title = await _title(page)
+                if request.capture_auth:
+                    run.auth_state = dict(await session.context.storage_state())
+            except Exception:
+                run.final_url = page.url
+                if request.screenshot_on_failure:
+                    with contextlib.suppress(Exception):
+                        run.screenshot = await page.screenshot(type="png", timeout=5000)
+                raise
             finally:
-                run.meter.charge_browser(time.perf_counter() - opened)
+                guard = session.guard
                 if guard.dialogs:
                     run.data["dialogs"] = list(guard.dialogs)
                 if guard.popups:
                     run.data["popups"] = list(guard.popups)
+                run.blocked = list(guard.blocked)
+                self.sessions.release(session)
+                self.sessions.refill()
+                run.meter.charge_browser(time.perf_counter() - opened)
 
     @staticmethod
     def _on_response(run: _Run, page: Page, response: Any) -> None:
@@ -520,13 +524,15 @@ class Executor:
 
     @staticmethod
     async def _fill(target: Any, text: str, timeout: float) -> None:
-        kind = (await target.get_attribute("type", timeout=timeout * 1000) or "").lower()
-        if kind in ("checkbox", "radio"):
-            await target.set_checked(
-                text.strip().lower() in ("true", "1", "yes", "on"), timeout=timeout * 1000
-            )
-        else:
-            await target.fill(text, timeout=timeout * 1000)
+        # Only a boolean-looking value can be meant for a checkbox: ask the type then only.
+        if text.strip().lower() in _BOOLEAN_WORDS:
+            kind = (await target.get_attribute("type", timeout=timeout * 1000) or "").lower()
+            if kind in ("checkbox", "radio"):
+                await target.set_checked(
+                    text.strip().lower() in ("true", "1", "yes", "on"), timeout=timeout * 1000
+                )
+                return
+        await target.fill(text, timeout=timeout * 1000)
 
     @staticmethod
     async def _select(target: Any, text: str, timeout: float, index: int) -> None:

@@ -1,0 +1,55 @@
+"""Timing helpers shared by the benchmarks: interleaved rounds, medians, ratios."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+
+
+@attrs.define
+class Measurement:
+    name: str
+    samples_ms: list[float] = attrs.field(factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms) if self.samples_ms else float("nan")
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.samples_ms)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def interleaved(
+    runs: dict[str, Callable[[], Awaitable[Any]]], *, rounds: int, warmup: int = 3
+) -> dict[str, Measurement]:
+    """Run each callable once per round, alternating, so noise hits all of them alike."""
+    for _ in range(warmup):
+        for fn in runs.values():
+            await fn()
+    results = {name: Measurement(name) for name in runs}
+    for index in range(rounds):
+        order = list(runs.items())
+        if index % 2:
+            order.reverse()
+        for name, fn in order:
+            started = time.perf_counter()
+            await fn()
+            results[name].samples_ms.append((time.perf_counter() - started) * 1000)
+    return results
+
+
+def row(name: str, walt_ms: float, base_ms: float, goal: str) -> dict[str, Any]:
+    return {
+        "benchmark": name,
+        "walt_ms": round(walt_ms, 2),
+        "baseline_ms": round(base_ms, 2),
+        "ratio": round(walt_ms / base_ms, 3) if base_ms else None,
+        "goal": goal,
+    }
