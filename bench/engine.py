@@ -211,7 +211,7 @@ async def bench_pool_memory(site: DemoSite) -> list[dict[str, Any]]:
             peak = idle
             stop = asyncio.Event()
 
-            async def sample() -> None:
+            async def sample(stop: asyncio.Event = stop) -> None:
                 nonlocal peak
                 while not stop.is_set():
                     peak = max(peak, _chromium_rss_mb())
