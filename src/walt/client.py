@@ -171,9 +171,7 @@ class AsyncClient:
         self._llm = llm
         if store is None and self.settings.tools_dir:
             store = self.settings.tools_dir
-        self.store: ToolStore | None = (
-            DirectoryStore(store) if isinstance(store, str | os.PathLike) else store
-        )
+        self.store: ToolStore | None = self._make_store(store)
         if cache is True:
             self.cache: TTLCache[str, Any] | None = TTLCache(cache_size, cache_ttl)
         elif cache is False:
@@ -207,6 +205,20 @@ class AsyncClient:
             store=self.store,
             options=self._backend_options,
         )
+
+    def _make_store(self, store: ToolStore | str | os.PathLike[str] | None) -> ToolStore | None:
+        """``"redis"``: the Redis tool store of the client's Redis; other strings: directories."""
+        if store == "redis":
+            if not self.settings.redis_url:
+                raise ValidationError(
+                    'store="redis" needs a Redis URL (redis_url= or WALT_REDIS_URL)'
+                )
+            from walt.backends.redis_store import RedisToolStore
+
+            return RedisToolStore(self.settings.redis_url, namespace=self.settings.queue)
+        if isinstance(store, str | os.PathLike):
+            return DirectoryStore(store)
+        return store
 
     def _candidates(self) -> list[str]:
         if self._instance is not None:

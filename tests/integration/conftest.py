@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 import walt
+from tests.redis_server import RedisServer
 from walt.demo import DemoSite
 
 LOOPBACK_ONLY_HOST = "127.0.0.1/32"
@@ -29,3 +30,10 @@ def fresh_site() -> Iterator[DemoSite]:
 def client() -> Iterator[walt.UnifiedClient]:
     with walt.UnifiedClient("inprocess", allow_hosts=[LOOPBACK_ONLY_HOST], cache=False) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.stop(graceful=False)

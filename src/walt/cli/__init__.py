@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from walt._version import __version__
-from walt.cli import files, work
+from walt.cli import files, ops, work
 from walt.core.errors import ValidationError, WaltError
 
 __all__ = ["main"]
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     files.register(sub)
     work.register(sub)
+    ops.register(sub)
     return parser
 
 
