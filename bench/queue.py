@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.redis_server import RedisServer, start_worker
+from tests.services import RedisServer, start_worker
 
 from walt.backends.base import BackendConfig
 from walt.backends.redis_queue import RedisQueueBackend

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from walt.core.models import Annotations, Locator, Tool, ToolCandidate, ToolInput
     from walt.core.toolfile import load_candidates, load_tool, load_tools
     from walt.core.urls import UrlPolicy
+    from walt.notebook import progress_bar
     from walt.store import DirectoryStore, ToolStats, ToolStore
 
 _EXPORTS: dict[str, str] = {
@@ -104,6 +105,7 @@ _EXPORTS: dict[str, str] = {
     "ToolStore": "walt.store",
     "DirectoryStore": "walt.store",
     "ToolStats": "walt.store",
+    "progress_bar": "walt.notebook",
     # errors
     "WaltError": "walt.core.errors",
     "ValidationError": "walt.core.errors",
@@ -183,6 +185,7 @@ __all__ = [
     "load_candidates",
     "load_tool",
     "load_tools",
+    "progress_bar",
 ]
 
 

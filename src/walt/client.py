@@ -233,6 +233,13 @@ class AsyncClient:
         names.append("inprocess")
         return names
 
+    def get_backend(self, name: str | None = None) -> Backend:
+        """The backend called ``name`` (default: the configured one; in auto mode the last
+        resort), created on first use."""
+        if name is None:
+            name = self._candidates()[0 if self.settings.backend != "auto" else -1]
+        return self._backend(name)
+
     def _backend(self, name: str) -> Backend:
         if self._closed:
             raise WaltError("this client is closed")
@@ -348,6 +355,7 @@ class AsyncClient:
         budget: Budget | None = None,
         progress: ProgressCallback | None = None,
         refresh: bool = False,
+        request_id: str | None = None,
     ) -> DiscoverResult:
         """Find the tools of the site at ``url`` (cached for the client's cache TTL)."""
         with use_logger(self._logger), log_context(operation="discover", url=url):
@@ -362,6 +370,7 @@ class AsyncClient:
                 respect_robots=bool(respect_robots),
                 auth=load_auth_state(auth),
                 budget=budget or self.budget,
+                **_request_id(request_id),
             )
             key = self._cache_key("discover", request)
 
@@ -390,6 +399,7 @@ class AsyncClient:
         budget: Budget | None = None,
         progress: ProgressCallback | None = None,
         refresh: bool = False,
+        request_id: str | None = None,
     ) -> GenerateResult:
         """Build the single best tool of the site at ``url`` for ``goal``."""
         with use_logger(self._logger), log_context(operation="generate", url=url):
@@ -406,6 +416,7 @@ class AsyncClient:
                 respect_robots=bool(respect_robots),
                 auth=load_auth_state(auth),
                 budget=budget or self.budget,
+                **_request_id(request_id),
             )
             key = self._cache_key("generate", request)
 
@@ -433,6 +444,7 @@ class AsyncClient:
         start_url: str | None = None,
         budget: Budget | None = None,
         capture_auth: bool = False,
+        request_id: str | None = None,
     ) -> ExecuteResult:
         """Run a tool (a :class:`Tool`, a tool file path, or a tool name known to the store).
 
@@ -455,6 +467,7 @@ class AsyncClient:
                     start_url=await self.policy.acheck(start_url) if start_url else None,
                     capture_auth=bool(capture_auth),
                     budget=budget or self.budget,
+                    **_request_id(request_id),
                 )
                 with log_context(job_id=request.request_id):
                     result, name = await self._dispatch(
@@ -599,6 +612,19 @@ class AsyncClient:
                     await outcome
         value: T = await self.cache.aget_or_compute(key, run)
         return value
+
+
+def _request_id(value: str | None) -> dict[str, str]:
+    """A caller's request id (the job id on the queue: resending it attaches, not reruns)."""
+    if value is None:
+        return {}
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= 128
+        or any(c in value for c in "{} \r\n")
+    ):
+        raise ValidationError("request_id must be 1 to 128 characters without spaces or braces")
+    return {"request_id": value}
 
 
 def _bounded_int(name: str, value: int, low: int, high: int) -> int:

@@ -167,6 +167,12 @@ class Worker:
 
     async def _retry(self, call: Callable[[], Awaitable[T]], what: str, limit: float = 300.0) -> T:
         """Retry a Redis call through transient errors (a restart, a failover) for ``limit`` s."""
+        try:
+            return await call()  # the common case, without the retry machinery's overhead
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            log.debug("%s failed (%s); retrying", what, exc)
         async for attempt in AsyncRetrying(
             retry=retry_if_exception(_transient),
             wait=wait_random_exponential(multiplier=0.1, max=5.0),

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 import walt
-from tests.redis_server import RedisServer
+from tests.services import RedisServer
 from walt.demo import DemoSite
 
 LOOPBACK_ONLY_HOST = "127.0.0.1/32"

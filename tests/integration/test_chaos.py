@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests import demo_tools as t
-from tests.redis_server import RedisServer, start_worker
+from tests.services import RedisServer, start_worker
 from walt.backends.base import BackendConfig
 from walt.backends.redis_queue import JobHandle, RedisQueueBackend
 from walt.core.errors import WaltError

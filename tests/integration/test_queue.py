@@ -18,7 +18,7 @@ import pytest
 
 import walt
 from tests import demo_tools as t
-from tests.redis_server import RedisServer, start_worker
+from tests.services import RedisServer, start_worker
 from walt.backends.base import BackendConfig
 from walt.backends.redis_queue import RedisQueueBackend
 from walt.core.errors import (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
+import sys
 import time
 from typing import Any
 
@@ -33,6 +35,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_policy_options(p)
     p.set_defaults(handler=cmd_worker)
+
+    p = sub.add_parser("serve", help="the walt service: an HTTP API over a backend")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument(
+        "--token", default=None, help="bearer token (env WALT_SERVE_TOKEN; generated if absent)"
+    )
+    p.add_argument("--no-auth", action="store_true", help="no token (loopback addresses only)")
+    p.add_argument("--backend", default=None, help="inprocess (default), redis, or a plugin")
+    p.add_argument("--redis", default=None, metavar="URL")
+    p.add_argument("--queue", default=None)
+    p.add_argument("--tools", default=None, metavar="DIR", help="tool store directory (or 'redis')")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN")
+    p.add_argument("--max-body", type=int, default=None, metavar="BYTES")
+    add_policy_options(p)
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("mcp", help="serve a directory of tools (or the store) over MCP")
+    p.add_argument(
+        "directory", nargs="?", default=None, help="tools directory (default: the store)"
+    )
+    p.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8766)
+    p.add_argument("--backend", default=None)
+    p.add_argument("--redis", default=None, metavar="URL")
+    p.add_argument("--remote", default=None, metavar="URL")
+    p.add_argument("--token", default=None)
+    p.add_argument("--tools", default=None, metavar="DIR|redis", help="tool store (without DIR)")
+    add_policy_options(p)
+    p.set_defaults(handler=cmd_mcp)
 
     p = sub.add_parser("status", help="queue depth, jobs in flight, dead letters, workers")
     _redis_options(p)
@@ -99,6 +132,63 @@ async def _stats(url: str, queue: str) -> Any:
         return await backend.stats()
     finally:
         await backend.aclose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from walt.server import serve
+
+    token = args.token or os.environ.get("WALT_SERVE_TOKEN")
+    if not token and not args.no_auth:
+        token = secrets.token_urlsafe(24)
+        print(f"walt serve: generated bearer token: {token}", file=sys.stderr)
+    print(
+        f"walt serve: http://{args.host}:{args.port}/ (openapi at /openapi.json)", file=sys.stderr
+    )
+    options: dict[str, Any] = {
+        "backend": args.backend or os.environ.get("WALT_BACKEND") or "inprocess",
+        "redis_url": args.redis,
+        "queue": args.queue,
+        "allow_private": args.allow_private,
+        "allow_hosts": args.allow_host or None,
+        "store": args.tools,
+    }
+    serve(
+        host=args.host,
+        port=args.port,
+        token=token,
+        no_auth=args.no_auth,
+        client_options=options,
+        cors_origins=tuple(args.cors_origin),
+        max_body=args.max_body,
+    )
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from walt.client import AsyncClient
+    from walt.core.toolfile import load_tools
+    from walt.mcp_server import run
+
+    async def main() -> None:
+        client = AsyncClient(
+            args.backend,
+            redis_url=args.redis,
+            remote_url=args.remote,
+            remote_token=args.token,
+            allow_private=args.allow_private,
+            allow_hosts=args.allow_host or None,
+            store=args.tools,
+        )
+        if args.directory:
+            tools = load_tools(args.directory)
+        elif client.store is not None:
+            tools = await client.store.list()
+        else:
+            raise ValidationError("give a tools directory, or --tools DIR|redis for the store")
+        await run(tools, client, transport=args.transport, host=args.host, port=args.port)
+
+    asyncio.run(main())
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -345,7 +345,7 @@ def structure(
     data: Any,
     cls: type[T],
     *,
-    error: type[ValidationError] = ValidationError,
+    error: type[WaltError] = ValidationError,
     what: str | None = None,
 ) -> T:
     """``converter.structure`` raising ``error`` with every ``path: problem`` on bad input."""

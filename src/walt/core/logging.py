@@ -104,10 +104,11 @@ class WaltLogger:
 
     def _emit(self, level: str, msg: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         target: Any = _injected.get() or self._default
+        is_stdlib = isinstance(target, logging.Logger | logging.LoggerAdapter)
+        if is_stdlib and not target.isEnabledFor(_LEVELS[level]):
+            return  # before any formatting: DEBUG lines cost nothing when DEBUG is off
         fields = {**_context.get(), **_clean(kwargs.pop("fields", {}) or {})}
-        if isinstance(target, logging.Logger | logging.LoggerAdapter):
-            if not target.isEnabledFor(_LEVELS[level]):
-                return
+        if is_stdlib:
             extra = dict(kwargs.pop("extra", None) or {})
             extra.setdefault("walt", fields)
             for key in _SAFE_KEYS:

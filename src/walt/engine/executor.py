@@ -56,7 +56,7 @@ from walt.engine.browser import BrowserPool
 from walt.engine.extract import extract
 from walt.engine.guard import DialogPolicy, PopupPolicy
 from walt.engine.http import Fetched, HttpFetcher, cookie_jar
-from walt.engine.locate import locate, render_locators
+from walt.engine.locate import locate, not_found, render_locators
 from walt.engine.session import SessionPool
 
 if TYPE_CHECKING:
@@ -372,7 +372,7 @@ class Executor:
                 if not run.extracted:
                     run.data = await self._page_data(page)
                 run.final_url = page.url
-                run.title = await _title(page)
+                run.title = run.data.get("title") or await _title(page)
                 if request.capture_auth:
                     run.auth_state = dict(await session.context.storage_state())
             except Exception:
@@ -500,14 +500,26 @@ class Executor:
             await self._settle(page, timeout)
             return None
         assert isinstance(step, ElementStep)
+        candidates = render_locators(step, values, system)
         located = await locate(
-            page,
-            render_locators(step, values, system),
-            timeout=timeout,
-            step_index=index,
-            step_type=step.type,
+            page, candidates, timeout=timeout, step_index=index, step_type=step.type
         )
-        target = located.locator
+        try:
+            await self._act(page, run, index, step, located.locator, timeout)
+        except WaltError:
+            raise
+        except Exception as exc:
+            if len(candidates) == 1 and _is_not_found(exc):
+                raise await not_found(
+                    page, candidates, timeout=timeout, step_index=index, step_type=step.type
+                ) from exc
+            raise
+        return located.description
+
+    async def _act(
+        self, page: Page, run: _Run, index: int, step: ElementStep, target: Any, timeout: float
+    ) -> None:
+        values, system = run.values, run.system
         if isinstance(step, ClickStep):
             await target.click(timeout=timeout * 1000)
             await self._settle(page, timeout)
@@ -520,7 +532,6 @@ class Executor:
         elif isinstance(step, KeyPressStep):
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
             await self._settle(page, timeout)
-        return located.description
 
     @staticmethod
     async def _fill(target: Any, text: str, timeout: float) -> None:
@@ -577,6 +588,16 @@ async def _title(page: Page) -> str | None:
     with contextlib.suppress(Exception):
         return await page.title()
     return None
+
+
+def _is_not_found(exc: Exception) -> bool:
+    """A Playwright timeout or strictness violation: the target was not exactly one element."""
+    text = str(exc)
+    return (
+        "strict mode violation" in text
+        or "Timeout" in type(exc).__name__
+        or ("Timeout" in text and "waiting for" in text)
+    )
 
 
 def _step_error(index: int, step: Step, exc: Exception) -> WaltError:

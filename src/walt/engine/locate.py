@@ -91,6 +91,10 @@ async def locate(
             f"step {step_index} ({step_type}) has no locator", step=step_index, step_type=step_type
         )
     locators = [to_playwright(page, c) for c in candidates]
+    if len(locators) == 1:
+        # One candidate: Playwright's strict mode already demands exactly one match (and its
+        # auto-wait waits for it), so counting first would only cost a round trip.
+        return Located(locators[0], candidates[0])
     found = await _first_unique(locators, candidates)
     if found is not None:
         return found
@@ -104,13 +108,24 @@ async def locate(
     found = await _first_unique(locators, candidates)
     if found is not None:
         return found
+    raise await not_found(
+        page, candidates, timeout=timeout, step_index=step_index, step_type=step_type
+    )
+
+
+async def not_found(
+    page: Page, candidates: list[Locator], *, timeout: float, step_index: int, step_type: str
+) -> ExecutionError:
+    """The error for a target no candidate found, with what each candidate matched."""
     counts = []
-    for locator, candidate in zip(locators, candidates, strict=True):
+    for candidate in candidates:
         try:
-            counts.append(f"{candidate.describe()} matched {await locator.count()}")
+            counts.append(
+                f"{candidate.describe()} matched {await to_playwright(page, candidate).count()}"
+            )
         except Exception as exc:  # an invalid selector
             counts.append(f"{candidate.describe()} is invalid ({str(exc).splitlines()[0]})")
-    raise ExecutionError(
+    return ExecutionError(
         f"step {step_index} ({step_type}): no candidate matched exactly one element "
         f"within {timeout:g} s: " + "; ".join(counts),
         step=step_index,

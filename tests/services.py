@@ -129,3 +129,33 @@ def start_worker(
         stderr=out,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def start_service(
+    *args: str, port: int | None = None, log: Path | None = None, token: str | None = "test-token"
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A ``walt serve`` process; returns it and its base URL once it answers /healthz."""
+    import urllib.request
+
+    port = port or free_port()
+    auth = ("--token", token) if token else ("--no-auth",)
+    out = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "walt", "serve", "--port", str(port), *auth, *args],
+        stdout=out,
+        stderr=out,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"walt serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("walt serve did not come up")

@@ -1,0 +1,410 @@
+"""The walt service: an HTTP API over a client (and so over any backend).
+
+Safe by default: it binds 127.0.0.1 (the CLI), requires a bearer token unless
+explicitly started without one on loopback, limits request sizes and times,
+sends no CORS headers unless origins are configured, applies its own URL
+policy to every URL it is asked to visit, and validates tool names (no path
+traversal). Errors are typed error documents (``{"error": {...}}``) with
+proper status codes; :class:`~walt.backends.remote.RemoteBackend` turns them
+back into the same exception classes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from walt.client import AsyncClient
+from walt.core.converter import converter, structure
+from walt.core.errors import (
+    AuthError,
+    BackendUnavailableError,
+    BudgetExceededError,
+    DiscoveryError,
+    JobNotFoundError,
+    QueueError,
+    RemoteError,
+    ToolNotFoundError,
+    ValidationError,
+    WaltError,
+    WaltTimeoutError,
+    translate,
+)
+from walt.core.logging import get_logger
+from walt.core.messages import DiscoverRequest, ExecuteRequest, GenerateRequest
+from walt.core.validate import validate_tool_name
+from walt.server.openapi import openapi_document
+
+__all__ = ["create_app", "status_for"]
+
+log = get_logger("walt.server")
+
+DEFAULT_MAX_BODY = 2 * 1024 * 1024
+
+
+def status_for(error: WaltError) -> int:
+    """The HTTP status of a typed error."""
+    table: list[tuple[type[WaltError], int]] = [
+        (AuthError, 401),
+        (ToolNotFoundError, 404),
+        (JobNotFoundError, 404),
+        (ValidationError, 400),
+        (BudgetExceededError, 402),
+        (DiscoveryError, 422),
+        (WaltTimeoutError, 504),
+        (BackendUnavailableError, 503),
+        (QueueError, 502),
+        (RemoteError, 502),
+    ]
+    for cls, status in table:
+        if isinstance(error, cls):
+            return status
+    return 500
+
+
+def error_response(error: WaltError, status: int | None = None) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthError) else None
+    return JSONResponse(
+        {"error": error.to_dict()}, status_code=status or status_for(error), headers=headers
+    )
+
+
+class _Limits:
+    """Bearer token and body size, checked before any route runs (pure ASGI, no buffering)."""
+
+    def __init__(self, app: ASGIApp, *, token: str | None, max_body: int) -> None:
+        self.app = app
+        self.token = token
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if self.token is not None and path not in ("/healthz", "/openapi.json"):
+            given = headers.get("authorization", "")
+            expected = f"Bearer {self.token}"
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                response = error_response(
+                    AuthError(
+                        "missing or wrong bearer token"
+                        if given
+                        else "this service needs a bearer token"
+                    )
+                )
+                await response(scope, receive, send)
+                return
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            response = error_response(
+                ValidationError(f"request body larger than {self.max_body} bytes"), 413
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            response = error_response(
+                ValidationError(f"request body larger than {self.max_body} bytes"), 413
+            )
+            await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Jobs:
+    """Jobs submitted without waiting: on the Redis queue if that is the backend, else here."""
+
+    def __init__(self, client: AsyncClient, ttl: float = 3600.0) -> None:
+        self.client = client
+        self.ttl = ttl
+        self._local: dict[str, tuple[str, asyncio.Task[Any], float]] = {}
+
+    def _queue(self) -> Any:
+        from walt.backends.redis_queue import RedisQueueBackend
+
+        if self.client.mode == "auto":
+            return None  # auto may route anywhere: keep jobs here
+        backend = self.client.get_backend()
+        return backend if isinstance(backend, RedisQueueBackend) else None
+
+    async def _validate(self, kind: str, request: Any) -> None:
+        """What the client checks before dispatch, for jobs that go straight to the queue."""
+        if kind == "execute":
+            request.tool.check_inputs(request.inputs)
+        else:
+            await self.client.policy.acheck(request.url)
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        for job_id, (_kind, task, created) in list(self._local.items()):
+            if task.done() and now - created > self.ttl:
+                del self._local[job_id]
+
+    async def submit(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        request_type = {
+            "discover": DiscoverRequest,
+            "generate": GenerateRequest,
+            "execute": ExecuteRequest,
+        }.get(kind)
+        if request_type is None:
+            raise ValidationError(f"kind must be discover, generate or execute, not {kind!r}")
+        request: Any = structure(body, request_type, what=f"{kind} request")
+        queue = self._queue()
+        if queue is not None:
+            await self._validate(kind, request)
+            limit = request.timeout if kind == "execute" else request.time_budget
+            handle = await queue.submit(kind, request, timeout=limit)
+            return {"id": handle.id, "kind": kind, "state": "queued"}
+        self._forget_old()
+        job_id = request.request_id or uuid.uuid4().hex
+        if job_id in self._local:
+            kind_, task, _ = self._local[job_id]
+            return {"id": job_id, "kind": kind_, "state": self._state(task)}
+        task = asyncio.ensure_future(_dispatch(self.client, kind, request))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._local[job_id] = (kind, task, time.monotonic())
+        return {"id": job_id, "kind": kind, "state": "running"}
+
+    @staticmethod
+    def _state(task: asyncio.Task[Any]) -> str:
+        if not task.done():
+            return "running"
+        if task.cancelled():
+            return "cancelled"
+        return "failed" if task.exception() is not None else "done"
+
+    async def status(self, job_id: str) -> dict[str, Any]:
+        queue = self._queue()
+        if queue is not None:
+            status = await queue.job_status(job_id)
+            data: dict[str, Any] = converter.unstructure(status)
+            return data
+        kind, task, _created = self._lookup(job_id)
+        return {"id": job_id, "kind": kind, "state": self._state(task)}
+
+    def _lookup(self, job_id: str) -> tuple[str, asyncio.Task[Any], float]:
+        entry = self._local.get(job_id)
+        if entry is None:
+            raise JobNotFoundError(f"no job {job_id}", details={"job_id": job_id})
+        return entry
+
+    async def result(self, job_id: str, timeout: float) -> Any:
+        queue = self._queue()
+        if queue is not None:
+            status = await queue.job_status(job_id)
+            return await queue.wait(job_id, status.kind or "execute", timeout)
+        _kind, task, _created = self._lookup(job_id)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), timeout)
+        except TimeoutError:
+            raise WaltTimeoutError(
+                f"job {job_id} is still running", details={"job_id": job_id}
+            ) from None
+
+    async def cancel(self, job_id: str) -> dict[str, Any]:
+        queue = self._queue()
+        if queue is not None:
+            cancelled = await queue.cancel(job_id)
+            return {"id": job_id, "cancelled": cancelled}
+        _kind, task, _created = self._lookup(job_id)
+        cancelled = task.cancel()
+        return {"id": job_id, "cancelled": cancelled}
+
+
+async def _dispatch(client: AsyncClient, kind: str, request: Any) -> Any:
+    common = {"auth": request.auth, "budget": request.budget, "request_id": request.request_id}
+    if kind == "execute":
+        return await client.execute(
+            request.tool,
+            request.inputs,
+            timeout=request.timeout,
+            step_timeout=request.step_timeout,
+            screenshot_on_failure=request.screenshot_on_failure,
+            prefer_http=request.prefer_http,
+            start_url=request.start_url,
+            capture_auth=request.capture_auth,
+            **common,
+        )
+    options = {
+        "max_pages": request.max_pages,
+        "max_depth": request.max_depth,
+        "time_budget": request.time_budget,
+        "validate_writes": request.validate_writes,
+        "respect_robots": request.respect_robots,
+        **common,
+    }
+    if kind == "discover":
+        return await client.discover(request.url, request.goal, request.max_tools, **options)
+    return await client.generate(request.url, request.goal, **options)
+
+
+def create_app(
+    client: AsyncClient,
+    *,
+    token: str | None,
+    max_body: int = DEFAULT_MAX_BODY,
+    cors_origins: tuple[str, ...] = (),
+    request_timeout: float = 900.0,
+) -> Starlette:
+    """The ASGI app. ``token=None`` disables authentication (the CLI allows it on loopback only)."""
+    jobs = _Jobs(client)
+
+    def handler(
+        fn: Callable[[Request], Awaitable[Any]], status: int = 200
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                async with asyncio.timeout(request_timeout):
+                    outcome = await fn(request)
+            except TimeoutError:
+                return error_response(
+                    WaltTimeoutError(f"the service gave up after {request_timeout:g} s")
+                )
+            except WaltError as exc:
+                return error_response(exc)
+            except Exception as exc:  # never a stack trace to the caller
+                log.exception("unexpected error in %s: %s", request.url.path, exc)
+                return error_response(translate(exc, WaltError, "internal error"), 500)
+            if isinstance(outcome, Response):
+                return outcome
+            return JSONResponse(converter.unstructure(outcome), status_code=status)
+
+        return endpoint
+
+    async def body_of(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        try:
+            data = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError("the request body is not JSON") from None
+        if not isinstance(data, dict):
+            raise ValidationError("the request body must be a JSON object")
+        return data
+
+    async def discover(request: Request) -> Any:
+        body = structure(await body_of(request), DiscoverRequest, what="discover request")
+        return await _dispatch(client, "discover", body)
+
+    async def generate(request: Request) -> Any:
+        body = structure(await body_of(request), GenerateRequest, what="generate request")
+        return await _dispatch(client, "generate", body)
+
+    async def execute(request: Request) -> Any:
+        body = structure(await body_of(request), ExecuteRequest, what="execute request")
+        return await _dispatch(client, "execute", body)
+
+    async def submit(request: Request) -> Any:
+        body = await body_of(request)
+        if not isinstance(body.get("request"), dict):
+            raise ValidationError("a job needs a 'request' object")
+        return await jobs.submit(str(body.get("kind", "")), body["request"])
+
+    async def job_status(request: Request) -> Any:
+        return await jobs.status(request.path_params["job_id"])
+
+    async def job_result(request: Request) -> Any:
+        try:
+            timeout = float(request.query_params.get("timeout", "30"))
+        except ValueError:
+            raise ValidationError("timeout must be a number of seconds") from None
+        return await jobs.result(request.path_params["job_id"], max(0.0, min(timeout, 600.0)))
+
+    async def job_cancel(request: Request) -> Any:
+        return await jobs.cancel(request.path_params["job_id"])
+
+    def store() -> Any:
+        if client.store is None:
+            raise ToolNotFoundError("this service has no tool store (walt serve --tools DIR)")
+        return client.store
+
+    async def list_tools(request: Request) -> Any:
+        return [tool.to_dict() for tool in await store().list()]
+
+    async def get_tool(request: Request) -> Any:
+        name = validate_tool_name(request.path_params["name"])
+        return (await store().get(name)).to_dict()
+
+    async def run_tool(request: Request) -> Any:
+        name = validate_tool_name(request.path_params["name"])
+        body = await body_of(request)
+        inputs = body.get("inputs", {})
+        if not isinstance(inputs, dict):
+            raise ValidationError("'inputs' must be an object")
+        store()
+        return await client.execute(name, inputs)
+
+    async def health(request: Request) -> Any:
+        return await client.health()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/v1/health", handler(health), methods=["GET"]),
+        Route("/v1/discover", handler(discover), methods=["POST"]),
+        Route("/v1/generate", handler(generate), methods=["POST"]),
+        Route("/v1/execute", handler(execute), methods=["POST"]),
+        Route("/v1/jobs", handler(submit, 202), methods=["POST"]),
+        Route("/v1/jobs/{job_id}", handler(job_status), methods=["GET"]),
+        Route("/v1/jobs/{job_id}", handler(job_cancel), methods=["DELETE"]),
+        Route("/v1/jobs/{job_id}/result", handler(job_result), methods=["GET"]),
+        Route("/v1/tools", handler(list_tools), methods=["GET"]),
+        Route("/v1/tools/{name:path}/execute", handler(run_tool), methods=["POST"]),
+        Route("/v1/tools/{name:path}", handler(get_tool), methods=["GET"]),
+    ]
+    middleware = [Middleware(_Limits, token=token, max_body=max_body)]
+    if cors_origins:
+        middleware.insert(
+            0,
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(cors_origins),
+                allow_methods=["GET", "POST", "DELETE"],
+                allow_headers=["Authorization", "Content-Type"],
+            ),
+        )
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return error_response(
+            WaltError(f"no route {request.method} {request.url.path}", code="not_found"), 404
+        )
+
+    app = Starlette(
+        routes=routes, middleware=middleware, exception_handlers={404: not_found, 405: not_found}
+    )
+    app.state.client = client
+    return app
