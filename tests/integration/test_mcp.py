@@ -68,3 +68,47 @@ async def test_walt_mcp_over_stdio(tools_dir: Path, demo_site: DemoSite) -> None
         assert result.is_error is False
         expected = [p.name for p in demo_site.data.search_products(category="toys")][:10]
         assert [r["title"] for r in result.structured_content["records"]] == expected
+
+
+async def test_walt_mcp_over_streamable_http(tools_dir: Path, demo_site: DemoSite) -> None:
+    import asyncio
+    import subprocess
+
+    from tests.services import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "walt",
+            "mcp",
+            str(tools_dir),
+            "--transport",
+            "http",
+            "--port",
+            str(port),
+            "--allow-host",
+            demo_site.netloc,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        async with Client(f"http://127.0.0.1:{port}/mcp") as mcp:
+            names = {tool.name for tool in (await mcp.list_tools()).tools}
+            assert "sort_products" in names
+            result = await mcp.call_tool("sort_products", {"sort": "price_asc"})
+            assert result.is_error is False
+            prices = [float(r["price"].strip("$")) for r in result.structured_content["records"]]
+            assert prices == sorted(prices)
+    finally:
+        process.kill()
+        process.wait(10)

@@ -179,3 +179,41 @@ def test_jobs_api(demo_site: DemoSite, tmp_path: Path) -> None:
     finally:
         process.kill()
         process.wait(10)
+
+
+def test_auto_mode_prefers_a_configured_remote_service(demo_site: DemoSite, tmp_path: Path) -> None:
+    process, url = start_service(
+        "--allow-host", demo_site.netloc, token="t", log=tmp_path / "s.log"
+    )
+    try:
+        env = {"WALT_REMOTE_URL": url, "WALT_REMOTE_TOKEN": "t"}
+        with walt.UnifiedClient(allow_hosts=[demo_site.netloc], environ=env) as client:
+            result = client.execute(t.search_url_tool(demo_site.url), {"q": "kettle"})
+            assert result.ok and [r["title"] for r in result.records] == ["Classic Kettle"]
+            assert set(client.costs.summary("backend")) == {"remote"}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "walt",
+                "discover",
+                demo_site.url,
+                "--backend",
+                "remote",
+                "--remote",
+                url,
+                "--token",
+                "t",
+                "--allow-host",
+                demo_site.netloc,
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "search_products" in done.stdout
+    finally:
+        process.kill()
+        process.wait(10)

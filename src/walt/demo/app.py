@@ -8,11 +8,13 @@ POST), plus the awkward cases walt must survive.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
 import re
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -748,6 +750,13 @@ def make_handler(
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # requests are recorded in `log`, not printed
+
+        def setup(self) -> None:
+            super().setup()
+            # Like production servers (nginx's tcp_nodelay): without it, Nagle's algorithm and
+            # delayed ACKs stall every keep-alive response whose body follows its headers.
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_GET(self) -> None:
             self._handle()
