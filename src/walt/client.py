@@ -360,17 +360,19 @@ class AsyncClient:
         """Find the tools of the site at ``url`` (cached for the client's cache TTL)."""
         with use_logger(self._logger), log_context(operation="discover", url=url):
             request = DiscoverRequest(
-                url=await self.policy.acheck(url),
                 goal=validate_goal(goal),
                 max_tools=validate_max_tools(max_tools),
-                max_pages=_bounded_int("max_pages", max_pages, 1, 1000),
-                max_depth=_bounded_int("max_depth", max_depth, 0, 20),
-                time_budget=_positive("time_budget", time_budget),
-                validate_writes=bool(validate_writes),
-                respect_robots=bool(respect_robots),
-                auth=load_auth_state(auth),
-                budget=budget or self.budget,
-                **_request_id(request_id),
+                **await self._crawl_options(
+                    url,
+                    max_pages,
+                    max_depth,
+                    time_budget,
+                    validate_writes,
+                    respect_robots,
+                    auth,
+                    budget,
+                    request_id,
+                ),
             )
             key = self._cache_key("discover", request)
 
@@ -407,16 +409,18 @@ class AsyncClient:
             if clean_goal is None:
                 raise ValidationError("generate needs a goal")
             request = GenerateRequest(
-                url=await self.policy.acheck(url),
                 goal=clean_goal,
-                max_pages=_bounded_int("max_pages", max_pages, 1, 1000),
-                max_depth=_bounded_int("max_depth", max_depth, 0, 20),
-                time_budget=_positive("time_budget", time_budget),
-                validate_writes=bool(validate_writes),
-                respect_robots=bool(respect_robots),
-                auth=load_auth_state(auth),
-                budget=budget or self.budget,
-                **_request_id(request_id),
+                **await self._crawl_options(
+                    url,
+                    max_pages,
+                    max_depth,
+                    time_budget,
+                    validate_writes,
+                    respect_robots,
+                    auth,
+                    budget,
+                    request_id,
+                ),
             )
             key = self._cache_key("generate", request)
 
@@ -576,6 +580,31 @@ class AsyncClient:
                 )
             return await self.store.get(tool), True
         raise ValidationError(f"{tool!r} is neither a tool file nor a valid tool name")
+
+    async def _crawl_options(
+        self,
+        url: str,
+        max_pages: int,
+        max_depth: int,
+        time_budget: float,
+        validate_writes: bool,
+        respect_robots: bool,
+        auth: AuthRef,
+        budget: Budget | None,
+        request_id: str | None,
+    ) -> dict[str, Any]:
+        """The checked fields discovery and generation requests share."""
+        return {
+            "url": await self.policy.acheck(url),
+            "max_pages": _bounded_int("max_pages", max_pages, 1, 1000),
+            "max_depth": _bounded_int("max_depth", max_depth, 0, 20),
+            "time_budget": _positive("time_budget", time_budget),
+            "validate_writes": bool(validate_writes),
+            "respect_robots": bool(respect_robots),
+            "auth": load_auth_state(auth),
+            "budget": budget or self.budget,
+            **_request_id(request_id),
+        }
 
     def _cache_key(self, operation: str, request: DiscoverRequest | GenerateRequest) -> str:
         goal = request.goal.lower() if request.goal else None

@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -49,6 +49,21 @@ class ToolStats:
     @property
     def success_rate(self) -> float:
         return self.successes / self.runs if self.runs else 0.0
+
+    @classmethod
+    def from_totals(cls, data: Mapping[str, Any], samples: Sequence[float]) -> ToolStats:
+        """Figures from running totals (``runs``, ``total_ms``...) and recent durations."""
+        runs = int(data.get("runs", 0) or 0)
+        last = data.get("last_run_at")
+        return cls(
+            runs=runs,
+            successes=int(data.get("successes", 0) or 0),
+            failures=int(data.get("failures", 0) or 0),
+            mean_ms=float(data.get("total_ms", 0.0) or 0.0) / runs if runs else 0.0,
+            p95_ms=percentile(samples, 0.95),
+            total_cost=float(data.get("total_cost", 0.0) or 0.0),
+            last_run_at=float(last) if last not in (None, "") else None,
+        )
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -177,17 +192,8 @@ class DirectoryStore:
 
     def stats_sync(self, name: str) -> ToolStats:
         data = self._read_stats(self._dir(name) / "stats.json")
-        runs = int(data.get("runs", 0))
         samples = [float(x) for x in data.get("samples", []) if isinstance(x, int | float)]
-        return ToolStats(
-            runs=runs,
-            successes=int(data.get("successes", 0)),
-            failures=int(data.get("failures", 0)),
-            mean_ms=float(data.get("total_ms", 0.0)) / runs if runs else 0.0,
-            p95_ms=percentile(samples, 0.95),
-            total_cost=float(data.get("total_cost", 0.0)),
-            last_run_at=data.get("last_run_at"),
-        )
+        return ToolStats.from_totals(data, samples)
 
     # ------------------------------------------------------------------ ToolStore
 

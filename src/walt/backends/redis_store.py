@@ -16,7 +16,7 @@ from walt.core.errors import ToolNotFoundError
 from walt.core.models import Tool
 from walt.core.toolfile import load_tool
 from walt.core.validate import validate_tool_name
-from walt.store import MAX_SAMPLES, ToolStats, percentile
+from walt.store import MAX_SAMPLES, ToolStats
 
 __all__ = ["RedisToolStore"]
 
@@ -103,18 +103,9 @@ class RedisToolStore:
 
     async def stats(self, name: str) -> ToolStats:
         validate_tool_name(name)
-        data: dict[str, Any] = await self._redis.hgetall(self._stats_key(name))
+        data = await self._redis.hgetall(self._stats_key(name))
         samples = [float(x) for x in await self._redis.lrange(self._durations_key(name), 0, -1)]
-        runs = int(data.get("runs", 0))
-        return ToolStats(
-            runs=runs,
-            successes=int(data.get("successes", 0)),
-            failures=int(data.get("failures", 0)),
-            mean_ms=float(data.get("total_ms", 0)) / runs if runs else 0.0,
-            p95_ms=percentile(samples, 0.95),
-            total_cost=float(data.get("total_cost", 0)),
-            last_run_at=float(data["last_run_at"]) if data.get("last_run_at") else None,
-        )
+        return ToolStats.from_totals(data, samples)
 
     async def aclose(self) -> None:
         await self._redis.aclose()
