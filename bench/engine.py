@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import httpx
+from tests.demo_tools import search_url_tool
 
 import walt
 from bench.common import interleaved, row
@@ -33,14 +34,7 @@ from walt.engine.extract import extract
 
 
 def url_tool(site: DemoSite) -> Tool:
-    template = f"{site.url}shop/search?q={{q}}&sort={{sort}}"
-    return Tool(
-        name="search_products",
-        kind="search",
-        url_template=template,
-        inputs=(ToolInput("q"), ToolInput("sort", required=False)),
-        steps=(NavigationStep(url=template),),
-    )
+    return search_url_tool(site.url)
 
 
 def form_tool(site: DemoSite) -> Tool:

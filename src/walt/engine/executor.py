@@ -184,9 +184,11 @@ class Executor:
         self.sessions = SessionPool(pool, policy, dialogs=dialogs, popups=popups)
 
     async def aclose(self) -> None:
-        """Close the spare browser session and wait for used ones to close."""
+        """Close the spare browser session and wait for used ones to close.
+
+        The fetcher and the browser pool belong to whoever made them (the backend).
+        """
         await self.sessions.aclose()
-        await self.fetcher.aclose()
 
     # ------------------------------------------------------------------ entry point
 
