@@ -46,6 +46,7 @@ from walt.backends.redis_protocol import (
     encode_outcome,
 )
 from walt.backends.redis_queue import connect
+from walt.core.converter import converter
 from walt.core.costs import PriceTable
 from walt.core.errors import (
     BackendUnavailableError,
@@ -103,6 +104,31 @@ def _transient(exc: BaseException) -> bool:
         )
         or "LOADING" in str(exc)
     )
+
+
+class _ProgressSink:
+    """Publishes a discovery's progress events, in order, without slowing the discovery down."""
+
+    def __init__(self, redis: Any, key: str) -> None:
+        self._redis = redis
+        self._key = key
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=1000)
+        self._task = asyncio.ensure_future(self._publish())
+
+    def emit(self, event: Any) -> None:
+        with contextlib.suppress(asyncio.QueueFull):  # a slow Redis drops events, not work
+            self._queue.put_nowait(json.dumps(converter.unstructure(event)))
+
+    async def _publish(self) -> None:
+        while (item := await self._queue.get()) is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.xadd(self._key, {"event": item}, maxlen=500, approximate=True)
+                await self._redis.expire(self._key, 600)
+
+    async def close(self) -> None:
+        self._queue.put_nowait(None)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._task, 5)
 
 
 class Worker:
@@ -513,11 +539,15 @@ class Worker:
             return {"worker": self.id, "at": time.time()}
         request = envelope.typed_request()
         backend = self.backend
-        if envelope.kind == "discover":
-            return await backend.discover(request)
-        if envelope.kind == "generate":
-            return await backend.generate(request)
-        return await backend.execute(request)
+        if envelope.kind == "execute":
+            return await backend.execute(request)
+        sink = _ProgressSink(self.redis, self.keys.progress(envelope.id))
+        try:
+            if envelope.kind == "discover":
+                return await backend.discover(request, progress=sink.emit)
+            return await backend.generate(request, progress=sink.emit)
+        finally:
+            await sink.close()
 
     # ------------------------------------------------------------------ endings
 

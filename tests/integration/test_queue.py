@@ -85,8 +85,13 @@ def test_every_job_kind_through_the_queue(
         assert [r["title"] for r in result.records] == [p.name for p in expected]
         form = client.execute(t.search_form_tool(demo_site.url), {"q": "teapot"})
         assert form.path == "browser" and [r["title"] for r in form.records] == ["Solar Teapot"]
-        found = client.discover(demo_site.url, max_tools=50, max_pages=30)
+        events: list[walt.ProgressEvent] = []
+        found = client.discover(demo_site.url, max_tools=50, max_pages=30, progress=events.append)
         assert {"search_products", "sort_products"} <= {tool.name for tool in found.tools}
+        phases = [e.phase for e in events]  # the worker's progress reached this caller
+        assert phases[0] == "start" and phases[-1] == "done"
+        assert "crawl" in phases and "validate" in phases
+        assert max(e.pages_seen for e in events) >= 10
         generated = client.generate(demo_site.url, "sort products by price")
         assert generated.tool.name == "sort_products"
         health = client.health()

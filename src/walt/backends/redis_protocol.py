@@ -10,6 +10,7 @@ valid on a cluster. Per queue:
 ``{p}job:<id>``         the status hash of a job (state, attempt, worker, times, result/error)
 ``{p}done:<id>``        a list holding one token once the job is final (waiters block on it)
 ``{p}inbox:<client>``   a client's stream of finished jobs (one blocking read per client)
+``{p}progress:<id>``    a discovery's progress events, for a caller that asked for them
 ``{p}lease:<id>``       the running worker's lease on the job (a key with a TTL)
 ``{p}worker:<id>``      a worker's liveness key (TTL) with its description
 ``{p}workers``          the set of worker ids (for ``walt status``)
@@ -99,6 +100,9 @@ class Keys:
 
     def inbox(self, client_id: str) -> str:
         return f"{self.prefix}inbox:{client_id}"
+
+    def progress(self, job_id: str) -> str:
+        return f"{self.prefix}progress:{job_id}"
 
 
 @attrs.frozen

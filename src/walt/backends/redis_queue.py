@@ -66,6 +66,7 @@ from walt.core.messages import (
     GenerateResult,
     Health,
     ProgressCallback,
+    ProgressEvent,
 )
 from walt.core.validate import mask_redis_url, validate_redis_url
 
@@ -435,22 +436,62 @@ class RedisQueueBackend:
             block = 5.0 if remaining is None else max(0.05, min(remaining, 5.0))
             await self.redis.blmove(done, done, block, "RIGHT", "LEFT")
 
-    async def _run(self, kind: JobKind, request: Any, timeout: float) -> Any:
+    async def _run(
+        self, kind: JobKind, request: Any, timeout: float, progress: ProgressCallback | None = None
+    ) -> Any:
         handle = await self.submit(kind, request, timeout=timeout)
-        return await handle.result(timeout + self.queue_wait)
+        if progress is None:
+            return await handle.result(timeout + self.queue_wait)
+        finished = asyncio.Event()
+        follower = asyncio.ensure_future(self._follow_progress(handle.id, progress, finished))
+        try:
+            return await handle.result(timeout + self.queue_wait)
+        finally:
+            finished.set()  # the follower reads what is left (the final "done"), then stops
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(follower, 2.0)
+
+    async def _follow_progress(
+        self, job_id: str, progress: ProgressCallback, finished: asyncio.Event
+    ) -> None:
+        """Hand the worker's progress events for ``job_id`` to ``progress`` as they come."""
+        key, last = self.keys.progress(job_id), "0"
+        while True:
+            final = finished.is_set()
+            try:
+                replies = await self.redis.xread(
+                    {key: last}, count=100, block=None if final else 500
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if final:
+                    return
+                await asyncio.sleep(0.5)
+                continue
+            for _stream, entries in replies or []:
+                for entry_id, fields in entries:
+                    last = entry_id
+                    with contextlib.suppress(Exception):
+                        event = converter.structure(json.loads(fields["event"]), ProgressEvent)
+                        outcome = progress(event)
+                        if asyncio.iscoroutine(outcome):
+                            await outcome
+            if final:
+                return
 
     # ------------------------------------------------------------------ Backend protocol
 
     async def discover(
         self, request: DiscoverRequest, *, progress: ProgressCallback | None = None
     ) -> DiscoverResult:
-        result: DiscoverResult = await self._run("discover", request, request.time_budget)
+        result: DiscoverResult = await self._run("discover", request, request.time_budget, progress)
         return result
 
     async def generate(
         self, request: GenerateRequest, *, progress: ProgressCallback | None = None
     ) -> GenerateResult:
-        result: GenerateResult = await self._run("generate", request, request.time_budget)
+        result: GenerateResult = await self._run("generate", request, request.time_budget, progress)
         return result
 
     async def execute(self, request: ExecuteRequest) -> ExecuteResult:
