@@ -171,6 +171,7 @@ class AsyncClient:
         self._llm = llm
         if store is None and self.settings.tools_dir:
             store = self.settings.tools_dir
+        self._owns_store = isinstance(store, str | os.PathLike)
         self.store: ToolStore | None = self._make_store(store)
         if cache is True:
             self.cache: TTLCache[str, Any] | None = TTLCache(cache_size, cache_ttl)
@@ -547,6 +548,12 @@ class AsyncClient:
                 await backend.aclose()
             except Exception as exc:  # closing must not hide the others
                 log.warning("closing backend %s failed: %s", backend.name, exc)
+        closer = getattr(self.store, "aclose", None)
+        if self._owns_store and closer is not None:
+            try:
+                await closer()
+            except Exception as exc:
+                log.warning("closing the tool store failed: %s", exc)
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -215,3 +215,17 @@ def test_dialog_policy_accept(demo_site: DemoSite) -> None:
     ) as client:
         result = client.execute(t.page_tool(demo_site.url, "awkward/dialog"), prefer_http=False)
     assert "accepted" in result.data["main_text"]
+
+
+def test_a_missing_browser_is_raised_not_returned(demo_site: DemoSite) -> None:
+    with walt.UnifiedClient(
+        "inprocess", allow_hosts=[demo_site.netloc], browser_path="/nonexistent/chrome", retries=0
+    ) as client:
+        with pytest.raises(
+            walt.BrowserNotFoundError, match="apt-get install chromium-headless-shell"
+        ):
+            client.execute(t.search_form_tool(demo_site.url), {"q": "tea"})
+        # URL tools need no browser at all
+        assert client.execute(t.search_url_tool(demo_site.url), {"q": "tea"}).ok
+        health = client.health()
+        assert not health.ok and "/nonexistent/chrome" in health.detail

@@ -20,6 +20,7 @@ import attrs
 
 from walt.core.costs import CostMeter, PriceTable
 from walt.core.errors import (
+    BackendUnavailableError,
     ExecutionError,
     LLMRequiredError,
     UrlBlockedError,
@@ -239,6 +240,10 @@ class Executor:
                 f"(stopped at step {len(run.records)})",
                 details={"step": len(run.records), "timeout": request.timeout},
             )
+        except BackendUnavailableError as exc:
+            if not run.records:
+                raise  # nothing ran (no browser, say): the caller may send the job elsewhere
+            error = exc
         except WaltError as exc:
             error = exc
         except Exception as exc:  # a bug or an unexpected dependency error: still a typed result
