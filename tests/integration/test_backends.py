@@ -81,7 +81,12 @@ def test_form_tool(client: walt.UnifiedClient, demo_site: DemoSite) -> None:
 
 
 def test_discover_and_generate(client: walt.UnifiedClient, demo_site: DemoSite) -> None:
-    found = client.discover(demo_site.url, max_tools=50, max_pages=30)
+    events: list[walt.ProgressEvent] = []
+    found = client.discover(
+        demo_site.url, max_tools=50, max_pages=30, progress=events.append, refresh=True
+    )
+    phases = [e.phase for e in events]  # progress reaches the caller on every backend
+    assert phases[0] == "start" and phases[-1] == "done" and "crawl" in phases
     names = {tool.name for tool in found.tools}
     assert {
         "search_products",

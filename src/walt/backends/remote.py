@@ -10,6 +10,8 @@ apply to it (the service applies its own policy to what it visits).
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -33,6 +35,7 @@ from walt.core.messages import (
     GenerateResult,
     Health,
     ProgressCallback,
+    ProgressEvent,
 )
 from walt.core.urls import redact_url
 
@@ -129,24 +132,53 @@ class RemoteBackend:
     async def discover(
         self, request: DiscoverRequest, *, progress: ProgressCallback | None = None
     ) -> DiscoverResult:
-        data = await self._call(
-            "POST",
-            "/v1/discover",
-            converter.unstructure(request),
-            timeout=request.time_budget + MARGIN,
-        )
+        data = await self._crawl("discover", request, progress)
         return structure(data, DiscoverResult, error=RemoteError, what="discover result")
 
     async def generate(
         self, request: GenerateRequest, *, progress: ProgressCallback | None = None
     ) -> GenerateResult:
-        data = await self._call(
-            "POST",
-            "/v1/generate",
-            converter.unstructure(request),
-            timeout=request.time_budget + MARGIN,
-        )
+        data = await self._crawl("generate", request, progress)
         return structure(data, GenerateResult, error=RemoteError, what="generate result")
+
+    async def _crawl(
+        self,
+        kind: str,
+        request: DiscoverRequest | GenerateRequest,
+        progress: ProgressCallback | None,
+    ) -> Any:
+        if progress is None:
+            return await self._call(
+                "POST",
+                f"/v1/{kind}",
+                converter.unstructure(request),
+                timeout=request.time_budget + MARGIN,
+            )
+        # With a progress callback the discovery runs as a job whose events are passed on.
+        job = await self.submit(kind, request)
+        job_id, seen = job["id"], 0
+        deadline = time.monotonic() + request.time_budget + MARGIN
+
+        async def pass_on_events() -> None:
+            nonlocal seen
+            page = await self._call("GET", f"/v1/jobs/{job_id}/events?after={seen}", timeout=10)
+            for raw in page.get("events", []):
+                with contextlib.suppress(Exception):
+                    outcome = progress(structure(raw, ProgressEvent, error=RemoteError))
+                    if inspect.isawaitable(outcome):
+                        await outcome
+            seen = int(page.get("next", seen))
+
+        while True:
+            await pass_on_events()
+            try:
+                data = await self._call("GET", f"/v1/jobs/{job_id}/result?timeout=0.5", timeout=10)
+            except WaltTimeoutError as exc:
+                if exc.details.get("job_id") != job_id or time.monotonic() > deadline:
+                    raise
+                continue
+            await pass_on_events()  # what came between the last look and the result
+            return data
 
     async def execute(self, request: ExecuteRequest) -> ExecuteResult:
         data = await self._call(

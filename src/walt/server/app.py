@@ -53,6 +53,7 @@ __all__ = ["create_app", "status_for"]
 log = get_logger("walt.server")
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
+MAX_EVENTS = 2000
 
 
 def status_for(error: WaltError) -> int:
@@ -147,6 +148,7 @@ class _Jobs:
         self.client = client
         self.ttl = ttl
         self._local: dict[str, tuple[str, asyncio.Task[Any], float]] = {}
+        self._events: dict[str, list[dict[str, Any]]] = {}
 
     def _queue(self) -> Any:
         from walt.backends.redis_queue import RedisQueueBackend
@@ -168,6 +170,7 @@ class _Jobs:
         for job_id, (_kind, task, created) in list(self._local.items()):
             if task.done() and now - created > self.ttl:
                 del self._local[job_id]
+                self._events.pop(job_id, None)
 
     async def submit(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         request_type = {
@@ -189,7 +192,13 @@ class _Jobs:
         if job_id in self._local:
             kind_, task, _ = self._local[job_id]
             return {"id": job_id, "kind": kind_, "state": self._state(task)}
-        task = asyncio.ensure_future(_dispatch(self.client, kind, request))
+        events = self._events[job_id] = []
+
+        def record(event: Any) -> None:
+            if len(events) < MAX_EVENTS:
+                events.append(converter.unstructure(event))
+
+        task = asyncio.ensure_future(_dispatch(self.client, kind, request, progress=record))
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         self._local[job_id] = (kind, task, time.monotonic())
         return {"id": job_id, "kind": kind, "state": "running"}
@@ -230,6 +239,17 @@ class _Jobs:
                 f"job {job_id} is still running", details={"job_id": job_id}
             ) from None
 
+    async def events(self, job_id: str, after: int) -> dict[str, Any]:
+        """Progress events of a discovery job from number ``after`` on."""
+        queue = self._queue()
+        if queue is not None:
+            entries = await queue.redis.xrange(queue.keys.progress(job_id))
+            found = [json.loads(fields["event"]) for _entry, fields in entries]
+        else:
+            self._lookup(job_id)
+            found = self._events.get(job_id, [])
+        return {"id": job_id, "next": len(found), "events": found[after:]}
+
     async def cancel(self, job_id: str) -> dict[str, Any]:
         queue = self._queue()
         if queue is not None:
@@ -240,7 +260,9 @@ class _Jobs:
         return {"id": job_id, "cancelled": cancelled}
 
 
-async def _dispatch(client: AsyncClient, kind: str, request: Any) -> Any:
+async def _dispatch(
+    client: AsyncClient, kind: str, request: Any, progress: Callable[[Any], Any] | None = None
+) -> Any:
     common = {"auth": request.auth, "budget": request.budget, "request_id": request.request_id}
     if kind == "execute":
         return await client.execute(
@@ -255,6 +277,7 @@ async def _dispatch(client: AsyncClient, kind: str, request: Any) -> Any:
             **common,
         )
     options = {
+        "progress": progress,
         "max_pages": request.max_pages,
         "max_depth": request.max_depth,
         "time_budget": request.time_budget,
@@ -285,12 +308,12 @@ def create_app(
             try:
                 async with asyncio.timeout(request_timeout):
                     outcome = await fn(request)
+            except WaltError as exc:  # before TimeoutError: WaltTimeoutError is one too
+                return error_response(exc)
             except TimeoutError:
                 return error_response(
                     WaltTimeoutError(f"the service gave up after {request_timeout:g} s")
                 )
-            except WaltError as exc:
-                return error_response(exc)
             except Exception as exc:  # never a stack trace to the caller
                 log.exception("unexpected error in %s: %s", request.url.path, exc)
                 return error_response(translate(exc, WaltError, "internal error"), 500)
@@ -338,6 +361,13 @@ def create_app(
             raise ValidationError("timeout must be a number of seconds") from None
         return await jobs.result(request.path_params["job_id"], max(0.0, min(timeout, 600.0)))
 
+    async def job_events(request: Request) -> Any:
+        try:
+            after = max(0, int(request.query_params.get("after", "0")))
+        except ValueError:
+            raise ValidationError("after must be an integer") from None
+        return await jobs.events(request.path_params["job_id"], after)
+
     async def job_cancel(request: Request) -> Any:
         return await jobs.cancel(request.path_params["job_id"])
 
@@ -382,6 +412,7 @@ def create_app(
         Route("/v1/jobs/{job_id}", handler(job_status), methods=["GET"]),
         Route("/v1/jobs/{job_id}", handler(job_cancel), methods=["DELETE"]),
         Route("/v1/jobs/{job_id}/result", handler(job_result), methods=["GET"]),
+        Route("/v1/jobs/{job_id}/events", handler(job_events), methods=["GET"]),
         Route("/v1/tools", handler(list_tools), methods=["GET"]),
         Route("/v1/tools/{name:path}/execute", handler(run_tool), methods=["POST"]),
         Route("/v1/tools/{name:path}", handler(get_tool), methods=["GET"]),
