@@ -22,6 +22,7 @@ from walt.core.messages import (
     GenerateRequest,
     GenerateResult,
     Health,
+    ProgressEvent,
 )
 from walt.core.models import STEP_TYPES, Tool
 
@@ -165,6 +166,23 @@ def openapi_document() -> dict[str, Any]:
         "get": {
             "summary": "Wait for a job's result (?timeout=seconds)",
             "responses": {"200": _answer({}), **ERRORS},
+        }
+    }
+    paths["/v1/jobs/{job_id}/events"] = {
+        "get": {
+            "summary": "A discovery job's progress events (?after=number already seen)",
+            "responses": {
+                "200": _answer(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "next": {"type": "integer"},
+                            "events": {"type": "array", "items": s.ref(ProgressEvent)},
+                        },
+                    }
+                ),
+                **ERRORS,
+            },
         }
     }
     paths["/v1/tools"] = {
