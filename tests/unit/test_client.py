@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import walt
@@ -25,6 +26,7 @@ from walt.core.messages import (
     DiscoverResult,
     ExecuteRequest,
     ExecuteResult,
+    GenerateRequest,
     GenerateResult,
     Health,
     ProgressEvent,
@@ -421,3 +423,21 @@ def test_request_objects_cross_the_wire_unchanged() -> None:
     assert converter.structure(converter.unstructure(discover), DiscoverRequest) == discover
     health = Health(ok=True, backend="x", info={"a": 1})
     assert converter.structure(converter.unstructure(health), Health) == health
+
+
+def test_a_generate_request_converts_to_a_discover_request_field_for_field() -> None:
+    # generate() runs discovery with the generate request's own fields; a field
+    # added to one request and not the other would be dropped or refused there.
+    generate_fields = {f.name for f in attrs.fields(GenerateRequest)}
+    assert generate_fields <= {f.name for f in attrs.fields(DiscoverRequest)}
+    request = GenerateRequest(
+        url="https://shop.example/",
+        goal="search",
+        max_pages=3,
+        respect_robots=False,
+        auth={"cookies": []},
+        request_id="r1",
+    )
+    converted = DiscoverRequest(max_tools=100, **attrs.asdict(request, recurse=False))
+    for name in generate_fields:
+        assert getattr(converted, name) == getattr(request, name)

@@ -269,19 +269,9 @@ async def generate(
     """The site's best tool for ``request.goal``; a DiscoveryError says what exists otherwise."""
     discovered = await discover(
         executor,
-        DiscoverRequest(
-            url=request.url,
-            goal=request.goal,
-            max_tools=100,
-            max_pages=request.max_pages,
-            max_depth=request.max_depth,
-            time_budget=request.time_budget,
-            validate_writes=request.validate_writes,
-            respect_robots=request.respect_robots,
-            auth=request.auth,
-            budget=request.budget,
-            request_id=request.request_id,
-        ),
+        # Every field of a generate request is a discover field; all the site's
+        # tools are kept so the goal picks among them, not among the first ten.
+        DiscoverRequest(max_tools=100, **attrs.asdict(request, recurse=False)),
         progress=progress,
         backend=backend,
     )
