@@ -58,6 +58,10 @@ async def _walt(url: str, sequential: int, bulk: int) -> dict[str, Any]:
         for worker in workers:
             worker.terminate()
             worker.wait(20)
+    return _summary(latencies, bulk, elapsed)
+
+
+def _summary(latencies: list[float], bulk: int, elapsed: float) -> dict[str, Any]:
     return {
         "p50_ms": statistics.median(latencies),
         "p95_ms": _pct(latencies, 0.95),
@@ -115,11 +119,7 @@ def _rq(url: str, sequential: int, bulk: int) -> dict[str, Any]:
         for worker in workers:
             worker.terminate()
             worker.wait(20)
-    return {
-        "p50_ms": statistics.median(latencies),
-        "p95_ms": _pct(latencies, 0.95),
-        "jobs_per_s": bulk / elapsed,
-    }
+    return _summary(latencies, bulk, elapsed)
 
 
 async def bench_queue(rounds: int, sequential: int = 200, bulk: int = 2000) -> list[dict[str, Any]]:
