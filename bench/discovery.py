@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import time
 import urllib.request
@@ -17,14 +16,14 @@ from typing import Any
 
 import walt
 from walt.demo import DemoSite
-from walt.engine.browser import LAUNCH_ARGS, find_browser
+from walt.engine.browser import find_browser, launch_args
 from walt.engine.discovery.analyze import analyze
 
 
 async def _floor(urls: list[str], concurrency: int = 4) -> float:
     from playwright.async_api import async_playwright
 
-    args = [*LAUNCH_ARGS, "--no-sandbox"] if os.geteuid() == 0 else list(LAUNCH_ARGS)
+    args = launch_args()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=find_browser().path, args=args)
         context = await browser.new_context()

@@ -29,7 +29,7 @@ from walt.core.models import (
     ToolInput,
 )
 from walt.demo import DemoSite
-from walt.engine.browser import LAUNCH_ARGS, find_browser
+from walt.engine.browser import find_browser, launch_args
 from walt.engine.extract import extract
 
 
@@ -82,7 +82,7 @@ async def bench_form_tool(site: DemoSite, rounds: int) -> dict[str, Any]:
 
     tool = form_tool(site)
     choice = find_browser()
-    args = [*LAUNCH_ARGS, "--no-sandbox"] if os.geteuid() == 0 else list(LAUNCH_ARGS)
+    args = launch_args()
     async with (
         walt.AsyncClient("inprocess", allow_hosts=[site.netloc]) as client,
         async_playwright() as pw,
@@ -120,7 +120,7 @@ async def bench_seed_pattern(site: DemoSite, rounds: int) -> dict[str, Any]:
 
     tool = url_tool(site)
     choice = find_browser()
-    args = [*LAUNCH_ARGS, "--no-sandbox"] if os.geteuid() == 0 else list(LAUNCH_ARGS)
+    args = launch_args()
     url = f"{site.url}shop/search?q=everyday&sort=price_asc"
     async with (
         walt.AsyncClient("inprocess", allow_hosts=[site.netloc]) as client,

@@ -19,7 +19,7 @@ import glob
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -31,7 +31,7 @@ from walt.core.logging import get_logger
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Playwright
 
-__all__ = ["INSTALL_HINT", "BrowserChoice", "BrowserPool", "find_browser"]
+__all__ = ["INSTALL_HINT", "BrowserChoice", "BrowserPool", "find_browser", "launch_args"]
 
 log = get_logger(__name__)
 
@@ -58,6 +58,14 @@ INSTALL_HINT: Final = (
     "or point walt at a Chromium/Chrome executable: WALT_BROWSER_PATH=/path/to/chrome "
     "(or browser_path=...)."
 )
+
+
+def launch_args(extra: Sequence[str] = ()) -> list[str]:
+    """The command line walt starts Chromium with, plus ``extra``."""
+    args = [*LAUNCH_ARGS, *extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium refuses to sandbox as root
+    return args
 
 
 @attrs.frozen
@@ -180,9 +188,7 @@ class BrowserPool:
                     raise translate(
                         exc, BackendUnavailableError, "cannot start Playwright"
                     ) from exc
-            args = list(LAUNCH_ARGS) + list(self._extra_args)
-            if hasattr(os, "geteuid") and os.geteuid() == 0:
-                args.append("--no-sandbox")  # Chromium refuses to sandbox as root
+            args = launch_args(self._extra_args)
             started = time.perf_counter()
             try:
                 self._browser = await self._playwright.chromium.launch(
