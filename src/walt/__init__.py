@@ -58,7 +58,14 @@ if TYPE_CHECKING:
         Health,
         ProgressEvent,
     )
-    from walt.core.models import Annotations, Locator, Tool, ToolCandidate, ToolInput
+    from walt.core.models import (
+        Annotations,
+        Locator,
+        ResultsRegion,
+        Tool,
+        ToolCandidate,
+        ToolInput,
+    )
     from walt.core.toolfile import load_candidates, load_tool, load_tools
     from walt.core.urls import UrlPolicy
     from walt.notebook import progress_bar
@@ -77,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     "ToolCandidate": "walt.core.models",
     "Locator": "walt.core.models",
     "Annotations": "walt.core.models",
+    "ResultsRegion": "walt.core.models",
     "load_tool": "walt.core.toolfile",
     "load_tools": "walt.core.toolfile",
     "load_candidates": "walt.core.toolfile",
@@ -166,6 +174,7 @@ __all__ = [
     "ProgressEvent",
     "QueueError",
     "RemoteError",
+    "ResultsRegion",
     "TTLCache",
     "Tool",
     "ToolCandidate",

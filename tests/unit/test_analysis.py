@@ -114,7 +114,9 @@ def test_link_families() -> None:
     candidates = tools()
     sort = candidates["sort_books"].tool
     assert sort.kind == "sort"
-    assert sort.url_template == f"{BASE}/books/search?q=dune&order={{order}}"
+    # The search word the links carried is the search's own input, not a constant.
+    assert sort.url_template == f"{BASE}/books/search?q={{q}}&order={{order}}"
+    assert sort.input_names == ("order", "q")
     facet = candidates["filter_books_by_genre"].tool
     assert facet.kind == "filter"
     assert facet.input("genre").enum_labels == ("Sci-fi", "Poetry")  # counts stripped

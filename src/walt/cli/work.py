@@ -48,9 +48,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("--goal", required=name == "generate", default=None)
         if name == "discover":
             p.add_argument("--max-tools", type=int, default=10)
-        p.add_argument("--max-pages", type=int, default=20)
-        p.add_argument("--max-depth", type=int, default=3)
-        p.add_argument("--time-budget", type=float, default=60.0, metavar="SECONDS")
+        p.add_argument(
+            "--max-pages", type=int, default=300, help="a safety bound on pages (default 300)"
+        )
+        p.add_argument(
+            "--pages-per-pattern",
+            type=int,
+            default=2,
+            help="pages of one URL pattern and variant the crawl visits (default 2)",
+        )
+        p.add_argument(
+            "--max-depth", type=int, default=3, help="hops that bring no new URL pattern"
+        )
+        p.add_argument(
+            "--time-budget",
+            type=float,
+            default=25.0,
+            metavar="SECONDS",
+            help="for the whole discovery, validation included (default 25)",
+        )
         p.add_argument(
             "--out", default=None, metavar="DIR", help="save tools as DIR/<tool>/<tool>.tool.json"
         )
@@ -165,6 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _discover_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "max_pages": args.max_pages,
+        "pages_per_pattern": args.pages_per_pattern,
         "max_depth": args.max_depth,
         "time_budget": args.time_budget,
         "validate_writes": args.validate_writes,

@@ -287,6 +287,7 @@ def make_converter() -> cattrs.Converter:
         m.Annotations,
         m.Provenance,
         m.Validation,
+        m.ResultsRegion,
         m.CandidateElement,
         m.ToolCandidate,
         *m.STEP_TYPES.values(),

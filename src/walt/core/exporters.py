@@ -79,6 +79,14 @@ def _property(spec: ToolInput, *, strict: bool) -> dict[str, Any]:
     description = _description(spec, format_in_schema=keep_format, strict=strict)
     if description:
         prop["description"] = description
+    if spec.type == "array":
+        items: dict[str, Any] = {"type": "string"}
+        if spec.enum is not None:
+            items["enum"] = [str(v) for v in spec.enum]
+        prop["items"] = items
+        if strict and not spec.required:
+            prop["type"] = ["array", "null"]
+        return prop
     enum = _typed_enum(spec)
     if enum is not None:
         prop["enum"] = enum

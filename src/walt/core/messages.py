@@ -59,16 +59,22 @@ def _optional_dict(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
 class DiscoverRequest:
     """Find the tools of the site at ``url``.
 
-    ``auth`` is a Playwright storage state (cookies and local storage), used
-    for every page; it is never logged.
+    The crawl's budget is time (``time_budget`` seconds for the whole discovery,
+    validation included) and ``pages_per_pattern`` (pages of one URL pattern and
+    variant); ``max_pages`` is only a safety bound. ``max_depth`` counts hops
+    that bring no new URL pattern. ``auth`` is a Playwright storage state
+    (cookies and local storage), used for every page; it is never logged. When
+    it carries ``walt_landing_url`` (what ``walt login`` saves: the page the
+    login landed on), the crawl starts there too.
     """
 
     url: str
     goal: str | None = None
     max_tools: int = 10
-    max_pages: int = 20
+    max_pages: int = 300
     max_depth: int = 3
-    time_budget: float = 60.0
+    time_budget: float = 25.0
+    pages_per_pattern: int = 2
     validate_writes: bool = False
     respect_robots: bool = True
     auth: dict[str, Any] | None = attrs.field(default=None, repr=False, converter=_optional_dict)
@@ -82,9 +88,10 @@ class GenerateRequest:
 
     url: str
     goal: str
-    max_pages: int = 20
+    max_pages: int = 300
     max_depth: int = 3
-    time_budget: float = 60.0
+    time_budget: float = 25.0
+    pages_per_pattern: int = 2
     validate_writes: bool = False
     respect_robots: bool = True
     auth: dict[str, Any] | None = attrs.field(default=None, repr=False, converter=_optional_dict)
@@ -99,7 +106,9 @@ class ExecuteRequest:
     ``timeout`` bounds the whole run, ``step_timeout`` each step;
     ``prefer_http`` lets URL tools run with one HTTP request and no browser;
     ``start_url`` is the page a tool that starts mid-site works on;
-    ``capture_auth`` returns the browser's storage state after the run (a login).
+    ``capture_auth`` returns the browser's storage state after the run (a login);
+    ``include_html`` adds the final page's HTML to ``data["html"]`` (discovery
+    reads it to find the results by contrast; handy for debugging a tool).
     """
 
     tool: Tool
@@ -111,6 +120,7 @@ class ExecuteRequest:
     prefer_http: bool = True
     start_url: str | None = None
     capture_auth: bool = False
+    include_html: bool = False
     budget: Budget | None = None
     request_id: str = attrs.field(factory=new_request_id)
 
@@ -196,12 +206,16 @@ class ExecuteResult:
 
 @attrs.frozen
 class PageVisit:
+    """A page the crawl visited (``note`` says what went wrong, if anything) or skipped
+    (``note`` says why)."""
+
     url: str
     depth: int
     status: int | None = None
     elapsed_ms: float = 0.0
     candidates: int = 0
     note: str | None = None
+    pattern: str | None = None
 
 
 @attrs.frozen
@@ -216,6 +230,10 @@ class ToolVerdict:
 
 @attrs.frozen(kw_only=True)
 class DiscoveryReport:
+    """What a discovery did: every page visited (``pages``) or skipped (``skipped``, with
+    why), the URL patterns seen but not visited, and every candidate tool with its
+    verdict and reason (``kept``, ``rejected``)."""
+
     pages: tuple[PageVisit, ...] = attrs.field(default=(), converter=_tuple)
     candidates: int = 0
     kept: tuple[ToolVerdict, ...] = attrs.field(default=(), converter=_tuple)
@@ -223,17 +241,28 @@ class DiscoveryReport:
     elapsed_ms: float = 0.0
     cost: Cost = attrs.field(factory=Cost)
     warnings: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    skipped: tuple[PageVisit, ...] = attrs.field(default=(), converter=_tuple)
+    unvisited_patterns: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
-    def summary(self) -> str:
-        """A readable summary: pages, candidates, tools kept and rejected with reasons."""
+    def summary(self, *, pages: bool = False) -> str:
+        """A readable summary: pages, candidates, tools kept and rejected with reasons
+        (``pages=True`` lists every page visited and skipped too)."""
         lines = [
-            f"pages visited: {len(self.pages)}",
+            f"pages visited: {len(self.pages)}, skipped: {len(self.skipped)}, "
+            f"patterns not visited: {len(self.unvisited_patterns)}",
             f"candidates: {self.candidates}",
             f"tools kept: {len(self.kept)}",
         ]
         lines += [f"  + {v.name} ({v.kind}, {v.status}) {v.reason}".rstrip() for v in self.kept]
         lines.append(f"rejected: {len(self.rejected)}")
         lines += [f"  - {v.name} ({v.kind}): {v.reason}" for v in self.rejected]
+        if pages:
+            lines += [
+                f"  page {p.url}: " + (p.note or f"HTTP {p.status}, {p.candidates} candidates")
+                for p in self.pages
+            ]
+            lines += [f"  skipped {p.url}: {p.note}" for p in self.skipped]
+            lines += [f"  not visited: {u}" for u in self.unvisited_patterns]
         lines += [f"warning: {w}" for w in self.warnings]
         cost = self.cost
         lines.append(

@@ -43,6 +43,7 @@ __all__ = [
     "LocatorKind",
     "NavigationStep",
     "Provenance",
+    "ResultsRegion",
     "ScrollStep",
     "SelectChangeStep",
     "Step",
@@ -82,8 +83,8 @@ TOOL_KINDS: tuple[str, ...] = (
     "navigate",
     "extract",
 )
-InputType: TypeAlias = Literal["string", "number", "integer", "boolean"]
-INPUT_TYPES: tuple[str, ...] = ("string", "number", "integer", "boolean")
+InputType: TypeAlias = Literal["string", "number", "integer", "boolean", "array"]
+INPUT_TYPES: tuple[str, ...] = ("string", "number", "integer", "boolean", "array")
 Scalar: TypeAlias = str | int | float | bool
 LocatorKind: TypeAlias = Literal[
     "id", "name", "role", "label", "placeholder", "test_id", "text", "css", "xpath"
@@ -124,7 +125,9 @@ class ToolInput:
 
     ``format`` is either a JSON Schema format (``email``, ``uri``, ``date``) or a
     free-text hint for the caller (``MM/DD/YYYY``): sfr-walt files use both.
-    ``enum_labels`` are the visible labels of ``enum`` values (a select's options).
+    ``enum_labels`` are the visible labels of ``enum`` values (a select's options);
+    a caller may pass either. ``array`` is a list of strings (a group of same-name
+    checkboxes, a ``select multiple``): ``enum`` then lists the allowed items.
     """
 
     name: str
@@ -349,6 +352,23 @@ class Validation:
     path: str | None = None
 
 
+@attrs.frozen
+class ResultsRegion:
+    """Where a tool's records are on the page it ends on, learned by contrast in discovery.
+
+    ``container`` is a CSS selector of the element that holds the records and
+    ``item`` the tag and classes (``li.result``) of its children that are records;
+    ``layout`` is ``items`` (cards, list entries: fields named after their classes)
+    or ``table`` (rows keyed by the table's header). A page where the container is
+    absent has no records: a search with no hits is not read as its menu entries.
+    """
+
+    container: str
+    item: str
+    layout: Literal["items", "table"] = "items"
+    extra: dict[str, Any] = attrs.field(factory=dict, converter=_freeze_dict)
+
+
 # --------------------------------------------------------------------------- candidates
 
 
@@ -398,6 +418,7 @@ class Tool:
     annotations: Annotations | None = None
     provenance: Provenance | None = None
     validation: Validation | None = None
+    results: ResultsRegion | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, converter=_freeze_dict)
     origin: str | None = attrs.field(default=None, eq=False, repr=False)
 

@@ -22,10 +22,11 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from walt.core.css import css_string
 from walt.core.errors import ValidationError
 
 if TYPE_CHECKING:
-    from walt.core.models import Step, Tool, UrlOperation
+    from walt.core.models import Step, Tool, ToolInput, UrlOperation
 
 __all__ = [
     "PLACEHOLDER_RE",
@@ -136,7 +137,34 @@ def _coerce(value: Any, type_: str, name: str) -> Any:
                 raise ValidationError(f"input {name!r} must be an integer, got {value!r}")
             number = int(number)
         return number
+    if type_ == "array":
+        items = list(value) if isinstance(value, list | tuple) else [value]
+        return [_coerce(item, "string", name) for item in items]
     raise ValidationError(f"input {name!r} has an unknown type {type_!r}")
+
+
+def _enum_choice(spec: ToolInput, value: Any) -> tuple[Any, str | None]:
+    """``value`` as one of ``spec.enum``: the value itself, or the value of the label it
+    names (case-insensitively, as a person reads the option). Returns (value, problem)."""
+    assert spec.enum is not None
+    text = as_text(value)
+    values = [as_text(v) for v in spec.enum]
+    if text in values:
+        return value, None
+    labels = spec.enum_labels or ()
+    folded = text.strip().casefold()
+    for option, label in zip(spec.enum, labels, strict=False):
+        if label.strip().casefold() == folded:
+            return (as_text(option) if spec.type in ("string", "array") else option), None
+    for option in spec.enum:
+        if as_text(option).casefold() == folded:
+            return option, None
+    choices = [
+        f"{v!r} ({label})" if label and label != v else repr(v)
+        for v, label in zip(values, [*labels, *[""] * len(values)], strict=False)
+    ]
+    shown = ", ".join(choices[:30]) + (", ..." if len(choices) > 30 else "")
+    return value, f"input {spec.name!r} must be one of {shown} (a value or its label); got {text!r}"
 
 
 def coerce_inputs(tool: Tool, values: Mapping[str, Any]) -> InputValues:
@@ -169,14 +197,18 @@ def coerce_inputs(tool: Tool, values: Mapping[str, Any]) -> InputValues:
         except ValidationError as exc:
             problems.append(exc.message)
             continue
-        if (
-            spec.enum is not None
-            and value != ""
-            and as_text(value) not in {as_text(v) for v in spec.enum}
-        ):
-            options = ", ".join(repr(as_text(v)) for v in spec.enum[:20])
-            problems.append(f"input {spec.name!r} must be one of {options}; got {value!r}")
-            continue
+        if spec.enum is not None and isinstance(value, list):
+            chosen = [_enum_choice(spec, item) for item in value if item != ""]
+            wrong = [problem for _, problem in chosen if problem]
+            if wrong:
+                problems.extend(wrong)
+                continue
+            value = [item for item, _ in chosen]
+        elif spec.enum is not None and value != "":
+            value, problem = _enum_choice(spec, value)
+            if problem:
+                problems.append(problem)
+                continue
         if isinstance(value, int | float) and not isinstance(value, bool):
             if spec.minimum is not None and value < spec.minimum:
                 problems.append(f"input {spec.name!r} must be at least {spec.minimum:g}")
@@ -201,9 +233,12 @@ def coerce_inputs(tool: Tool, values: Mapping[str, Any]) -> InputValues:
 
 
 def as_text(value: Any) -> str:
-    """The text form of an input value (``True`` -> ``true``, ``2.0`` -> ``2``)."""
+    """The text form of an input value (``True`` -> ``true``, ``2.0`` -> ``2``; a list's
+    items joined by commas)."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple):
+        return ",".join(as_text(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -220,7 +255,8 @@ def _lookup(name: str, values: Mapping[str, Any], system: Mapping[str, str]) -> 
 
 
 def _css_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'").replace("\n", "\\a ")
+    """``text`` for the inside of a quoted CSS string (either quote is escaped)."""
+    return css_string(text)[1:-1].replace("'", "\\'")
 
 
 def render_text(
@@ -277,20 +313,27 @@ def render_url(
     that an input cannot change the structure of the URL around it.
     """
     sysvars = system or {}
-    # Drop "name={p}" query pairs whose placeholders are all empty.
+    # Drop "name={p}" query pairs whose placeholders are all empty; repeat a pair whose
+    # value is a list once per item (a checkbox group: color=red&color=blue).
     head, qmark, rest = template.partition("?")
     if qmark:
         query, hashmark, fragment = rest.partition("#")
-        kept = [
-            pair
-            for pair in query.split("&")
-            if not (
-                find_placeholders(pair)
-                and all(_lookup(n, values, sysvars) == "" for n in find_placeholders(pair))
-                and "=" in pair
-                and not find_placeholders(pair.split("=", 1)[0])
-            )
-        ]
+        kept: list[str] = []
+        for pair in query.split("&"):
+            names = find_placeholders(pair)
+            key, eq, value_template = pair.partition("=")
+            if not names or not eq or find_placeholders(key):
+                kept.append(pair)
+                continue
+            if all(_lookup(n, values, sysvars) == "" for n in names):
+                continue
+            listed = values.get(names[0]) if value_template == "{" + names[0] + "}" else None
+            if isinstance(listed, list | tuple):
+                kept.extend(
+                    f"{key}={quote(as_text(item), safe='')}" for item in listed if item != ""
+                )
+                continue
+            kept.append(pair)
         template = head + ("?" + "&".join(kept) if kept else "") + (hashmark + fragment)
 
     out: list[str] = []

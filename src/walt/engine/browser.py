@@ -296,7 +296,10 @@ class BrowserPool:
         if proxy_server is not None:
             options["proxy"] = {"server": proxy_server, "bypass": "<-loopback>"}
         if storage_state is not None:
-            options["storage_state"] = storage_state
+            # Only what Playwright reads: walt keeps notes of its own (walt_landing_url).
+            options["storage_state"] = {
+                k: v for k, v in storage_state.items() if k in ("cookies", "origins")
+            }
         for attempt in range(2):
             browser = await self._ensure_browser()
             try:

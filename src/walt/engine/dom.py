@@ -1,93 +1,69 @@
-"""A small, forgiving HTML tree built on the standard library's parser.
+"""The page model: the tree a browser builds, and one index of what analysis asks for.
 
-Extraction and discovery analyse rendered HTML without a browser, so they need
-a DOM in pure Python. This one handles what real pages do (void elements,
-unclosed ``<p>``/``<li>``/``<td>``/``<option>``, stray end tags) and is bounded:
-past ``max_nodes`` elements the rest of the document is ignored and
-:attr:`Document.truncated` is set.
+Pages are parsed by lexbor (through selectolax), which implements the HTML
+standard's tokenizer and tree construction, so misnested tags, forms inside
+tables, unclosed links and ``<p><div>`` come out as they do in Chromium (the
+suite compares the two trees). Scripting is on, as in a browser: ``<noscript>``
+holds raw text.
+
+A :class:`Document` adds what one pass over the tree can answer, computed once:
+elements by id, labels by their ``for`` target, the links, and every form with
+its controls *by form owner* (the HTML standard's form-associated elements: the
+``form`` attribute wins over nesting, and a control the parser associated with
+a form it is not nested in, as inside a layout table, stays with that form). So
+analysis is linear in the size of the page, whatever the number of forms.
+
+Nodes are selectolax's :class:`~selectolax.lexbor.LexborNode`; the functions
+here (:func:`text`, :func:`classes`, :func:`closest`...) are what analysis and
+extraction need on top of them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from html.parser import HTMLParser
-from typing import Final
+from collections.abc import Iterable, Iterator
+from typing import Final, TypeAlias
 from urllib.parse import urljoin, urlsplit
 
-__all__ = ["Document", "Element", "parse_html"]
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-VOID: Final = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
-# Opening the key closes an open element among its first set (HTML's implied end tags),
-# searching no further up than an element of its second set (the element's "scope").
-_TABLE_SCOPE: Final = frozenset({"table", "template"})
-_IMPLIED_END: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
-    "p": (frozenset({"p"}), frozenset({"button", "table", "td", "th", "template", "body"})),
-    "li": (frozenset({"li"}), frozenset({"ul", "ol", "table", "td", "th", "body"})),
-    "dt": (frozenset({"dt", "dd"}), frozenset({"dl", "table", "td", "th", "body"})),
-    "dd": (frozenset({"dt", "dd"}), frozenset({"dl", "table", "td", "th", "body"})),
-    "tr": (frozenset({"tr", "td", "th"}), _TABLE_SCOPE),
-    "td": (frozenset({"td", "th"}), _TABLE_SCOPE | {"tr"}),
-    "th": (frozenset({"td", "th"}), _TABLE_SCOPE | {"tr"}),
-    "option": (frozenset({"option"}), frozenset({"select", "datalist", "optgroup"})),
-    "thead": (frozenset({"tbody", "tr", "td", "th"}), _TABLE_SCOPE),
-    "tbody": (frozenset({"thead", "tbody", "tr", "td", "th"}), _TABLE_SCOPE),
-}
-_BLOCK_CLOSES_P: Final = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "div",
-        "dl",
-        "fieldset",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "ul",
-    ]
-)
-_SPACED: Final = frozenset(
-    [
+__all__ = [
+    "BLOCK",
+    "CONTROLS",
+    "Document",
+    "Node",
+    "ancestors",
+    "attr",
+    "classes",
+    "closest",
+    "descendants",
+    "elements",
+    "find_first",
+    "own_text",
+    "parse_html",
+    "signature",
+    "text",
+]
+
+Node: TypeAlias = LexborNode
+
+DEFAULT_MAX_NODES: Final = 200_000
+CONTROLS: Final = frozenset({"input", "select", "textarea", "button"})
+"""Listed form-associated elements walt reads (HTML standard, "form-associated elements")."""
+SKIP: Final = frozenset({"script", "style", "template", "noscript", "head", "svg", "math"})
+"""Elements whose content is never visible text."""
+BLOCK: Final = frozenset(
+    {
         "address",
         "article",
         "aside",
         "blockquote",
         "br",
+        "button",
         "caption",
         "dd",
+        "details",
+        "dialog",
         "div",
         "dl",
         "dt",
@@ -105,6 +81,7 @@ _SPACED: Final = frozenset(
         "header",
         "hr",
         "label",
+        "legend",
         "li",
         "main",
         "nav",
@@ -113,6 +90,7 @@ _SPACED: Final = frozenset(
         "p",
         "pre",
         "section",
+        "summary",
         "table",
         "tbody",
         "td",
@@ -121,268 +99,375 @@ _SPACED: Final = frozenset(
         "thead",
         "tr",
         "ul",
-        "button",
-    ]
+    }
 )
-_RAW_TEXT: Final = frozenset({"script", "style", "template", "noscript"})
-_SPACE_RE: Final = re.compile(r"\s+")
-DEFAULT_MAX_NODES: Final = 200_000
+"""Elements whose boundaries separate words, as the browser's ``innerText`` does."""
+_SPACE: Final = re.compile(r"\s+")
+# Start and end tags in the source, for the parser's form element pointer (see _source_owners).
+_SOURCE_TAG: Final = re.compile(
+    r"<!--.*?-->|<(script|style|textarea|title)\b[^>]*>.*?</\1\s*>|<(/?)(form|input|select|textarea|button)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
-class Element:
-    """An element: ``tag``, ``attrs`` (lower-case names), ``children`` (elements and text)."""
+# --------------------------------------------------------------------------- node helpers
 
-    __slots__ = ("attrs", "children", "parent", "tag")
 
-    def __init__(self, tag: str, attrs: dict[str, str], parent: Element | None) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.parent = parent
-        self.children: list[Element | str] = []
-
-    def __repr__(self) -> str:
-        ident = f"#{self.attrs['id']}" if "id" in self.attrs else ""
-        classes = "".join(f".{c}" for c in self.classes)
-        return f"<{self.tag}{ident}{classes}>"
-
-    # ------------------------------------------------------------------ attributes
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        return self.attrs.get(name, default)
-
-    @property
-    def classes(self) -> list[str]:
-        return (self.attrs.get("class") or "").split()
-
-    @property
-    def id(self) -> str | None:
-        return self.attrs.get("id")
-
-    # ------------------------------------------------------------------ traversal
-
-    def elements(self) -> Iterator[Element]:
-        """Child elements (not text)."""
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-
-    def iter(self) -> Iterator[Element]:
-        """This element and every descendant element, in document order."""
-        stack: list[Element] = [self]
-        while stack:
-            node = stack.pop()
-            yield node
-            kids = [c for c in node.children if isinstance(c, Element)]
-            stack.extend(reversed(kids))
-
-    def find_all(
-        self,
-        tag: str | tuple[str, ...] | None = None,
-        predicate: Callable[[Element], bool] | None = None,
-    ) -> list[Element]:
-        tags = (tag,) if isinstance(tag, str) else tag
-        return [
-            el
-            for el in self.iter()
-            if el is not self
-            and (tags is None or el.tag in tags)
-            and (predicate is None or predicate(el))
-        ]
-
-    def find(
-        self,
-        tag: str | tuple[str, ...] | None = None,
-        predicate: Callable[[Element], bool] | None = None,
-    ) -> Element | None:
-        tags = (tag,) if isinstance(tag, str) else tag
-        for el in self.iter():
-            if (
-                el is not self
-                and (tags is None or el.tag in tags)
-                and (predicate is None or predicate(el))
-            ):
-                return el
+def attr(node: Node, name: str) -> str | None:
+    """The attribute ``name`` (an attribute without a value reads as ``""``)."""
+    attributes = node.attrs
+    if name not in attributes:
         return None
+    value = attributes.get(name)
+    return value if value is not None else ""
 
-    def ancestors(self) -> Iterator[Element]:
-        node = self.parent
-        while node is not None:
-            yield node
-            node = node.parent
 
-    def closest(self, tags: tuple[str, ...]) -> Element | None:
-        for node in self.ancestors():
-            if node.tag in tags:
-                return node
-        return None
+def classes(node: Node) -> list[str]:
+    return (attr(node, "class") or "").split()
 
-    # ------------------------------------------------------------------ text
 
-    def text(self, limit: int = 100_000) -> str:
-        """Visible text of the element, whitespace collapsed (scripts and styles left out)."""
-        parts: list[str] = []
-        size = 0
-        stack: list[Element | str] = [self]
-        while stack and size < limit:
-            node = stack.pop()
-            if isinstance(node, str):
-                parts.append(node)
-                size += len(node)
-                continue
-            if node.tag in _RAW_TEXT or (node.tag == "select" and node is not self):
-                continue
-            if node.tag in _SPACED:
-                # Block-level boundaries separate words ("Name" "Price", not "NamePrice").
-                parts.append(" ")
-                stack.append(" ")
-            stack.extend(reversed(node.children))
-        return _SPACE_RE.sub(" ", "".join(parts)).strip()[:limit]
+def signature(node: Node) -> str:
+    """Tag plus sorted classes: how repeated items (cards, rows) are recognised."""
+    return (node.tag or "") + "." + ".".join(sorted(classes(node)))
 
-    def own_text(self) -> str:
-        """Text directly inside the element (not in child elements)."""
-        return _SPACE_RE.sub(" ", "".join(c for c in self.children if isinstance(c, str))).strip()
 
-    def signature(self) -> str:
-        """Tag plus sorted classes: how repeated items (cards, rows) are recognised."""
-        return self.tag + "." + ".".join(sorted(self.classes))
+def elements(node: Node) -> Iterator[Node]:
+    """The element children of ``node``."""
+    child = node.child
+    while child is not None:
+        if child.is_element_node:
+            yield child
+        child = child.next
+
+
+def descendants(node: Node) -> Iterator[Node]:
+    """Every element below ``node``, in tree order (not ``node`` itself)."""
+    iterator = node.traverse()
+    next(iterator, None)
+    for el in iterator:
+        if el.is_element_node:
+            yield el
+
+
+def ancestors(node: Node) -> Iterator[Node]:
+    parent = node.parent
+    while parent is not None and parent.is_element_node:
+        yield parent
+        parent = parent.parent
+
+
+def closest(node: Node, tags: Iterable[str]) -> Node | None:
+    """The nearest ancestor whose tag is one of ``tags``."""
+    wanted = frozenset(tags)
+    for ancestor in ancestors(node):
+        if ancestor.tag in wanted:
+            return ancestor
+    return None
+
+
+def find_first(node: Node, tags: Iterable[str]) -> Node | None:
+    """The first element below ``node`` (tree order) whose tag is one of ``tags``."""
+    wanted = frozenset(tags)
+    for el in descendants(node):
+        if el.tag in wanted:
+            return el
+    return None
+
+
+def text(node: Node, limit: int = 100_000) -> str:
+    """Visible text of ``node``, whitespace collapsed, words kept apart at block boundaries.
+
+    Scripts, styles, templates and the options of nested selects are left out.
+    """
+    parts: list[str] = []
+    size = 0
+    # (node, entering): leaving a block element adds a separating space.
+    stack: list[tuple[Node | None, bool]] = [(node, True)]
+    while stack and size < limit:
+        current, entering = stack.pop()
+        if current is None:
+            parts.append(" ")
+            continue
+        if current.is_text_node:
+            chunk = current.text_content or ""
+            parts.append(chunk)
+            size += len(chunk)
+            continue
+        if not current.is_element_node and current is not node:
+            continue
+        tag = current.tag
+        if current is not node and (tag in SKIP or tag == "select"):
+            continue
+        block = tag in BLOCK
+        if block:
+            parts.append(" ")
+            stack.append((None, False))
+        kids: list[Node] = []
+        child = current.child
+        while child is not None:
+            kids.append(child)
+            child = child.next
+        stack.extend((kid, True) for kid in reversed(kids))
+    return _SPACE.sub(" ", "".join(parts)).strip()[:limit]
+
+
+def own_text(node: Node) -> str:
+    """Text directly inside ``node`` (not in child elements)."""
+    chunks = []
+    child = node.child
+    while child is not None:
+        if child.is_text_node:
+            chunks.append(child.text_content or "")
+        child = child.next
+    return _SPACE.sub(" ", "".join(chunks)).strip()
+
+
+# --------------------------------------------------------------------------- the document
 
 
 class Document:
-    """A parsed page: its root, base URL and where to resolve links."""
+    """A parsed page: its tree, base URL and the per-page index (see the module docstring)."""
 
-    def __init__(self, root: Element, url: str, truncated: bool, node_count: int) -> None:
-        self.root = root
+    def __init__(self, parser: LexborHTMLParser, url: str, source: str, truncated: bool) -> None:
+        self.parser = parser
         self.url = url
         self.truncated = truncated
-        self.node_count = node_count
-        base = root.find("base")
-        href = base.get("href") if base is not None else None
-        self.base_url = urljoin(url, href) if href else url
-        self._ids: dict[str, Element] | None = None
-        self._labels: dict[str, Element] | None = None
+        root = parser.root
+        if root is None:  # lexbor always builds <html>; keep a tree for empty input anyway
+            parser = LexborHTMLParser("<html></html>")
+            root = parser.root
+            assert root is not None
+        self.root: Node = root
+        self.body: Node = parser.body or root
+        base = parser.css_first("base[href]")
+        href = attr(base, "href") if base is not None else None
+        self.base_url = urljoin(url, href.strip()) if href else url
+        self._source = source
+        self._ids: dict[str, Node] | None = None
+        self._labels: dict[str, Node] | None = None
+        self._forms: list[Node] | None = None
+        self._owned: dict[Node, list[Node]] | None = None
+        self._owner: dict[Node, Node] | None = None
+        self._count: int | None = None
+
+    # ------------------------------------------------------------------ basics
+
+    @property
+    def node_count(self) -> int:
+        if self._count is None:
+            self._count = 1 + sum(1 for _ in descendants(self.root))
+        return self._count
 
     @property
     def title(self) -> str:
-        node = self.root.find("title")
-        return node.text(500) if node is not None else ""
+        node = self.parser.css_first("title")
+        return text(node, 500) if node is not None else ""
 
     def resolve(self, href: str | None) -> str | None:
-        """An absolute http(s) URL for ``href``, or None for javascript:, mailto: and the like."""
+        """An absolute http(s) URL for ``href`` (fragment dropped), or None for
+        ``javascript:``, ``mailto:``, a bare fragment and the like."""
         if not href:
             return None
         href = href.strip()
-        if href.startswith("#"):
+        if not href or href.startswith("#"):
             return None
         absolute = urljoin(self.base_url, href)
         if urlsplit(absolute).scheme not in ("http", "https"):
             return None
         return absolute.split("#", 1)[0]
 
-    def by_id(self, ident: str) -> Element | None:
+    def by_id(self, ident: str) -> Node | None:
+        """The first element in tree order with this id (as ``getElementById``)."""
         if self._ids is None:
             self._ids = {}
-            for el in self.root.iter():
-                if "id" in el.attrs:
-                    self._ids.setdefault(el.attrs["id"], el)
+            for el in descendants(self.root):
+                ident_value = el.attrs.get("id")
+                if ident_value:
+                    self._ids.setdefault(ident_value, el)
         return self._ids.get(ident)
 
-    def label_for(self, control: Element) -> str:
-        """A control's label text: ``<label for=id>``, a wrapping label, or aria-labelledby."""
+    def links(self) -> list[Node]:
+        """Every ``a``/``area`` with an ``href``, in tree order."""
+        return self.parser.css("a[href], area[href]")
+
+    # ------------------------------------------------------------------ labels
+
+    def label_for(self, control: Node) -> str:
+        """A control's label: ``<label for=id>``, a wrapping label, or ``aria-labelledby``."""
         if self._labels is None:
             self._labels = {}
-            for el in self.root.find_all("label"):
-                target = el.get("for")
+            for label in self.parser.css("label[for]"):
+                target = attr(label, "for")
                 if target:
-                    self._labels.setdefault(target, el)
-        ident = control.id
+                    self._labels.setdefault(target, label)
+        labelled = attr(control, "aria-labelledby")
+        if labelled:
+            found = [self.by_id(i) for i in labelled.split()]
+            words = " ".join(text(t, 200) for t in found if t is not None)
+            if words:
+                return words
+        ident = attr(control, "id")
         if ident and ident in self._labels:
             return _label_text(self._labels[ident])
-        wrapper = control.closest(("label",))
+        wrapper = closest(control, ("label",))
         if wrapper is not None:
             return _label_text(wrapper)
-        labelled = control.get("aria-labelledby")
-        if labelled:
-            texts = [self.by_id(i) for i in labelled.split()]
-            return " ".join(t.text(200) for t in texts if t is not None)
         return ""
 
+    # ------------------------------------------------------------------ forms
 
-def _label_text(label: Element) -> str:
-    # A wrapping label contains the control (and a select's options): only its own words count.
-    parts = []
-    for child in label.children:
-        if isinstance(child, str):
-            parts.append(child)
-        elif child.tag not in ("input", "select", "textarea", "button"):
-            parts.append(child.text(200))
-    return _SPACE_RE.sub(" ", " ".join(parts)).strip()
+    def forms(self) -> list[Node]:
+        """Every form element, in tree order."""
+        if self._forms is None:
+            self._forms = self.parser.css("form")
+        return self._forms
 
+    def controls(self, form: Node) -> list[Node]:
+        """The listed controls whose form owner is ``form``, in tree order."""
+        self._index_owners()
+        assert self._owned is not None
+        return self._owned.get(form, [])
 
-class _TreeBuilder(HTMLParser):
-    def __init__(self, max_nodes: int) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {}, None)
-        self.stack: list[Element] = [self.root]
-        self.count = 0
-        self.max_nodes = max_nodes
-        self.truncated = False
+    def form_owner(self, control: Node) -> Node | None:
+        """The form a control submits with (HTML standard, "reset the form owner")."""
+        self._index_owners()
+        assert self._owner is not None
+        return self._owner.get(control)
 
-    def _open_index(self, closes: frozenset[str], limits: frozenset[str]) -> int:
-        """Stack index of the outermost open element in ``closes`` within scope, else -1."""
-        found = -1
-        for index in range(len(self.stack) - 1, 0, -1):
-            tag = self.stack[index].tag
-            if tag in closes:
-                found = index
-            elif tag in limits:
+    def _index_owners(self) -> None:
+        if self._owned is not None:
+            return
+        forms = self.forms()
+        owned: dict[Node, list[Node]] = {form: [] for form in forms}
+        owner_of: dict[Node, Node] = {}
+        orphans: list[Node] = []
+        for control in self.parser.css("input, select, textarea, button"):
+            owner = self._explicit_or_ancestor_owner(control)
+            if owner is _NO_OWNER:
+                continue
+            if owner is None:
+                orphans.append(control)
+                continue
+            assert isinstance(owner, LexborNode)
+            owned[owner].append(control)
+            owner_of[control] = owner
+        if orphans:
+            for control, form in self._pointer_owners(forms, orphans, owned):
+                owned[form].append(control)
+                owner_of[control] = form
+        self._owned, self._owner = owned, owner_of
+
+    def _explicit_or_ancestor_owner(self, control: Node) -> Node | None | object:
+        reference = attr(control, "form")
+        if reference is not None:
+            target = self.by_id(reference) if reference else None
+            # A form attribute that names no form leaves the control without an owner.
+            return target if target is not None and target.tag == "form" else _NO_OWNER
+        return closest(control, ("form",))
+
+    def _pointer_owners(
+        self, forms: list[Node], orphans: list[Node], owned: dict[Node, list[Node]]
+    ) -> list[tuple[Node, Node]]:
+        """Controls the parser tied to a form they are not nested in.
+
+        While the parser is between ``<form>`` and ``</form>`` in the source, its
+        *form element pointer* associates every control it inserts with that form,
+        even where the tree puts the form elsewhere (a form directly inside a
+        ``<table>`` is inserted empty). The tree keeps no trace of the pointer, so
+        the number of controls each form spans is read from the source, and that
+        many orphan controls following the form (tree order) are given to it.
+        """
+        spans = _source_spans(self._source)
+        if not spans:
+            return []
+        position = {node: index for index, node in enumerate(descendants(self.root))}
+        pending = sorted(orphans, key=lambda n: position.get(n, 0))
+        out: list[tuple[Node, Node]] = []
+        for form_index, form in enumerate(forms):
+            if form_index >= len(spans):
                 break
-        return found
+            expected = spans[form_index]
+            missing = expected - len(owned[form])
+            if missing <= 0:
+                continue
+            start = position.get(form, 0)
+            taken = [n for n in pending if position.get(n, 0) > start][:missing]
+            for control in taken:
+                out.append((control, form))
+                pending.remove(control)
+        return out
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.truncated:
-            return
-        self.count += 1
-        if self.count > self.max_nodes:
-            self.truncated = True
-            return
-        implied = _IMPLIED_END.get(tag)
-        if implied is None and tag in _BLOCK_CLOSES_P:
-            implied = _IMPLIED_END["p"]
-        if implied is not None:
-            index = self._open_index(*implied)
-            if index > 0:
-                del self.stack[index:]
-        parent = self.stack[-1]
-        element = Element(tag, {k.lower(): (v if v is not None else "") for k, v in attrs}, parent)
-        parent.children.append(element)
-        if tag not in VOID:
-            self.stack.append(element)
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in VOID and self.stack[-1].tag == tag:
-            self.stack.pop()
+_NO_OWNER: Final = object()
 
-    def handle_endtag(self, tag: str) -> None:
-        if self.truncated:
-            return
-        for index in range(len(self.stack) - 1, 0, -1):
-            if self.stack[index].tag == tag:
-                del self.stack[index:]
-                return
-        # a stray end tag: ignored, as browsers do
 
-    def handle_data(self, data: str) -> None:
-        if not self.truncated and data:
-            self.stack[-1].children.append(data)
+def _label_text(label: Node) -> str:
+    # A wrapping label contains its control (and a select's options): only its own words count.
+    parts = []
+    child = label.child
+    while child is not None:
+        if child.is_text_node:
+            parts.append(child.text_content or "")
+        elif child.is_element_node and child.tag not in CONTROLS:
+            parts.append(text(child, 200))
+        child = child.next
+    return _SPACE.sub(" ", " ".join(parts)).strip()
+
+
+def _source_spans(source: str) -> list[int]:
+    """For each ``<form>`` start tag in the source, how many controls follow before its end.
+
+    The end is ``</form>`` or the next ``<form>`` (the parser ignores a nested one
+    while its pointer is set, so its controls go to the outer form).
+    """
+    spans: list[int] = []
+    open_index: int | None = None
+    for match in _SOURCE_TAG.finditer(source):
+        tag = match.group(3)
+        if tag is None:
+            if match.group(1) and match.group(1).lower() == "textarea" and open_index is not None:
+                spans[open_index] += 1
+            continue
+        tag = tag.lower()
+        closing = match.group(2) == "/"
+        if tag == "form":
+            if closing:
+                open_index = None
+            elif open_index is None:
+                spans.append(0)
+                open_index = len(spans) - 1
+            else:
+                spans.append(0)  # the tree has no such form; keep the count aligned
+        elif not closing and open_index is not None:
+            spans[open_index] += 1
+    return spans
 
 
 def parse_html(html: str, url: str = "", *, max_nodes: int = DEFAULT_MAX_NODES) -> Document:
-    """Parse ``html`` (as fetched from ``url``) into a :class:`Document`."""
-    builder = _TreeBuilder(max_nodes)
-    try:
-        builder.feed(html)
-        builder.close()
-    except (AssertionError, ValueError):  # pathological markup: keep what was parsed
-        builder.truncated = True
-    return Document(builder.root, url, builder.truncated, builder.count)
+    """Parse ``html`` (as fetched from ``url``) into a :class:`Document`.
+
+    Past ``max_nodes`` elements the rest of the source is left out (the
+    document's ``truncated`` is set), so work on a hostile page stays bounded.
+    """
+    parser = LexborHTMLParser(html, scripting=True)
+    truncated = False
+    root = parser.root
+    if root is not None and max_nodes > 0:
+        count = 1
+        for _ in descendants(root):
+            count += 1
+            if count > max_nodes:
+                break
+        if count > max_nodes:
+            truncated = True
+            html = _cut(html, parser, max_nodes)
+            parser = LexborHTMLParser(html, scripting=True)
+    return Document(parser, url, html, truncated)
+
+
+def _cut(html: str, parser: LexborHTMLParser, max_nodes: int) -> str:
+    """The source up to roughly the ``max_nodes``-th element's start tag."""
+    root = parser.root
+    assert root is not None
+    total = 1 + sum(1 for _ in descendants(root))
+    return html[: max(1, len(html) * max_nodes // max(total, 1))]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
+import io
 import json
 import time
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -39,6 +41,7 @@ from walt.core.models import (
     InputStep,
     KeyPressStep,
     NavigationStep,
+    ResultsRegion,
     ScrollStep,
     SelectChangeStep,
     Step,
@@ -75,19 +78,45 @@ SETTLE_IDLE: Final = 2.0
 """The bound on the network-idle wait of a wait step without ``seconds``."""
 
 
-async def extract_async(html: str, url: str) -> dict[str, Any]:
+async def extract_async(
+    html: str, url: str, region: ResultsRegion | None = None
+) -> dict[str, Any]:
     if len(html) > BIG_PAGE:
-        return await asyncio.to_thread(extract, html, url)
-    return extract(html, url)
+        return await asyncio.to_thread(extract, html, url, region)
+    return extract(html, url, region)
+
+
+MAX_ROWS: Final = 200
+
+
+def _delimited(fetched_type: str, text: str) -> list[dict[str, Any]]:
+    """Rows of a CSV or TSV body, keyed by its header line (at most MAX_ROWS)."""
+    delimiter = "\t" if "tab-separated" in fetched_type else ","
+    reader = csv.DictReader(io.StringIO(text[:1_000_000]), delimiter=delimiter)
+    rows: list[dict[str, Any]] = []
+    with contextlib.suppress(csv.Error):
+        for row in reader:
+            rows.append({str(k): v for k, v in row.items() if k is not None})
+            if len(rows) >= MAX_ROWS:
+                break
+    return rows
 
 
 def _non_html(fetched_type: str, text: str) -> dict[str, Any]:
     if fetched_type == "application/json" or fetched_type.endswith("+json"):
         with contextlib.suppress(ValueError):
             return {"content_type": fetched_type, "json": json.loads(text[:1_000_000])}
+    if fetched_type in ("text/csv", "text/tab-separated-values", "application/csv"):
+        return {
+            "content_type": fetched_type,
+            "items": _delimited(fetched_type, text),
+            "size": len(text),
+            "truncated": len(text) > 1_000_000,
+        }
     return {
         "content_type": fetched_type,
         "text": text[:MAX_TEXT],
+        "size": len(text),
         "truncated": len(text) > MAX_TEXT,
     }
 
@@ -113,6 +142,7 @@ class _Run:
     auth_state: dict[str, Any] | None = None
     blocked: list[Any] = attrs.field(factory=list)
     screenshot: bytes | None = None
+    include_html: bool = False
 
     @property
     def system(self) -> dict[str, str]:
@@ -215,6 +245,7 @@ class Executor:
             step_timeout=request.step_timeout,
             optional={i.name for i in tool.inputs if not i.required},
             current_url=request.start_url or tool.start_url or "",
+            include_html=request.include_html,
         )
         use_http = (
             request.prefer_http
@@ -321,14 +352,16 @@ class Executor:
                         run.record(index, step, "failed", t0, url=redact_url(url))
                         raise
                 elif isinstance(step, ExtractPageContentStep) and fetched is not None:
-                    run.data = await self._http_data(fetched)
+                    run.data = await self._http_data(fetched, tool.results)
                     run.extracted = True
                     run.record(index, step, "ok", t0)
                 else:
                     run.record(index, step, "ok", t0, detail="nothing to wait for over HTTP")
         if fetched is not None:
             if not run.extracted:
-                run.data = await self._http_data(fetched)
+                run.data = await self._http_data(fetched, tool.results)
+            if run.include_html:
+                run.data["html"] = fetched.text
             run.title = run.data.get("title") or None
 
     @staticmethod
@@ -345,10 +378,10 @@ class Executor:
         )
 
     @staticmethod
-    async def _http_data(fetched: Fetched) -> dict[str, Any]:
+    async def _http_data(fetched: Fetched, region: ResultsRegion | None) -> dict[str, Any]:
         if fetched.content_type not in ("text/html", "application/xhtml+xml", ""):
             return _non_html(fetched.content_type, fetched.text)
-        data = await extract_async(fetched.text, fetched.url)
+        data = await extract_async(fetched.text, fetched.url, region)
         if fetched.truncated:
             data["truncated"] = True
         return data
@@ -377,7 +410,7 @@ class Executor:
             try:
                 await self._steps(page, run)
                 if not run.extracted:
-                    run.data = await self._page_data(page)
+                    run.data = await self._page_data(page, run)
                 run.final_url = page.url
                 run.title = run.data.get("title") or await _title(page)
                 if request.capture_auth:
@@ -575,14 +608,17 @@ class Executor:
             details={"wanted": text, "options": options[:50]},
         )
 
-    async def _page_data(self, page: Page) -> dict[str, Any]:
+    async def _page_data(self, page: Page, run: _Run) -> dict[str, Any]:
         html = await page.content()
-        return await extract_async(html, page.url)
+        data = await extract_async(html, page.url, run.tool.results)
+        if run.include_html:
+            data["html"] = html
+        return data
 
     async def _extract_step(
         self, page: Page, run: _Run, step: ExtractPageContentStep, index: int
     ) -> dict[str, Any]:
-        data = await self._page_data(page)
+        data = await self._page_data(page, run)
         if step.goal and self.llm is not None:
             from walt.engine.agent import llm_extract
 

@@ -5,10 +5,12 @@ browser path (which passes the rendered HTML), so both return the same records
 for the same page:
 
 * ``title`` and ``main_text`` (the page's main content, bounded);
-* ``items``: repeated result items (cards, list entries) recognised as a
-  repeated structure, each a dict of fields named after their classes
-  (``name``, ``price``...) with ``title`` and ``url``;
-* ``tables``: each table's rows as dicts keyed by its headers;
+* ``items``: the page's records. With a tool's :class:`~walt.core.models.ResultsRegion`
+  (learned by contrast during discovery) they are read from that region only, and
+  a page without it has none; otherwise they are the best repeated structure
+  outside the page's chrome (navigation, header, footer, sidebars);
+* ``tables``: each table's rows as dicts keyed by its header, cells spanning
+  rows or columns expanded as the HTML table model places them;
 * ``pagination``: next / previous / numbered page URLs;
 * ``forms``: each form's action, method and fields;
 
@@ -20,12 +22,40 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from walt.engine.dom import Document, Element, parse_html
+import attrs
 
-__all__ = ["LIMITS", "extract", "extract_document"]
+from walt.core.css import css_ident
+from walt.core.models import ResultsRegion
+from walt.engine.dom import (
+    Document,
+    Node,
+    ancestors,
+    attr,
+    classes,
+    closest,
+    descendants,
+    elements,
+    find_first,
+    parse_html,
+    signature,
+    text,
+)
+
+__all__ = [
+    "LIMITS",
+    "RecordGroup",
+    "extract",
+    "extract_document",
+    "group_records",
+    "is_generated_id",
+    "layout_signature",
+    "locate_region",
+    "record_groups",
+    "region_for",
+]
 
 LIMITS: Final = {
     "main_text": 4000,
@@ -35,43 +65,89 @@ LIMITS: Final = {
     "tables": 5,
     "rows": 200,
     "forms": 20,
+    "span": 100,
 }
-_SKIP: Final = frozenset({"script", "style", "template", "noscript", "svg", "head"})
+_SKIP: Final = frozenset({"script", "style", "template", "noscript", "svg", "head", "math"})
 _VARIABLE: Final = frozenset({"li", "tr", "dt", "dd", "option", "article"})
 _CHROME: Final = frozenset({"nav", "header", "footer", "aside"})
+_CHROME_ROLES: Final = frozenset({"navigation", "banner", "contentinfo", "complementary", "menu"})
 _HEADINGS: Final = ("h1", "h2", "h3", "h4", "h5", "h6")
+_NOT_CONTAINERS: Final = frozenset({"table", "thead", "tbody", "tfoot", "tr", "select", "form"})
 _KEY_RE: Final = re.compile(r"[^a-z0-9]+")
 _NEXT_WORDS: Final = frozenset(
-    {"next", "next page", "›", "»", "→", "more", "older", "next ›", "next »"}
+    {"next", "next page", "›", "»", "→", "more", "older", "next ›", "next »", ">"}
 )
 _PREV_WORDS: Final = frozenset(
-    {"previous", "prev", "previous page", "‹", "«", "←", "newer", "‹ previous", "« previous"}
+    {"previous", "prev", "previous page", "‹", "«", "←", "newer", "‹ previous", "« previous", "<"}
 )
 _PAGE_PARAMS: Final = ("page", "p", "pg", "ipage", "page_number", "pagenumber", "offset", "start")
+_GENERATED_ID: Final = re.compile(
+    r"(?:^:r\w*:$|^ember\d+|^ext-|^react-|^mui-|^headlessui-|\d{3,}|[0-9a-f]{8,}|^[a-z]{1,2}\d+$)",
+    re.IGNORECASE,
+)
 
 
-def _key(text: str) -> str:
-    return _KEY_RE.sub("_", text.strip().lower()).strip("_")[:40]
+def is_generated_id(value: str) -> bool:
+    """Ids and classes a framework generates (they change between renders): not stable."""
+    return bool(_GENERATED_ID.search(value))
 
 
-def _clip(text: str, limit: int = LIMITS["field_chars"]) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _key(label: str) -> str:
+    return _KEY_RE.sub("_", label.strip().lower()).strip("_")[:40]
 
 
-def _in_chrome(el: Element) -> bool:
-    return any(a.tag in _CHROME or a.get("role") == "navigation" for a in el.ancestors())
+def _clip(value: str, limit: int = LIMITS["field_chars"]) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-# --------------------------------------------------------------------------- repeated items
+def in_chrome(node: Node) -> bool:
+    """Inside navigation, a header, a footer or a sidebar (by element or ARIA role)."""
+    for ancestor in (node, *ancestors(node)):
+        if ancestor.tag in _CHROME or attr(ancestor, "role") in _CHROME_ROLES:
+            return True
+    return False
 
 
-def _item_score(members: list[Element]) -> float:
+# --------------------------------------------------------------------------- record groups
+
+
+@attrs.define(eq=False)
+class RecordGroup:
+    """Repeated sibling structures that read as records: cards, list entries or table rows."""
+
+    container: Node
+    members: list[Node]
+    layout: Literal["items", "table"]
+    score: float
+
+    @property
+    def member_signature(self) -> str:
+        return signature(self.members[0]) if self.members else ""
+
+
+def _leaf_fields(item: Node) -> list[tuple[str, str]]:
+    """``(key, text)`` for the named, text-bearing parts of an item."""
+    out: list[tuple[str, str]] = []
+    for el in descendants(item):
+        if el.tag in _SKIP:
+            continue
+        names = classes(el)
+        key = attr(el, "itemprop") or attr(el, "data-field") or (names[0] if names else "")
+        if not key:
+            continue
+        value = text(el, LIMITS["field_chars"])
+        if value:
+            out.append((_key(key), value))
+    return out
+
+
+def _item_score(members: list[Node]) -> float:
     # Features come from a sample: a 25,000-row list must not cost 25,000 subtree walks.
     sample = members[:: max(1, len(members) // 24)][:24]
-    texts = [m.text(400) for m in sample]
+    texts = [text(m, 400) for m in sample]
     if sum(1 for t in texts if t) < len(sample) * 0.8:
         return 0.0
-    linked = sum(1 for m in sample if m.tag == "a" or m.find("a") is not None)
+    linked = sum(1 for m in sample if m.tag == "a" or find_first(m, ("a",)) is not None)
     fields = sum(min(len(_leaf_fields(m)), 6) for m in sample) / len(sample)
     avg_len = sum(len(t) for t in texts) / len(sample)
     if fields < 2 and avg_len < 25:
@@ -79,113 +155,278 @@ def _item_score(members: list[Element]) -> float:
     score = min(len(members), 100) * (1.0 + fields) * min(avg_len, 200) / 20
     if linked >= len(sample) * 0.8:
         score *= 1.5
-    if any(m.find(_HEADINGS) is not None for m in sample):
+    if any(find_first(m, _HEADINGS) is not None for m in sample):
         score *= 1.3
     return score
 
 
-def _leaf_fields(item: Element) -> list[tuple[str, str, Element]]:
-    """``(key, text, element)`` for the named, text-bearing parts of an item."""
-    out: list[tuple[str, str, Element]] = []
-    for el in item.iter():
-        if el is item or el.tag in _SKIP:
-            continue
-        key = el.get("itemprop") or el.get("data-field") or (el.classes[0] if el.classes else "")
-        if not key:
-            continue
-        text = el.text(LIMITS["field_chars"])
-        if text:
-            out.append((_key(key), text, el))
-    return out
+def _table_rows(table: Node) -> list[Node]:
+    """The table's own rows (not those of nested tables), in tree order."""
+    rows: list[Node] = []
+    for child in elements(table):
+        if child.tag == "tr":
+            rows.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            rows.extend(r for r in elements(child) if r.tag == "tr")
+    return rows
 
 
-def _find_item_group(root: Element) -> list[Element]:
-    best: list[Element] = []
-    best_score = 0.0
-    for parent in root.iter():
-        if parent.tag in _SKIP or parent.tag in ("table", "thead", "tbody", "tr", "select", "form"):
+def _is_header_row(row: Node) -> bool:
+    if row.parent is not None and row.parent.tag == "thead":
+        return True
+    cells = [c for c in elements(row) if c.tag in ("td", "th")]
+    return bool(cells) and all(c.tag == "th" for c in cells)
+
+
+def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGroup]:
+    """Every group of repeated siblings under ``root`` that could be records, best first.
+
+    A group is the children of one parent sharing a tag and classes (or a table's
+    body rows). Groups inside the page's chrome are left out unless asked for.
+    """
+    groups: list[RecordGroup] = []
+    for parent in (root, *descendants(root)):
+        tag = parent.tag
+        if tag in _SKIP:
             continue
-        kids = [k for k in parent.elements() if k.tag not in _SKIP]
-        if len(kids) < 2:
+        if tag == "table":
+            body = [r for r in _table_rows(parent) if not _is_header_row(r)]
+            if len(body) >= 2 and (include_chrome or not in_chrome(parent)):
+                score = _item_score(body)
+                if score > 0:
+                    groups.append(RecordGroup(parent, body, "table", score))
             continue
-        groups: dict[str, list[Element]] = {}
-        for kid in kids:
-            groups.setdefault(kid.signature(), []).append(kid)
-        for members in groups.values():
-            if len(members) < 2 or _in_chrome(parent):
+        if tag in _NOT_CONTAINERS:
+            continue
+        buckets: dict[str, list[Node]] = {}
+        for kid in elements(parent):
+            if kid.tag not in _SKIP:
+                buckets.setdefault(signature(kid), []).append(kid)
+        for members in buckets.values():
+            if len(members) < 2:
+                continue
+            if not include_chrome and in_chrome(parent):
                 continue
             score = _item_score(members)
-            if score > best_score:
-                best, best_score = members, score
-    return best
+            if score > 0:
+                groups.append(RecordGroup(parent, members, "items", score))
+    groups.sort(key=lambda g: -g.score)
+    return groups
 
 
-def _single_item(root: Element) -> list[Element]:
+def _single_item(root: Node) -> list[Node]:
     """A lone result (a search with one hit): a card with a heading link, or a list entry,
     with at least two named fields. Repetition cannot be seen with one item."""
-    qualifying: list[tuple[Element, int]] = []
-    for el in root.iter():
-        if el is root or el.tag in _SKIP or el.tag in ("form", "table", "tr") or not el.classes:
+    qualifying: list[tuple[Node, int]] = []
+    for el in descendants(root):
+        if el.tag in _SKIP or el.tag in ("form", "table", "tr") or not classes(el):
             continue
-        in_list = el.tag == "li" and el.parent is not None and el.parent.tag in ("ul", "ol")
+        parent = el.parent
+        in_list = el.tag == "li" and parent is not None and parent.tag in ("ul", "ol")
         heading_link = any(
-            h.find("a") is not None or h.closest(("a",)) is not None for h in el.find_all(_HEADINGS)
+            find_first(h, ("a",)) is not None or closest(h, ("a",)) is not None
+            for h in descendants(el)
+            if h.tag in _HEADINGS
         )
-        if not (in_list or heading_link) or el.find("form") is not None or _in_chrome(el):
+        if not (in_list or heading_link) or find_first(el, ("form",)) is not None:
             continue
-        fields = {key for key, _text, _el in _leaf_fields(el)}
-        if len(fields) >= 2 and len(el.text(700)) <= 600:
+        if in_chrome(el):
+            continue
+        fields = {key for key, _ in _leaf_fields(el)}
+        if len(fields) >= 2 and len(text(el, 700)) <= 600:
             qualifying.append((el, len(fields)))
-    chosen = {id(el) for el, _ in qualifying}
+    chosen = {el for el, _ in qualifying}
     # The innermost qualifying element is the item; its containers qualify only through it.
-    innermost = [
-        (el, n)
-        for el, n in qualifying
-        if not any(id(d) in chosen for d in el.iter() if d is not el)
-    ]
+    innermost = [(el, n) for el, n in qualifying if not any(d in chosen for d in descendants(el))]
     if not innermost:
         return []
     return [max(innermost, key=lambda pair: pair[1])[0]]
 
 
-def _item_record(doc: Document, item: Element) -> dict[str, Any]:
+def _item_record(doc: Document, item: Node) -> dict[str, Any]:
     record: dict[str, Any] = {}
-    heading = item.find(_HEADINGS)
-    link = item if item.tag == "a" else item.find("a", lambda a: bool(a.get("href")))
-    title = heading.text(LIMITS["field_chars"]) if heading is not None else ""
+    heading = find_first(item, _HEADINGS)
+    link = item if item.tag == "a" and attr(item, "href") else None
+    if link is None:
+        link = next((a for a in descendants(item) if a.tag == "a" and attr(a, "href")), None)
+    title = text(heading, LIMITS["field_chars"]) if heading is not None else ""
     if not title and link is not None:
-        title = link.text(LIMITS["field_chars"])
+        title = text(link, LIMITS["field_chars"])
     if title:
         record["title"] = title
-    url = doc.resolve(link.get("href")) if link is not None else None
+    url = doc.resolve(attr(link, "href")) if link is not None else None
     if url:
         record["url"] = url
-    for key, text, _el in _leaf_fields(item):
+    for key, value in _leaf_fields(item):
         if len(record) >= LIMITS["item_fields"]:
             break
         if key and key not in record:
-            record[key] = text
-    record["text"] = _clip(item.text(LIMITS["field_chars"] * 2))
+            record[key] = value
+    record["text"] = _clip(text(item, LIMITS["field_chars"] * 2))
     return record
+
+
+def group_records(doc: Document, group: RecordGroup) -> list[dict[str, Any]]:
+    """The records of a group: item dicts, or table rows keyed by the header."""
+    if group.layout == "table":
+        table = _table(doc, group.container)
+        return list(table["rows"]) if table is not None else []
+    return [_item_record(doc, el) for el in group.members[: LIMITS["items"]]]
+
+
+# --------------------------------------------------------------------------- regions
+
+
+_PLAIN_CLASS: Final = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _selector_part(node: Node) -> str:
+    tag = node.tag or "*"
+    stable = [c for c in classes(node) if not is_generated_id(c) and _PLAIN_CLASS.match(c)]
+    return tag + "".join(f".{css_ident(c)}" for c in sorted(stable)[:3])
+
+
+def _matches_part(node: Node, part: str) -> bool:
+    """Does ``node`` match a ``tag.class.class`` compound made by :func:`_selector_part`?"""
+    tag, *wanted = part.split(".")
+    return (tag in ("*", node.tag)) and set(wanted) <= set(classes(node))
+
+
+def _path_selector(node: Node) -> str:
+    """A CSS selector for ``node``: from the nearest ancestor with a stable id, by tag and class."""
+    parts: list[str] = []
+    current: Node | None = node
+    while current is not None and current.is_element_node and current.tag not in ("html",):
+        ident = attr(current, "id")
+        if ident and not is_generated_id(ident):
+            parts.append(f"{current.tag}#{css_ident(ident)}")
+            break
+        part = _selector_part(current)
+        parent = current.parent
+        if parent is not None and parent.is_element_node:
+            twins = [s for s in elements(parent) if _selector_part(s) == part]
+            if len(twins) > 1:
+                part += f":nth-of-type({_type_index(current)})"
+        parts.append(part)
+        if current.tag == "body":
+            break
+        current = parent
+    return " > ".join(reversed(parts))
+
+
+def _type_index(node: Node) -> int:
+    index = 1
+    sibling = node.prev
+    while sibling is not None:
+        if sibling.is_element_node and sibling.tag == node.tag:
+            index += 1
+        sibling = sibling.prev
+    return index
+
+
+def region_for(group: RecordGroup) -> ResultsRegion:
+    """The selectors that find ``group`` again on another page of the same template."""
+    if group.layout == "table":
+        return ResultsRegion(container=_path_selector(group.container), item="tr", layout="table")
+    return ResultsRegion(
+        container=_path_selector(group.container),
+        item=_selector_part(group.members[0]),
+        layout="items",
+    )
+
+
+def locate_region(doc: Document, region: ResultsRegion) -> RecordGroup | None:
+    """The records of ``region`` on this page, or None when the page does not have it."""
+    try:
+        containers = doc.parser.css(region.container)
+    except Exception:  # a selector lexbor cannot read: the region is not on this page
+        return None
+    best: RecordGroup | None = None
+    for container in containers:
+        if region.layout == "table":
+            if container.tag != "table":
+                continue
+            members = [r for r in _table_rows(container) if not _is_header_row(r)]
+            group = RecordGroup(container, members, "table", float(len(members)))
+        else:
+            part = region.item.removeprefix(":scope > ").strip()
+            members = [m for m in elements(container) if _matches_part(m, part)]
+            group = RecordGroup(container, members, "items", float(len(members)))
+        if best is None or len(group.members) > len(best.members):
+            best = group
+    return best
 
 
 # --------------------------------------------------------------------------- tables
 
 
-def _table(doc: Document, table: Element) -> dict[str, Any] | None:
-    rows = [tr for tr in table.find_all("tr") if tr.closest(("table",)) is table]
+def _span(cell: Node, name: str) -> int:
+    try:
+        value = int((attr(cell, name) or "1").strip() or "1")
+    except ValueError:
+        return 1
+    # The HTML table model clamps colspan to 1..1000 and treats rowspan 0 as "to the end";
+    # a bound keeps a hostile span from filling memory.
+    return max(1, min(value if value > 0 else LIMITS["span"], LIMITS["span"]))
+
+
+def _grid(rows: list[Node]) -> list[list[Node | None]]:
+    """Rows of cells placed as the HTML table model does: spans fill the slots they cover."""
+    grid: list[list[Node | None]] = []
+    pending: dict[int, tuple[Node, int]] = {}  # column -> (cell, rows still covered)
+    for row in rows:
+        slots: list[Node | None] = []
+        column = 0
+
+        def fill_pending() -> None:
+            nonlocal column
+            while column in pending:
+                cell, left = pending[column]
+                slots.append(cell)
+                if left <= 1:
+                    del pending[column]
+                else:
+                    pending[column] = (cell, left - 1)
+                column += 1
+
+        for cell in elements(row):
+            if cell.tag not in ("td", "th"):
+                continue
+            fill_pending()
+            rowspan = _span(cell, "rowspan")
+            for _ in range(_span(cell, "colspan")):
+                slots.append(cell)
+                if rowspan > 1:
+                    pending[column] = (cell, rowspan - 1)
+                column += 1
+        fill_pending()
+        while later := [c for c in pending if c >= column]:
+            while column < min(later):
+                slots.append(None)
+                column += 1
+            fill_pending()
+        grid.append(slots)
+    return grid
+
+
+def _table(doc: Document, table: Node) -> dict[str, Any] | None:
+    rows = _table_rows(table)
     if not rows:
         return None
-    header_row = next((r for r in rows if r.find("th") is not None and r.find("td") is None), None)
-    if header_row is not None:
+    grid = _grid(rows)
+    header_index = next((i for i, r in enumerate(rows) if _is_header_row(r)), None)
+    width = max((len(r) for r in grid), default=0)
+    if header_index is not None:
         headers = [
-            _key(th.text(100)) or f"col{i + 1}" for i, th in enumerate(header_row.elements())
+            _key(text(cell, 100)) if cell is not None else "" for cell in grid[header_index]
         ]
-        body_rows = [r for r in rows if r is not header_row]
+        headers = [h or f"col{i + 1}" for i, h in enumerate(headers)]
+        headers += [f"col{i + 1}" for i in range(len(headers), width)]
+        body = [(r, g) for i, (r, g) in enumerate(zip(rows, grid, strict=True)) if i != header_index]
+        body = [(r, g) for r, g in body if not _is_header_row(r)]
     else:
-        width = max(len(list(r.elements())) for r in rows)
         headers = [f"col{i + 1}" for i in range(width)]
-        body_rows = rows
+        body = list(zip(rows, grid, strict=True))
     seen: Counter[str] = Counter()
     unique = []
     for name in headers:
@@ -193,24 +434,23 @@ def _table(doc: Document, table: Element) -> dict[str, Any] | None:
         unique.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
     records: list[dict[str, Any]] = []
     truncated = False
-    for row in body_rows:
-        cells = [c for c in row.elements() if c.tag in ("td", "th")]
-        if not cells:
+    for row, slots in body:
+        if not any(s is not None for s in slots):
             continue
         if len(records) >= LIMITS["rows"]:
             truncated = True
             break
         record: dict[str, Any] = {}
-        for name, cell in zip(unique, cells, strict=False):
-            record[name] = cell.text(LIMITS["field_chars"])
-        link = row.find("a", lambda a: bool(a.get("href")))
-        url = doc.resolve(link.get("href")) if link is not None else None
+        for name, cell in zip(unique, slots, strict=False):
+            record[name] = text(cell, LIMITS["field_chars"]) if cell is not None else ""
+        link = next((a for a in descendants(row) if a.tag == "a" and attr(a, "href")), None)
+        url = doc.resolve(attr(link, "href")) if link is not None else None
         if url and "url" not in record:
             record["url"] = url
         records.append(record)
-    caption = table.find("caption")
+    caption = find_first(table, ("caption",))
     return {
-        "caption": caption.text(200) if caption is not None else None,
+        "caption": text(caption, 200) if caption is not None else None,
         "headers": unique,
         "rows": records,
         "truncated": truncated,
@@ -231,21 +471,21 @@ def pagination(doc: Document) -> dict[str, Any]:
     """Next, previous and numbered page links of a page."""
     next_url = prev_url = None
     numbered: dict[int, str] = {}
-    for a in doc.root.find_all("a", lambda el: bool(el.get("href"))):
-        url = doc.resolve(a.get("href"))
+    for a in doc.links():
+        url = doc.resolve(attr(a, "href"))
         if not url:
             continue
-        rel = (a.get("rel") or "").lower().split()
-        text = a.text(40).lower()
-        label = (a.get("aria-label") or "").lower()
-        if next_url is None and ("next" in rel or text in _NEXT_WORDS or label.startswith("next")):
+        rel = (attr(a, "rel") or "").lower().split()
+        label = text(a, 40).lower()
+        aria = (attr(a, "aria-label") or "").lower()
+        if next_url is None and ("next" in rel or label in _NEXT_WORDS or aria.startswith("next")):
             next_url = url
         elif prev_url is None and (
-            "prev" in rel or text in _PREV_WORDS or label.startswith("prev")
+            "prev" in rel or label in _PREV_WORDS or aria.startswith("prev")
         ):
             prev_url = url
-        elif text.isdigit() and _page_number(url) == int(text):
-            numbered.setdefault(int(text), url)
+        elif label.isdigit() and _page_number(url) in (int(label), int(label) - 1):
+            numbered.setdefault(int(label), url)
     return {
         "next": next_url,
         "prev": prev_url,
@@ -258,20 +498,20 @@ def pagination(doc: Document) -> dict[str, Any]:
 
 def _forms(doc: Document) -> list[dict[str, Any]]:
     out = []
-    for form in doc.root.find_all("form")[: LIMITS["forms"]]:
+    for form in doc.forms()[: LIMITS["forms"]]:
         fields = []
-        for control in form.find_all(("input", "select", "textarea")):
-            name = control.get("name")
-            if not name:
+        for control in doc.controls(form):
+            name = attr(control, "name")
+            if not name or control.tag == "button":
                 continue
-            kind = control.get("type", "text") if control.tag == "input" else control.tag
+            kind = (attr(control, "type") or "text") if control.tag == "input" else control.tag
             fields.append(
-                {"name": name, "type": (kind or "text").lower(), "label": doc.label_for(control)}
+                {"name": name, "type": (kind or "").lower(), "label": doc.label_for(control)}
             )
         out.append(
             {
-                "action": doc.resolve(form.get("action")) or doc.url,
-                "method": (form.get("method") or "get").lower(),
+                "action": doc.resolve(attr(form, "action")) or doc.url,
+                "method": (attr(form, "method") or "get").lower(),
                 "fields": fields,
             }
         )
@@ -281,90 +521,108 @@ def _forms(doc: Document) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- main text
 
 
-def _main_element(doc: Document) -> Element:
-    main = doc.root.find("main") or doc.root.find(predicate=lambda e: e.get("role") == "main")
-    if main is not None:
-        return main
-    return doc.root.find("body") or doc.root
+def main_element(doc: Document) -> Node:
+    """``<main>``, else the element with ``role=main``, else the body."""
+    found = doc.parser.css_first("main") or doc.parser.css_first('[role="main"]')
+    return found if found is not None else doc.body
 
 
-def _main_text(element: Element) -> str:
+def _main_text(element: Node) -> str:
     parts: list[str] = []
-    for child in element.children:
-        if isinstance(child, str):
-            parts.append(child)
-        elif child.tag not in _SKIP and child.tag not in _CHROME:
-            parts.append(" " + child.text(LIMITS["main_text"]) + " ")
+    child = element.child
+    while child is not None:
+        if child.is_text_node:
+            parts.append(child.text_content or "")
+        elif child.is_element_node and child.tag not in _SKIP and child.tag not in _CHROME:
+            parts.append(" " + text(child, LIMITS["main_text"]) + " ")
+        child = child.next
     return " ".join(" ".join(parts).split())
 
 
 # --------------------------------------------------------------------------- layout
 
 
-def layout_signature(element: Element, depth: int = 4) -> str:
+def layout_signature(element: Node, depth: int = 4) -> str:
     """A digest of the page's skeleton (tags and classes, repeats collapsed, no text).
 
     Two pages made from one template (two product pages, two category pages)
     share it; pages that merely sit side by side in a menu do not.
     """
     parts: list[str] = []
-
-    def walk(node: Element, level: int) -> None:
+    stack: list[tuple[Node, int]] = [(element, 0)]
+    while stack:
+        node, level = stack.pop()
         previous = None
-        for child in node.elements():
+        kids: list[tuple[Node, int]] = []
+        for child in elements(node):
             if child.tag in _SKIP or child.tag in _VARIABLE:
                 continue  # list entries and rows come and go between pages of one template
-            signature = child.signature()
-            if signature == previous:
+            sig = signature(child)
+            if sig == previous:
                 continue  # ten cards and three cards have the same skeleton
-            previous = signature
-            parts.append(f"{level}:{signature}")
+            previous = sig
+            parts.append(f"{level}:{sig}")
             if level < depth:
-                walk(child, level + 1)
-
-    walk(element, 0)
+                kids.append((child, level + 1))
+        stack.extend(reversed(kids))
     return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- entry points
 
 
-def extract_document(doc: Document) -> dict[str, Any]:
+def _heuristic_items(doc: Document, main: Node) -> tuple[list[Node], bool]:
+    groups = [g for g in record_groups(main) if g.layout == "items"]
+    if not groups and main is not doc.body:
+        groups = [g for g in record_groups(doc.body) if g.layout == "items"]
+    if groups:
+        members = groups[0].members
+        return members, len(members) > LIMITS["items"]
+    return _single_item(main), False
+
+
+def extract_document(doc: Document, region: ResultsRegion | None = None) -> dict[str, Any]:
     """Extract from an already parsed document (discovery parses once and reuses it)."""
-    main = _main_element(doc)
-    text = _main_text(main)
-    group = _find_item_group(main)
-    if not group and main is not doc.root:
-        group = _find_item_group(doc.root)
-    if not group:
-        group = _single_item(main)
-    items = [_item_record(doc, el) for el in group[: LIMITS["items"]]]
+    main = main_element(doc)
+    main_text = _main_text(main)
     tables: list[dict[str, Any]] = []
-    for table in doc.root.find_all("table"):
+    for table in doc.parser.css("table"):
         if len(tables) >= LIMITS["tables"]:
             break
         parsed = _table(doc, table)
         if parsed is not None and parsed["rows"]:
             tables.append(parsed)
+    region_info: dict[str, Any] | None = None
+    if region is not None:
+        group = locate_region(doc, region)
+        items = group_records(doc, group) if group is not None else []
+        too_many = group is not None and len(group.members) > LIMITS["items"]
+        region_info = {"found": group is not None, "records": len(items)}
+    else:
+        members, too_many = _heuristic_items(doc, main)
+        items = [_item_record(doc, el) for el in members[: LIMITS["items"]]]
     truncated = (
         doc.truncated
-        or len(text) > LIMITS["main_text"]
-        or len(group) > LIMITS["items"]
+        or len(main_text) > LIMITS["main_text"]
+        or too_many
         or any(t["truncated"] for t in tables)
     )
-    return {
+    data: dict[str, Any] = {
         "url": doc.url,
         "title": doc.title,
-        "main_text": _clip(text, LIMITS["main_text"]),
-        "items": items,
+        "main_text": _clip(main_text, LIMITS["main_text"]),
+        "items": items[: LIMITS["items"]],
         "tables": tables,
         "pagination": pagination(doc),
         "forms": _forms(doc),
         "layout": layout_signature(main),
         "truncated": truncated,
     }
+    if region_info is not None:
+        data["region"] = region_info
+    return data
 
 
-def extract(html: str, url: str) -> dict[str, Any]:
+def extract(html: str, url: str, region: ResultsRegion | None = None) -> dict[str, Any]:
     """Extract structured data from a page's HTML (see the module docstring)."""
-    return extract_document(parse_html(html, url))
+    return extract_document(parse_html(html, url), region)

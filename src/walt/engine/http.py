@@ -35,6 +35,7 @@ USER_AGENT: Final = (
     f"Chrome/130.0 Safari/537.36 walt/{__version__}"
 )
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", ""})
 
 
 @attrs.frozen
@@ -49,6 +50,7 @@ class Fetched:
     hops: tuple[str, ...]
     elapsed_ms: float
     headers: dict[str, str] = attrs.field(factory=dict)
+    body_skipped: bool = False
 
 
 def cookie_jar(storage_state: dict[str, Any] | None) -> httpx.Cookies:
@@ -112,13 +114,18 @@ class HttpFetcher:
         jar: httpx.Cookies | None = None,
         meter: CostMeter | None = None,
         timeout: float | None = None,
+        page_only: bool = False,
     ) -> Fetched:
-        """GET ``url`` following redirects, each hop checked; raises walt errors only."""
+        """GET ``url`` following redirects, each hop checked; raises walt errors only.
+
+        With ``page_only`` the body is read only when the response is an HTML page
+        (by its Content-Type); otherwise ``body_skipped`` is set and ``text`` is empty.
+        """
         started = time.perf_counter()
         budget = timeout or self.timeout
         try:
             async with asyncio.timeout(budget):
-                return await self._fetch(url, jar, meter, started)
+                return await self._fetch(url, jar, meter, started, page_only)
         except TimeoutError:
             raise WaltTimeoutError(
                 f"GET {redact_url(url)} took longer than {budget:g} s",
@@ -126,7 +133,12 @@ class HttpFetcher:
             ) from None
 
     async def _fetch(
-        self, url: str, jar: httpx.Cookies | None, meter: CostMeter | None, started: float
+        self,
+        url: str,
+        jar: httpx.Cookies | None,
+        meter: CostMeter | None,
+        started: float,
+        page_only: bool = False,
     ) -> Fetched:
         import httpx
 
@@ -180,14 +192,19 @@ class HttpFetcher:
                     current = urljoin(normalized, response.headers["location"])
                     log.debug("redirect %s -> %s", redact_url(normalized), redact_url(current))
                     continue
-                body, truncated = await self._read(response)
+                content_type = response.headers.get("content-type", "")
+                media_type = content_type.split(";", 1)[0].strip().lower()
+                skipped = page_only and media_type not in _PAGE_TYPES
+                if skipped:
+                    body, truncated = b"", False
+                else:
+                    body, truncated = await self._read(response)
             finally:
                 await response.aclose()
-            content_type = response.headers.get("content-type", "")
             return Fetched(
                 url=normalized,
                 status=response.status_code,
-                content_type=content_type.split(";", 1)[0].strip().lower(),
+                content_type=media_type,
                 text=body.decode(response.encoding or "utf-8", errors="replace"),
                 truncated=truncated,
                 hops=tuple(hops),
@@ -198,6 +215,7 @@ class HttpFetcher:
                     if k.lower()
                     in ("content-type", "content-disposition", "content-length", "location")
                 },
+                body_skipped=skipped,
             )
 
     async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:

@@ -274,6 +274,7 @@ async def _dispatch(
             prefer_http=request.prefer_http,
             start_url=request.start_url,
             capture_auth=request.capture_auth,
+            include_html=request.include_html,
             **common,
         )
     options = {

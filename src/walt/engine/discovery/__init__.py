@@ -33,6 +33,7 @@ from walt.core.messages import (
 )
 from walt.core.models import Tool
 from walt.core.urls import redact_url
+from walt.engine.discovery.analyze import site_query_values
 from walt.engine.discovery.candidates import build_candidates
 from walt.engine.discovery.crawl import crawl
 from walt.engine.discovery.rank import rank
@@ -43,7 +44,7 @@ __all__ = ["discover", "generate"]
 
 log = get_logger(__name__)
 
-CRAWL_SHARE = 0.6
+CRAWL_SHARE = 0.5
 """Part of the time budget the crawl may use; the rest is for validation."""
 
 
@@ -145,12 +146,14 @@ async def discover(
         events.pages_total = min(request.max_pages, known)
         await events.emit("crawl", visit.note or "", visit.url)
 
+    landing = (request.auth or {}).get("walt_landing_url")
     crawled = await crawl(
         executor,
         request,
         meter,
         deadline=clock_start + request.time_budget * CRAWL_SHARE,
         on_page=on_page,
+        seeds=(landing,) if isinstance(landing, str) and landing else (),
     )
     if not crawled.pages:
         notes = "; ".join(f"{v.url}: {v.note}" for v in crawled.visits[:5]) or "nothing loaded"
@@ -168,6 +171,8 @@ async def discover(
         auth=request.auth is not None,
         created_at=created_at,
         generator=f"walt {__version__}",
+        query_values=site_query_values(crawled.pages),
+        downloads=crawled.downloads,
     )
     events.candidates = len(candidates)
     await events.emit("validate", f"{len(candidates)} candidate tools")
@@ -232,6 +237,8 @@ async def discover(
         elapsed_ms=elapsed,
         cost=cost,
         warnings=tuple(dict.fromkeys(crawled.warnings)),
+        skipped=tuple(crawled.skipped),
+        unvisited_patterns=tuple(crawled.unvisited_patterns),
     )
     events.tools = len(chosen)
     await events.emit("done", f"{len(chosen)} tools")

@@ -2,17 +2,26 @@
 
 For one page it finds:
 
-* forms, with every field's schema (name, label, type, constraints, options,
-  default, required) and how to find it (id, name, label, placeholder, CSS);
+* forms, each with its controls by form owner (HTML standard), every field's
+  schema (name, label, type, constraints, options, defaults, required,
+  several values for a checkbox group or a ``select multiple``), the form's
+  submitters (each submit button's name, value and text), method, enctype and
+  ``accept-charset``, and the words that name it (legend, heading, title);
 * link families: links that differ in one query parameter (sort orders,
-  facets, pages) or one path segment (categories, detail pages);
-* the links to crawl, and the page's result items (from extraction).
+  facets, pages) or one path segment (categories, detail pages), including an
+  id glued to a word (``/issue12``);
+* the links to crawl, with whether each sits in the page's chrome, and the
+  links never to follow (logout, delete: judged by text and target together);
+* the page's record groups (repeated structures outside the chrome), their
+  titles and a fingerprint of every repeated block, so the crawl can tell a
+  site's navigation (the same block on every page) from its records.
 
 Combining pages into tools is :mod:`walt.engine.discovery.candidates`' job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from typing import Final
@@ -20,34 +29,82 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import attrs
 
-from walt.engine.dom import Document, Element, parse_html
-from walt.engine.extract import extract_document
+from walt.engine.dom import (
+    Document,
+    Node,
+    ancestors,
+    attr,
+    closest,
+    descendants,
+    parse_html,
+    text,
+)
+from walt.engine.extract import (
+    extract_document,
+    group_records,
+    in_chrome,
+    is_generated_id,
+    main_element,
+    record_groups,
+)
 
 __all__ = [
     "Field",
     "FormInfo",
     "LinkFamily",
     "PageAnalysis",
+    "Submitter",
     "analyze",
     "analyze_document",
     "is_destructive_link",
+    "is_generated_id",
+    "site_query_values",
     "url_pattern",
 ]
 
 DISCOVERY_MAX_NODES: Final = 30_000
+MAX_FORMS: Final = 200
+"""Forms analysed per page; the rest are counted (2,000 "add to cart" forms are one tool)."""
 _NUMERIC: Final = re.compile(r"^\d+$")
-_OPAQUE_ID: Final = re.compile(r"^(?:[0-9a-f]{8,}|[0-9a-f-]{32,36}|\d+[a-z]?)$", re.IGNORECASE)
-_GENERATED_ID: Final = re.compile(
-    r"(?:^:r\w*:$|^ember\d+|^ext-|^react-|^mui-|^headlessui-|\d{3,}|[0-9a-f]{8,}|^[a-z]{1,2}\d+$)",
+_OPAQUE_ID: Final = re.compile(
+    r"^(?:[0-9a-f]{8,}|[0-9a-f-]{32,36}|\d+[a-z]?|[a-z]+[-_]?\d+|"
+    r"[a-z0-9]+(?:-[a-z0-9]+){2,}(?:\.\w+)?)$",  # a slug: three or more words with dashes
     re.IGNORECASE,
 )
-_DESTRUCTIVE: Final = re.compile(
-    r"(?:^|[^a-z])(log[\s_-]?out|sign[\s_-]?out|delete|remove|destroy|erase|unsubscribe|"
-    r"deactivate|revoke|purge|trash|drop)(?:[^a-z]|$)",
+_GLUED_ID: Final = re.compile(r"^([a-z][a-z_-]*?)[-_]?(\d+)$", re.IGNORECASE)
+# Verbs that end a session or destroy data whatever the link says around them.
+_STRONG_DESTRUCTIVE: Final = re.compile(
+    r"(?:^|[^a-z])(log[\s_-]?out|sign[\s_-]?out|log[\s_-]?off|delete|remove|destroy|erase|"
+    r"purge|wipe)(?:[^a-z]|$)",
     re.IGNORECASE,
+)
+# Verbs that destroy or change state only when the link's text and its target agree
+# ("Close account" to /account/close; not "Closed issues" to ?status=closed).
+_WEAK_DESTRUCTIVE: Final = (
+    "close",
+    "cancel",
+    "deactivate",
+    "disable",
+    "revoke",
+    "reset",
+    "clear",
+    "empty",
+    "unsubscribe",
+    "ban",
+    "block",
+    "terminate",
+    "kill",
+    "drop",
+    "trash",
+    "archive",
+    "unpublish",
+    "lock",
+    "unlock",
+    "leave",
 )
 _DESTRUCTIVE_QUERY: Final = re.compile(
-    r"(?:^|&)(?:action|do|op|cmd|task|method)=(?:delete|remove|destroy|logout|signout)",
+    r"(?:^|&)[a-z_]*(?:action|do|op|cmd|task|method|mode)=[a-z_]*"
+    r"(?:delete|remove|destroy|logout|signout|purge)",
     re.IGNORECASE,
 )
 SORT_PARAMS: Final = frozenset(
@@ -63,14 +120,40 @@ SORT_PARAMS: Final = frozenset(
         "ordering",
         "sorting",
         "sorder",
-        "product_list_order",
+        "srt",
         "dir",
         "direction",
         "sort_order",
+        "sortorder",
+        "sortfield",
+        "sort_field",
+        "sortkey",
+        "sort_key",
     }
 )
 PAGE_PARAMS: Final = frozenset(
-    {"page", "p", "pg", "ipage", "page_number", "pagenumber", "offset", "start", "skip", "paged"}
+    {
+        "page",
+        "p",
+        "pg",
+        "ipage",
+        "page_number",
+        "pagenumber",
+        "pagenum",
+        "offset",
+        "start",
+        "skip",
+        "paged",
+        "first",
+        "from",
+        "cursor",
+        "after",
+        "before",
+        "page_token",
+        "pagetoken",
+        "next",
+        "marker",
+    }
 )
 _INPUT_TYPES: Final = {
     "text": "text",
@@ -92,11 +175,12 @@ _INPUT_TYPES: Final = {
     "hidden": "hidden",
     "file": "file",
 }
+_SUBMIT_TYPES: Final = frozenset({"submit", "image"})
 
 
 @attrs.frozen
 class Field:
-    """One form control as a tool input (or a constant, for hidden fields)."""
+    """One form control (or radio/checkbox group) as a tool input, or a constant (hidden)."""
 
     name: str
     kind: str  # text, textarea, select, checkbox, radio, number, email, date, hidden, password...
@@ -112,6 +196,24 @@ class Field:
     element_id: str | None = None
     hidden_by_style: bool = False
     checkbox_value: str = "on"
+    multiple: bool = False  # a checkbox group or a select multiple: several values at once
+    defaults: tuple[str, ...] = ()  # every value submitted by default (checked, selected)
+    readonly: bool = False
+    autocomplete: str | None = None
+    maxlength: int | None = None
+
+
+@attrs.frozen
+class Submitter:
+    """A submit button: what it adds to the entry list (``name=value``) and what it says."""
+
+    text: str
+    name: str | None = None
+    value: str = ""
+    element_id: str | None = None
+    formaction: str | None = None
+    formmethod: str | None = None
+    outside: bool = False  # associated by form= from outside the form element
 
 
 @attrs.frozen
@@ -120,17 +222,42 @@ class FormInfo:
     action: str
     method: str
     fields: tuple[Field, ...]
-    submit_text: str = ""
-    submit_id: str | None = None
+    submitters: tuple[Submitter, ...] = ()
     form_id: str | None = None
     form_index: int = 0
     heading: str = ""
+    legend: str = ""
+    page_title: str = ""
     role_search: bool = False
-    submit_outside: bool = False
+    in_chrome: bool = False
+    enctype: str = "application/x-www-form-urlencoded"
+    accept_charset: str | None = None
+    name: str | None = None
+    repeats: int = 1  # identical forms on the page (one per row of a listing)
 
     @property
     def visible_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.kind != "hidden")
+
+    @property
+    def default_submitter(self) -> Submitter | None:
+        """The form's default button: its first submit button in tree order."""
+        return self.submitters[0] if self.submitters else None
+
+    @property
+    def submit_text(self) -> str:
+        submitter = self.default_submitter
+        return submitter.text if submitter is not None else ""
+
+    @property
+    def submit_id(self) -> str | None:
+        submitter = self.default_submitter
+        return submitter.element_id if submitter is not None else None
+
+    @property
+    def submit_outside(self) -> bool:
+        submitter = self.default_submitter
+        return submitter.outside if submitter is not None else False
 
 
 @attrs.frozen
@@ -143,10 +270,21 @@ class LinkFamily:
     in_path: bool
     values: tuple[tuple[str, str], ...]  # (value, link text)
     fixed: tuple[tuple[str, str], ...] = ()  # other query parameters the links carry
+    prefix: str = ""  # for an id glued to a word (``issue12``): the word
+    in_chrome: bool = False  # every link of the family sits in navigation or a sidebar
+    tail: bool = False  # the varying part is the rest of the path (``/file/tip/{path}``)
 
     @property
     def numeric(self) -> bool:
         return all(_NUMERIC.match(v) for v, _ in self.values)
+
+
+@attrs.frozen
+class PageLink:
+    url: str
+    text: str
+    in_chrome: bool = False
+    rel: str = ""
 
 
 @attrs.frozen
@@ -159,34 +297,66 @@ class PageAnalysis:
     links: tuple[tuple[str, str], ...]  # (absolute url, text) to crawl, same origin
     skipped_links: tuple[str, ...]  # destructive-looking links never followed
     items: tuple[dict[str, object], ...]
-    samples: tuple[str, ...] = ()  # result titles (cards and table rows), for search checks
+    samples: tuple[str, ...] = ()  # record titles (cards and table rows), for probe terms
     truncated: bool = False
+    page_links: tuple[PageLink, ...] = ()
+    blocks: tuple[str, ...] = ()  # fingerprints of repeated blocks (chrome shows on every page)
+    sample_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (block fingerprint, titles)
+    heading: str = ""
+    layout: str = ""
+    main_text: str = ""
+    records: int = 0
+    chrome_words: tuple[str, ...] = ()  # words of links in the page's navigation
+
+    @property
+    def is_listing(self) -> bool:
+        return self.records >= 2
 
 
 # --------------------------------------------------------------------------- helpers
 
 
+def _segment_shape(segment: str) -> str:
+    if _OPAQUE_ID.match(segment):
+        glued = _GLUED_ID.match(segment)
+        return f"{glued.group(1)}{{}}" if glued and not segment.isdigit() else "{}"
+    return segment
+
+
 def url_pattern(url: str) -> str:
-    """Pages that differ only by parameter values share a pattern (one page per pattern)."""
+    """Pages that differ only by parameter values share a pattern.
+
+    The path's opaque segments (numbers, hashes, an id glued to a word such as
+    ``issue12``) are generalized; the query contributes its keys, not its values.
+    """
     parts = urlsplit(url)
-    segments = ["{}" if _OPAQUE_ID.match(s) else s for s in parts.path.split("/")]
+    segments = [_segment_shape(s) for s in parts.path.split("/")]
     keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
-    return f"{parts.scheme}://{parts.netloc}{'/'.join(segments)}?{'&'.join(keys)}"
+    return f"{parts.scheme}://{parts.netloc.lower()}{'/'.join(segments)}?{'&'.join(keys)}"
 
 
-def is_destructive_link(url: str, text: str = "") -> bool:
-    """Logout, delete and the like: discovery never follows these."""
+def _words(value: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[a-z]+", value, re.IGNORECASE)}
+
+
+def is_destructive_link(url: str, link_text: str = "") -> bool:
+    """Logout, delete and the like: discovery never follows these.
+
+    Strong verbs (log out, delete, remove, destroy...) exclude a link by its text
+    or its target alone; weaker ones (close, cancel, reset...) when the text and
+    the target both say it.
+    """
     parts = urlsplit(url)
-    return bool(
-        _DESTRUCTIVE.search(parts.path)
+    target = f"{parts.path} {parts.query}"
+    if (
+        _STRONG_DESTRUCTIVE.search(parts.path)
         or _DESTRUCTIVE_QUERY.search(parts.query)
-        or _DESTRUCTIVE.search(text)
-    )
-
-
-def is_generated_id(value: str) -> bool:
-    """Ids a framework generates (they change between renders): not stable locators."""
-    return bool(_GENERATED_ID.search(value))
+        or _STRONG_DESTRUCTIVE.search(link_text)
+    ):
+        return True
+    target_words = _words(target.replace("_", " ").replace("-", " "))
+    text_words = _words(link_text)
+    return any(verb in target_words and verb in text_words for verb in _WEAK_DESTRUCTIVE)
 
 
 def _float(value: str | None) -> float | None:
@@ -198,175 +368,328 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def _hidden_by_style(el: Element) -> bool:
-    for node in (el, *el.ancestors()):
-        style = (node.get("style") or "").replace(" ", "").lower()
+def _int(value: str | None) -> int | None:
+    number = _float(value)
+    return int(number) if number is not None and number >= 0 else None
+
+
+def _hidden_by_style(el: Node) -> bool:
+    for node in (el, *ancestors(el)):
+        style = (attr(node, "style") or "").replace(" ", "").lower()
         if (
             "display:none" in style
             or "visibility:hidden" in style
-            or node.get("hidden") is not None
+            or attr(node, "hidden") is not None
+            or attr(node, "aria-hidden") == "true"
         ):
             return True
     return False
 
 
-def _field(doc: Document, control: Element) -> Field | None:
-    name = control.get("name")
-    if not name or control.get("disabled") is not None:
+def _is_disabled(control: Node) -> bool:
+    """Disabled itself, or inside a disabled fieldset but not in its first legend."""
+    if attr(control, "disabled") is not None:
+        return True
+    for ancestor in ancestors(control):
+        if ancestor.tag == "fieldset" and attr(ancestor, "disabled") is not None:
+            legend = next(
+                (c for c in _element_children(ancestor) if c.tag == "legend"),
+                None,
+            )
+            if legend is None or not _contains(legend, control):
+                return True
+    return False
+
+
+def _element_children(node: Node) -> Iterable[Node]:
+    child = node.child
+    while child is not None:
+        if child.is_element_node:
+            yield child
+        child = child.next
+
+
+def _contains(ancestor: Node, node: Node) -> bool:
+    return any(a == ancestor for a in ancestors(node))
+
+
+def _options(doc: Document, select: Node) -> tuple[list[tuple[str, str]], list[str]]:
+    options: list[tuple[str, str]] = []
+    selected: list[str] = []
+    for option in select.css("option"):
+        if attr(option, "disabled") is not None:
+            continue
+        group = closest(option, ("optgroup",))
+        if group is not None and attr(group, "disabled") is not None:
+            continue
+        label = attr(option, "label") or text(option, 200)
+        value = attr(option, "value")
+        value = text(option, 200) if value is None else value
+        options.append((value, label))
+        if attr(option, "selected") is not None:
+            selected.append(value)
+    return options, selected
+
+
+def _common(doc: Document, control: Node) -> dict[str, object]:
+    label = (
+        doc.label_for(control)
+        or attr(control, "aria-label")
+        or attr(control, "title")
+        or ""
+    )
+    return {
+        "label": label.strip(),
+        "placeholder": (attr(control, "placeholder") or "").strip(),
+        "required": attr(control, "required") is not None
+        or attr(control, "aria-required") == "true",
+        "element_id": attr(control, "id"),
+        "hidden_by_style": _hidden_by_style(control),
+        "readonly": attr(control, "readonly") is not None,
+        "autocomplete": attr(control, "autocomplete"),
+    }
+
+
+def _field(doc: Document, control: Node) -> Field | None:
+    name = attr(control, "name")
+    if not name or _is_disabled(control):
         return None
-    label = doc.label_for(control) or control.get("aria-label") or control.get("title") or ""
-    placeholder = control.get("placeholder") or ""
-    required = control.get("required") is not None or control.get("aria-required") == "true"
-    element_id = control.get("id")
+    common = _common(doc, control)
     if control.tag == "select":
-        options: list[tuple[str, str]] = []
-        default = None
-        for option in control.find_all("option"):
-            text = option.text(200)
-            value = option.get("value")
-            value = text if value is None else value
-            options.append((value, text))
-            if option.get("selected") is not None and default is None:
-                default = value
-        if default is None and options:
-            default = options[0][0]
+        options, selected = _options(doc, control)
+        multiple = attr(control, "multiple") is not None
+        if not selected and options and not multiple:
+            selected = [options[0][0]]  # a single select submits its first option
         return Field(
             name,
             "select",
-            label,
-            placeholder,
-            required,
-            tuple(options),
-            default,
-            element_id=element_id,
-            hidden_by_style=_hidden_by_style(control),
+            options=tuple(options),
+            default=selected[0] if selected else None,
+            defaults=tuple(selected if multiple else selected[:1]),
+            multiple=multiple,
+            **common,  # type: ignore[arg-type]
         )
     if control.tag == "textarea":
+        content = control.text(deep=True) or ""
+        if content.startswith("\n"):
+            content = content[1:]  # the parser drops one leading newline
         return Field(
             name,
             "textarea",
-            label,
-            placeholder,
-            required,
-            default=control.text(500) or None,
-            element_id=element_id,
-            hidden_by_style=_hidden_by_style(control),
+            default=content[:2000] or None,
+            maxlength=_int(attr(control, "maxlength")),
+            **common,  # type: ignore[arg-type]
         )
-    kind = _INPUT_TYPES.get((control.get("type") or "text").lower())
-    if kind is None or kind == "file":
-        return None  # buttons, images, resets, files: not inputs walt can fill
-    step = _float(control.get("step"))
-    minimum = _float(control.get("min"))
+    kind = _INPUT_TYPES.get((attr(control, "type") or "text").strip().lower(), "text")
+    if kind == "file" or control.tag != "input":
+        return None  # files and buttons are not inputs walt fills
+    step = _float(attr(control, "step"))
+    minimum = _float(attr(control, "min"))
     integer = (
         kind == "number"
         and (step is None or step.is_integer())
         and (minimum is None or minimum.is_integer())
     )
+    value = attr(control, "value")
+    checked = attr(control, "checked") is not None
+    if kind in ("checkbox", "radio"):
+        default = (value if value is not None else "on") if checked else None
+    else:
+        default = value
     return Field(
         name=name,
         kind=kind,
-        label=label,
-        placeholder=placeholder,
-        required=required,
-        default=control.get("value")
-        if kind not in ("checkbox", "radio")
-        else (control.get("value") if control.get("checked") is not None else None),
-        pattern=control.get("pattern"),
+        default=default,
+        defaults=(default,) if default is not None else (),
+        pattern=attr(control, "pattern"),
         minimum=minimum,
-        maximum=_float(control.get("max")),
+        maximum=_float(attr(control, "max")),
         integer=integer,
-        element_id=element_id,
-        hidden_by_style=_hidden_by_style(control),
-        checkbox_value=control.get("value") or "on",
+        checkbox_value=value if value is not None else "on",
+        maxlength=_int(attr(control, "maxlength")),
+        **common,  # type: ignore[arg-type]
     )
 
 
-def _merge_radios(fields: list[Field]) -> list[Field]:
-    """A radio group is one input whose options are its buttons."""
+def _merge_groups(fields: list[Field]) -> list[Field]:
+    """A radio group is one input whose options are its buttons; so is a group of
+    same-name checkboxes, which takes several values at once."""
     out: list[Field] = []
-    groups: dict[str, int] = {}
+    groups: dict[tuple[str, str], int] = {}
     for field in fields:
-        if field.kind != "radio":
+        if field.kind not in ("radio", "checkbox"):
             out.append(field)
             continue
         option = (field.checkbox_value, field.label or field.checkbox_value)
-        if field.name in groups:
-            index = groups[field.name]
+        key = (field.kind, field.name)
+        if key in groups:
+            index = groups[key]
             prior = out[index]
             out[index] = attrs.evolve(
                 prior,
                 options=(*prior.options, option),
                 default=prior.default or field.default,
+                defaults=(*prior.defaults, *field.defaults),
                 required=prior.required or field.required,
+                multiple=field.kind == "checkbox",
+                hidden_by_style=prior.hidden_by_style and field.hidden_by_style,
             )
         else:
-            groups[field.name] = len(out)
-            out.append(attrs.evolve(field, options=(option,), label=""))
-    return out
+            groups[key] = len(out)
+            out.append(attrs.evolve(field, options=(option,)))
+    # A lone checkbox keeps its own label; a group's label is its legend (set below).
+    return [
+        attrs.evolve(f, label="") if f.kind in ("radio", "checkbox") and len(f.options) > 1 else f
+        for f in out
+    ]
+
+
+def _group_label(doc: Document, controls: list[Node], name: str) -> str:
+    """A radio or checkbox group's label: its fieldset's legend, when the group has one."""
+    for control in controls:
+        if attr(control, "name") != name:
+            continue
+        fieldset = closest(control, ("fieldset",))
+        if fieldset is not None:
+            legend = next((c for c in _element_children(fieldset) if c.tag == "legend"), None)
+            if legend is not None:
+                return text(legend, 120)
+        labelled = attr(closest(control, ("div", "p", "li", "td")) or control, "aria-label")
+        if labelled:
+            return labelled
+    return ""
+
+
+def _submitter(doc: Document, control: Node, form: Node) -> Submitter | None:
+    if control.tag == "button":
+        kind = (attr(control, "type") or "submit").strip().lower()
+        if kind != "submit":
+            return None
+        label = text(control, 100) or attr(control, "value") or attr(control, "title") or ""
+    elif control.tag == "input" and (attr(control, "type") or "").lower() in _SUBMIT_TYPES:
+        label = attr(control, "value") or attr(control, "alt") or attr(control, "title") or ""
+        if not label and (attr(control, "type") or "").lower() == "submit":
+            label = "Submit"
+    else:
+        return None
+    if _is_disabled(control):
+        return None
+    return Submitter(
+        text=" ".join(label.split()),
+        name=attr(control, "name") or None,
+        value=attr(control, "value") or "",
+        element_id=attr(control, "id"),
+        formaction=attr(control, "formaction"),
+        formmethod=(attr(control, "formmethod") or "").lower() or None,
+        outside=not _contains(form, control),
+    )
+
+
+class _Headings:
+    """The headings of the page's content (not its chrome), in tree order, to name forms by
+    the nearest heading before them."""
+
+    def __init__(self, doc: Document) -> None:
+        self.position: dict[Node, int] = {}
+        self.headings: list[tuple[int, str]] = []
+        for index, el in enumerate(descendants(doc.body)):
+            if el.tag == "form":
+                self.position[el] = index
+            elif el.tag in ("h1", "h2", "h3", "h4") and not in_chrome(el):
+                label = text(el, 120)
+                if label:
+                    self.headings.append((index, label))
+
+    def before(self, form: Node) -> str:
+        where = self.position.get(form)
+        if where is None:
+            return ""
+        found = ""
+        for index, label in self.headings:
+            if index > where:
+                break
+            found = label
+        return found
+
+
+def _legend(form: Node) -> str:
+    legend = form.css_first("legend")
+    return text(legend, 120) if legend is not None else ""
+
+
+def _form_shape(form: FormInfo) -> tuple[object, ...]:
+    return (
+        form.method,
+        urlsplit(form.action).path,
+        tuple((f.name, f.kind) for f in form.fields if f.kind != "hidden"),
+        tuple(f.name for f in form.fields if f.kind == "hidden"),
+        tuple(s.text for s in form.submitters),
+    )
 
 
 def _forms(doc: Document) -> list[FormInfo]:
     forms: list[FormInfo] = []
-    for index, form in enumerate(doc.root.find_all("form")):
-        form_id = form.get("id")
-        controls = form.find_all(("input", "select", "textarea"))
-        outside_submit: Element | None = None
-        if form_id:
-            # Controls and buttons outside the form that belong to it (form="id").
-            for el in doc.root.find_all(("input", "select", "textarea", "button")):
-                if el.get("form") == form_id and el.closest(("form",)) is not form:
-                    if el.tag == "button" or (el.get("type") or "").lower() == "submit":
-                        outside_submit = outside_submit or el
-                    else:
-                        controls.append(el)
+    shapes: dict[tuple[object, ...], int] = {}
+    page_title = doc.title
+    headings = _Headings(doc)
+    for index, form in enumerate(doc.forms()):
+        if len(forms) >= MAX_FORMS:
+            break
+        controls = doc.controls(form)
         fields = [f for f in (_field(doc, c) for c in controls) if f is not None]
-        fields = _merge_radios(fields)
-        submit = outside_submit or form.find(
-            ("button", "input"),
-            lambda el: (
-                (el.tag == "button" and (el.get("type") or "submit").lower() == "submit")
-                or (el.tag == "input" and (el.get("type") or "").lower() in ("submit", "image"))
-            ),
+        fields = _merge_groups(fields)
+        fields = [
+            attrs.evolve(f, label=_group_label(doc, controls, f.name))
+            if f.kind in ("radio", "checkbox") and len(f.options) > 1 and not f.label
+            else f
+            for f in fields
+        ]
+        submitters = [s for s in (_submitter(doc, c, form) for c in controls) if s is not None]
+        heading, legend = headings.before(form), _legend(form)
+        method = (attr(form, "method") or "get").strip().lower()
+        info = FormInfo(
+            page_url=doc.url,
+            action=doc.resolve(attr(form, "action")) or doc.url.split("#", 1)[0],
+            method="post" if method == "post" else ("dialog" if method == "dialog" else "get"),
+            fields=tuple(fields),
+            submitters=tuple(submitters),
+            form_id=attr(form, "id"),
+            form_index=index,
+            heading=heading,
+            legend=legend,
+            page_title=page_title,
+            role_search=attr(form, "role") == "search"
+            or closest(form, ("search",)) is not None,
+            in_chrome=in_chrome(form),
+            enctype=(attr(form, "enctype") or "application/x-www-form-urlencoded").lower(),
+            accept_charset=(attr(form, "accept-charset") or "").strip() or None,
+            name=attr(form, "name"),
         )
-        submit_text = ""
-        if submit is not None:
-            submit_text = (
-                submit.text(100) if submit.tag == "button" else (submit.get("value") or "")
-            )
-        heading_el = None
-        for ancestor in form.ancestors():
-            heading_el = ancestor.find(("h1", "h2", "h3", "legend"))
-            if heading_el is not None:
-                break
-        method = (form.get("method") or "get").lower()
-        forms.append(
-            FormInfo(
-                page_url=doc.url,
-                action=doc.resolve(form.get("action")) or doc.url.split("#", 1)[0],
-                method="post" if method == "post" else "get",
-                fields=tuple(fields),
-                submit_text=submit_text.strip(),
-                submit_id=submit.get("id") if submit is not None else None,
-                form_id=form_id,
-                form_index=index,
-                heading=heading_el.text(120) if heading_el is not None else "",
-                role_search=form.get("role") == "search"
-                or form.closest(("header", "nav")) is not None,
-                submit_outside=outside_submit is not None,
-            )
-        )
+        if info.method == "dialog":
+            continue  # closes a dialog; submits nothing
+        shape = _form_shape(info)
+        if shape in shapes:
+            # One form per row (add to cart, delete): analysed once, counted.
+            prior = forms[shapes[shape]]
+            forms[shapes[shape]] = attrs.evolve(prior, repeats=prior.repeats + 1)
+            continue
+        shapes[shape] = len(forms)
+        forms.append(info)
     return forms
 
 
-def _query_families(links: Iterable[tuple[str, str]], page_url: str) -> list[LinkFamily]:
-    groups: dict[tuple[str, frozenset[str]], list[tuple[dict[str, str], str]]] = {}
-    for url, text in links:
-        parts = urlsplit(url)
+# --------------------------------------------------------------------------- link families
+
+
+def _query_families(links: Iterable[PageLink], page_url: str) -> list[LinkFamily]:
+    groups: dict[tuple[str, frozenset[str]], list[tuple[dict[str, str], PageLink]]] = {}
+    for link in links:
+        parts = urlsplit(link.url)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         if not query:
             continue
         base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        groups.setdefault((base, frozenset(query)), []).append((query, text))
+        groups.setdefault((base, frozenset(query)), []).append((query, link))
     families: list[LinkFamily] = []
     for (base, keys), members in groups.items():
         if len(members) < 2:
@@ -376,85 +699,225 @@ def _query_families(links: Iterable[tuple[str, str]], page_url: str) -> list[Lin
             continue
         key = varying[0]
         seen: dict[str, str] = {}
-        for query, text in members:
+        for query, link in members:
             value = query[key]
-            label = re.sub(r"\s*\(\d+\)\s*$", "", text).strip()  # "Kitchen (12)" -> "Kitchen"
+            label = re.sub(r"\s*\(\d+\)\s*$", "", link.text).strip()  # "Kitchen (12)" -> "Kitchen"
             if value not in seen or (not seen[value] and label):
                 seen[value] = label
+        if len(seen) < 2:
+            continue
         fixed = tuple(sorted((k, v) for k, v in members[0][0].items() if k != key))
         families.append(
-            LinkFamily(page_url, urlsplit(base).path, key, False, tuple(seen.items()), fixed)
+            LinkFamily(
+                page_url,
+                urlsplit(base).path,
+                key,
+                False,
+                tuple(seen.items()),
+                fixed,
+                in_chrome=all(link.in_chrome for _, link in members),
+            )
         )
     return families
 
 
-def _path_families(links: Iterable[tuple[str, str]], page_url: str) -> list[LinkFamily]:
-    """Links equal but for one path segment: ``/genre/scifi``, ``/genre/poetry``."""
-    groups: dict[tuple[str, int, tuple[str, ...]], dict[str, str]] = {}
-    for url, text in links:
-        parts = urlsplit(url)
+def _path_families(links: Iterable[PageLink], page_url: str) -> list[LinkFamily]:
+    """Links equal but for one path segment (``/genre/scifi``, ``/genre/poetry``), for a
+    number glued to a word (``/issue1``, ``/issue11``), or for the rest of the path
+    (``/file/tip/README``, ``/file/tip/src/app.py``)."""
+    groups: dict[tuple[str, int, tuple[str, ...], bool], dict[str, PageLink]] = {}
+    glued: dict[tuple[str, int, tuple[str, ...], str], dict[str, PageLink]] = {}
+    tails: dict[tuple[str, tuple[str, ...]], dict[str, PageLink]] = {}
+    for link in links:
+        parts = urlsplit(link.url)
         if parts.query:
             continue
-        segments = parts.path.rstrip("/").split("/")
+        slash = parts.path.endswith("/") and parts.path != "/"
+        segments = parts.path.rstrip("/").split("/") if slash else parts.path.split("/")
         origin = f"{parts.scheme}://{parts.netloc}"
         for position in range(1, len(segments)):
+            segment = segments[position]
+            if not segment:
+                continue
             shape = (*segments[:position], "{}", *segments[position + 1 :])
-            values = groups.setdefault((origin, position, shape), {})
-            values.setdefault(segments[position], text.strip())
+            groups.setdefault((origin, position, shape, slash), {}).setdefault(segment, link)
+            match = _GLUED_ID.match(segment)
+            if match and not segment.isdigit():
+                word = match.group(1)
+                glued_shape = (*segments[:position], word + "{}", *segments[position + 1 :])
+                glued.setdefault((origin, position, glued_shape, word), {}).setdefault(
+                    match.group(2), link
+                )
+        for position in range(2, len(segments) - 1):
+            # Everything after a fixed prefix of at least two segments: a file tree.
+            prefix = tuple(segments[:position])
+            rest = "/".join(segments[position:])
+            tails.setdefault((origin, prefix), {}).setdefault(rest, link)
     families: list[LinkFamily] = []
-    for (_origin, position, shape), values in groups.items():
+
+    def label(link: PageLink) -> str:
+        return link.text.strip()
+
+    for (_origin, position, shape, slash), values in groups.items():
         if len(values) < 2:
             continue
         param = shape[position - 1] if position > 1 else "item"
+        path = "/".join(shape) + ("/" if slash else "")
         families.append(
-            LinkFamily(page_url, "/".join(shape) or "/", param, True, tuple(values.items()))
+            LinkFamily(
+                page_url,
+                path or "/",
+                param,
+                True,
+                tuple((v, label(link)) for v, link in values.items()),
+                in_chrome=all(link.in_chrome for link in values.values()),
+            )
+        )
+    for (_origin, _position, shape, word), values in glued.items():
+        if len(values) < 2:
+            continue
+        families.append(
+            LinkFamily(
+                page_url,
+                "/".join(shape),
+                word,
+                True,
+                tuple((v, label(link)) for v, link in values.items()),
+                prefix=word,
+                in_chrome=all(link.in_chrome for link in values.values()),
+            )
+        )
+    for (_origin, prefix), values in tails.items():
+        deep = [v for v in values if "/" in v]
+        if len(values) < 3 or not deep:
+            continue  # a plain one-segment family says the same more simply
+        families.append(
+            LinkFamily(
+                page_url,
+                "/".join(prefix) + "/{}",
+                prefix[-1] or "path",
+                True,
+                tuple((v, label(link)) for v, link in values.items()),
+                in_chrome=all(link.in_chrome for link in values.values()),
+                tail=True,
+            )
         )
     return families
+
+
+# --------------------------------------------------------------------------- records
+
+
+def block_fingerprint(members: Iterable[Node]) -> str:
+    """A repeated block's identity: the text of its first members (chrome repeats it)."""
+    joined = "\x1f".join(text(m, 300) for m in list(members)[:60])
+    return hashlib.sha1(joined.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _record_samples(
+    doc: Document,
+) -> tuple[list[tuple[str, tuple[str, ...]]], list[str], int]:
+    """(titles by block, fingerprints of every repeated block, most records in one block)."""
+    main = main_element(doc)
+    groups = record_groups(doc.body, include_chrome=True)
+    blocks = [block_fingerprint(g.members) for g in groups]
+    sampled: list[tuple[str, tuple[str, ...]]] = []
+    records = 0
+    count = 0
+    for group, fingerprint in zip(groups, blocks, strict=True):
+        if in_chrome(group.container):
+            continue
+        if main is not doc.body and not _contains(main, group.container):
+            continue
+        rows = group_records(doc, group)[:50]
+        records = max(records, len(rows))
+        titles: list[str] = []
+        for row in rows:
+            named = row.get("title") or row.get("name")
+            if not named:
+                values = [str(v) for k, v in row.items() if k not in ("url", "text")]
+                values = [v for v in values if not v.replace(".", "").isdigit()]
+                named = max(values, key=len, default="")
+            if named:
+                titles.append(str(named))
+        sampled.append((fingerprint, tuple(titles)))
+        count += len(titles)
+        if count >= 150:
+            break
+    return sampled, blocks, records
 
 
 # --------------------------------------------------------------------------- entry points
 
 
-def analyze_document(doc: Document) -> PageAnalysis:
-    """Analyse a parsed page (see the module docstring)."""
+def _page_links(doc: Document) -> tuple[list[PageLink], list[str]]:
     origin = urlsplit(doc.url)
-    links: list[tuple[str, str]] = []
+    links: list[PageLink] = []
     skipped: list[str] = []
     seen: set[str] = set()
-    for a in doc.root.find_all("a", lambda el: bool(el.get("href"))):
-        url = doc.resolve(a.get("href"))
+    for a in doc.links():
+        url = doc.resolve(attr(a, "href"))
         if url is None or url in seen:
             continue
         parts = urlsplit(url)
-        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc):
+        if (parts.scheme, parts.netloc.lower()) != (origin.scheme, origin.netloc.lower()):
             continue
         seen.add(url)
-        text = a.text(120) or a.get("aria-label") or a.get("title") or ""
-        if a.get("download") is not None:
+        label = text(a, 120) or attr(a, "aria-label") or attr(a, "title") or ""
+        if attr(a, "download") is not None:
             continue
-        if is_destructive_link(url, text):
+        if is_destructive_link(url, label):
             skipped.append(url)
             continue
-        links.append((url, text))
+        links.append(PageLink(url, label, in_chrome(a), (attr(a, "rel") or "").lower()))
+    return links, skipped
+
+
+def _chrome_words(links: list[PageLink]) -> tuple[str, ...]:
+    words: set[str] = set()
+    for link in links:
+        if link.in_chrome:
+            words |= {w for w in _words(link.text) if len(w) > 2}
+    return tuple(sorted(words))
+
+
+def analyze_document(doc: Document) -> PageAnalysis:
+    """Analyse a parsed page (see the module docstring)."""
+    links, skipped = _page_links(doc)
     data = extract_document(doc)
-    samples = [str(item["title"]) for item in data["items"] if item.get("title")]
-    for table in data["tables"]:
-        for row in table["rows"]:
-            texts = [str(v) for k, v in row.items() if k != "url" and not str(v).isdigit()]
-            named = row.get("title") or row.get("name")
-            samples.append(str(named) if named else max(texts, key=len, default=""))
+    sampled, blocks, records = _record_samples(doc)
+    h1 = doc.parser.css_first("main h1") or doc.parser.css_first("h1")
     return PageAnalysis(
         url=doc.url,
         pattern=url_pattern(doc.url),
         title=doc.title,
         forms=tuple(_forms(doc)),
         families=tuple(_query_families(links, doc.url) + _path_families(links, doc.url)),
-        links=tuple(links),
+        links=tuple((link.url, link.text) for link in links),
         skipped_links=tuple(skipped),
         items=tuple(data["items"]),
-        samples=tuple(s for s in samples if s),
+        samples=tuple(t for _, titles in sampled for t in titles if t),
         truncated=doc.truncated,
+        page_links=tuple(links),
+        blocks=tuple(blocks),
+        sample_groups=tuple(sampled),
+        heading=text(h1, 120) if h1 is not None else "",
+        layout=str(data["layout"]),
+        main_text=str(data["main_text"])[:1000],
+        records=records,
+        chrome_words=_chrome_words(links),
     )
+
+
+def site_query_values(pages: Iterable[PageAnalysis]) -> dict[tuple[str, str], set[str]]:
+    """Every value seen for each (path, query key) across the pages and their links."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for page in pages:
+        for url in (page.url, *(link.url for link in page.page_links)):
+            parts = urlsplit(url)
+            for key, value in parse_qsl(parts.query, keep_blank_values=True):
+                out.setdefault((parts.path, key), set()).add(value)
+    return out
 
 
 def analyze(html: str, url: str) -> PageAnalysis:

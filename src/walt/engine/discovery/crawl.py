@@ -1,12 +1,27 @@
-"""The crawl: breadth first over one origin, one page per URL pattern.
+"""The crawl: a frontier ranked by URL pattern, within a time budget.
 
-Pages are fetched over HTTP and rendered in the browser only when they run
-scripts (what a script builds is then seen). Every URL passes the URL policy
-(the browser sits behind the job's guard proxy); pages that differ only by
-parameter values count once; links that look destructive or session-ending
-are never followed; GET forms are submitted with their default values (a read)
-so result pages are seen too; robots.txt is respected unless the caller opts
-out; the caller's auth state is used for every page.
+Every link found goes into one frontier, ranked when a worker is free to take
+it:
+
+* the first page of a new URL pattern (path shape and query keys, see
+  :func:`~walt.engine.discovery.analyze.url_pattern`) outranks a new variant of
+  a known one (``do=recent`` beside ``do=edit``), which outranks another page
+  of a known variant; each pattern gets a few variants and each variant a few
+  pages (``pages_per_pattern``);
+* links that come from records (a listing's items), and GET forms submitted
+  with their defaults or with a word taken from the site's records, rank above
+  links in the chrome; pages that read as prose (help, about, terms) rank last;
+* depth follows novelty: a hop to a new pattern does not count against
+  ``max_depth``, so a listing's content page two levels down is reached;
+* assets are never fetched (by extension before the request, by Content-Type
+  before the body is read); links that end a session or destroy data are never
+  followed, judged by their text and target together.
+
+Pages come over HTTP and are rendered in the browser only when their content is
+built by scripts. Every URL passes the URL policy (the browser sits behind the
+job's guard proxy); robots.txt is respected unless the caller opts out; the
+caller's auth state is used for every page. The report keeps every page visited
+or skipped with the reason, and the patterns seen but not visited.
 """
 
 from __future__ import annotations
@@ -16,10 +31,10 @@ import contextlib
 import re
 import time
 import urllib.robotparser
-from collections import deque
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, Final
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import attrs
 
@@ -28,56 +43,505 @@ from walt.core.errors import UrlBlockedError, WaltError
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, PageVisit
 from walt.core.urls import redact_url
-from walt.engine.discovery.analyze import FormInfo, PageAnalysis, analyze, url_pattern
+from walt.engine.discovery.analyze import (
+    FormInfo,
+    PageAnalysis,
+    analyze,
+    is_destructive_link,
+    url_pattern,
+)
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
 from walt.engine.http import cookie_jar
 
-__all__ = ["CrawlResult", "crawl"]
+__all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "same_site"]
 
 log = get_logger(__name__)
 
 CONCURRENCY: Final = 4
-_SCRIPT: Final = re.compile(r"<script\b", re.IGNORECASE)
 PAGE_TIMEOUT: Final = 6.0
 ROBOTS_AGENT: Final = "walt"
+VOCABULARY: Final = 12
+"""A parameter with at most this many word values across the site chooses a kind of page."""
+_WORD_VALUE: Final = re.compile(r"^[a-z][a-z_-]{0,23}$", re.IGNORECASE)
+MAX_FRONTIER: Final = 5000
+_PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", ""})
+_ASSET_EXTENSIONS: Final = frozenset(
+    "png jpg jpeg gif svg webp ico bmp tif tiff avif css js mjs map woff woff2 ttf eot otf "
+    "pdf zip gz tgz tar bz2 xz 7z rar zst mp3 mp4 m4a webm ogg ogv wav avi mov mkv flac "
+    "doc docx xls xlsx ppt pptx odt ods odp exe dmg iso apk bin msi deb rpm jar wasm "
+    "csv tsv json xml rss atom txt ics vcf".split()
+)
+_PROSE: Final = re.compile(
+    r"(?:^|[^a-z])(help|about|faq|faqs|terms|privacy|legal|license|licence|cookies?|"
+    r"imprint|impressum|contact|docs?|documentation|manual|guide|tutorial|changelog|"
+    r"credits|accessibility|sitemap\.xml)(?:[^a-z]|$)",
+    re.IGNORECASE,
+)
+_SCRIPT: Final = re.compile(r"<script\b", re.IGNORECASE)
+_TAGS: Final = re.compile(r"<[^>]*>|<script\b.*?</script>|<style\b.*?</style>", re.I | re.S)
+_APP_MOUNT: Final = re.compile(
+    r"<(div|main|section)\b[^>]*\bid=[\"']?(root|app|__next|__nuxt|main|application)[\"']?[^>]*>\s*</\1>",
+    re.IGNORECASE,
+)
+RENDER_TEXT_FLOOR: Final = 200
+"""A page with scripts and less visible text than this (characters) is rendered."""
+BIG_PAGE: Final = 200_000
+"""Pages larger than this (characters) are analysed on a worker thread."""
+
+
+async def analyze_page(html: str, url: str) -> PageAnalysis:
+    """:func:`~walt.engine.discovery.analyze.analyze`, off the event loop for a big page."""
+    if len(html) > BIG_PAGE:
+        return await asyncio.to_thread(analyze, html, url)
+    return analyze(html, url)
 
 
 @attrs.define
 class CrawlResult:
     pages: list[PageAnalysis] = attrs.field(factory=list)
     visits: list[PageVisit] = attrs.field(factory=list)
+    skipped: list[PageVisit] = attrs.field(factory=list)
     warnings: list[str] = attrs.field(factory=list)
     loaded: list[str] = attrs.field(factory=list)  # every URL the browser loaded, in order
+    unvisited_patterns: list[str] = attrs.field(factory=list)
+    downloads: list[tuple[str, str, str]] = attrs.field(factory=list)  # (url, type, page)
 
 
-def _default_submission(form: FormInfo) -> str | None:
-    """The URL a GET form goes to with its default values (what pressing submit does)."""
+@attrs.define
+class _Entry:
+    url: str
+    depth: int  # hops since the last new pattern
+    hops: int  # hops from the start
+    source: str  # "start", "record", "link", "chrome", "form", "probe"
+    text: str = ""
+    referrer: str = ""
+
+
+def is_asset_url(url: str) -> bool:
+    """A URL whose extension names an image, a style sheet, a script, an archive..."""
+    last = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    if "." not in last:
+        return False
+    return last.rsplit(".", 1)[-1] in _ASSET_EXTENSIONS
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower().rstrip("."), port or default
+
+
+def same_site(a: str, b: str) -> bool:
+    """Same origin after normalization (case, trailing dot, default port)."""
+    return _origin(a) == _origin(b)
+
+
+def needs_rendering(html: str) -> bool:
+    """Content built by scripts: an empty app mount point, or scripts and almost no text."""
+    if not _SCRIPT.search(html):
+        return False
+    if _APP_MOUNT.search(html):
+        return True
+    visible = " ".join(_TAGS.sub(" ", html).split())
+    return len(visible) < RENDER_TEXT_FLOOR
+
+
+def _submission(form: FormInfo, term_field: str | None = None, term: str = "") -> str | None:
+    """The URL a GET form goes to with its default values (and ``term`` in its search box)."""
     if form.method != "get":
         return None
     pairs: list[tuple[str, str]] = []
     for field in form.fields:
-        if field.kind in ("checkbox", "radio", "password"):
-            if field.default is not None and field.kind == "radio":
-                pairs.append((field.name, field.default))
+        if field.kind == "password":
             continue
-        pairs.append((field.name, field.default or ""))
+        if field.name == term_field:
+            pairs.append((field.name, term))
+        elif field.kind in ("checkbox", "radio") or field.multiple:
+            pairs.extend((field.name, value) for value in field.defaults)
+        else:
+            pairs.append((field.name, field.default or ""))
+    submitter = form.default_submitter
+    if submitter is not None and submitter.name:
+        pairs.append((submitter.name, submitter.value))
     parts = urlsplit(form.action)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs), ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs, quote_via=quote), ""))
 
 
-async def _robots(
-    executor: Executor, origin: str, meter: CostMeter
-) -> urllib.robotparser.RobotFileParser | None:
-    parser = urllib.robotparser.RobotFileParser()
-    try:
-        fetched = await executor.fetcher.fetch(f"{origin}/robots.txt", meter=meter, timeout=5)
-    except WaltError:
+def _search_box(form: FormInfo) -> str | None:
+    for field in form.fields:
+        words = f"{field.name} {field.label} {field.placeholder}".lower()
+        if field.kind == "text" and (
+            form.role_search
+            or any(w in words for w in ("search", "query", "keyword", "find"))
+            or field.name.lower() in ("q", "s", "query", "search", "term", "keywords")
+        ):
+            return field.name
+    return None
+
+
+class Crawler:
+    """One crawl of one site (see the module docstring); :meth:`run` once."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        request: DiscoverRequest,
+        meter: CostMeter,
+        *,
+        deadline: float,
+        on_page: Callable[[PageVisit, int, int], Any] | None = None,
+        seeds: tuple[str, ...] = (),
+    ) -> None:
+        self.executor = executor
+        self.request = request
+        self.meter = meter
+        self.deadline = deadline
+        self.on_page = on_page
+        self.result = CrawlResult()
+        self.start = request.url
+        self.seeds = (request.url, *[s for s in seeds if same_site(s, request.url)])
+        self.frontier: list[_Entry] = []
+        self.queued: set[str] = set()
+        self.pattern_pages: Counter[str] = Counter()
+        self.variant_pages: Counter[str] = Counter()
+        self.pattern_variants: dict[str, set[str]] = {}
+        self.path_keys: dict[str, set[frozenset[str]]] = {}
+        self.values: dict[tuple[str, str], set[str]] = {}
+        self.probed_actions: set[str] = set()
+        self.samples: list[str] = []
+        self.robots: urllib.robotparser.RobotFileParser | None = None
+        self.guard = NetworkGuard(executor.policy, dialogs="dismiss", popups="close")
+        self.jar = cookie_jar(request.auth)
+        self.in_flight = 0
+        self.changed = asyncio.Event()
+        self._stack = contextlib.AsyncExitStack()
+        self._context: Any = None
+        self._context_lock = asyncio.Lock()
+        self._opened: float | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def run(self) -> CrawlResult:
+        if self.request.respect_robots:
+            self.robots = await self._fetch_robots()
+        for seed in self.seeds:
+            self._enqueue(_Entry(seed, 0, 0, "start"))
+        async with self._stack:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(CONCURRENCY):
+                    group.create_task(self._worker())
+        if self._opened is not None:
+            self.meter.charge_browser(time.perf_counter() - self._opened)
+        self._finish()
+        return self.result
+
+    def _finish(self) -> None:
+        visited = {v.pattern for v in self.result.visits if v.pattern}
+        waiting: dict[str, str] = {}
+        for entry in self.frontier:
+            pattern = url_pattern(entry.url)
+            if pattern not in visited:
+                waiting.setdefault(pattern, entry.url)
+        self.result.unvisited_patterns = sorted(redact_url(u) for u in waiting.values())
+        if self.frontier:
+            self.result.warnings.append(
+                f"{len(self.frontier)} links in {len(waiting)} unvisited patterns were left "
+                "when the crawl's time or page budget ran out"
+            )
+        blocked = {b.url for b in self.guard.blocked}
+        if blocked:
+            self.result.warnings.append(
+                f"the URL policy blocked {len(blocked)} requests pages made"
+            )
+
+    async def _fetch_robots(self) -> urllib.robotparser.RobotFileParser | None:
+        parser = urllib.robotparser.RobotFileParser()
+        scheme, netloc = urlsplit(self.start)[:2]
+        try:
+            fetched = await self.executor.fetcher.fetch(
+                f"{scheme}://{netloc}/robots.txt", meter=self.meter, timeout=5
+            )
+        except WaltError:
+            return None
+        if fetched.status >= 400 or "html" in fetched.content_type:
+            return None
+        parser.parse(fetched.text.splitlines())
+        return parser
+
+    # ------------------------------------------------------------------ the frontier
+
+    def _skip(self, url: str, why: str, depth: int = 0) -> None:
+        self.result.skipped.append(
+            PageVisit(url=redact_url(url), depth=depth, note=why, pattern=url_pattern(url))
+        )
+
+    def _enqueue(self, entry: _Entry) -> None:
+        url = entry.url.split("#", 1)[0]
+        entry.url = url
+        if url in self.queued or len(self.queued) >= MAX_FRONTIER:
+            return
+        self.queued.add(url)
+        parts = urlsplit(url)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            self.values.setdefault((parts.path, key), set()).add(value)
+        if not same_site(url, self.start):
+            return
+        if is_asset_url(url):
+            self._skip(url, "an asset (by its extension), not a page", entry.hops)
+            return
+        if entry.source != "start" and is_destructive_link(url, entry.text):
+            self._skip(url, "looks destructive or session-ending: never followed", entry.hops)
+            return
+        if self.robots is not None and not self.robots.can_fetch(ROBOTS_AGENT, url):
+            self.result.warnings.append(f"robots.txt disallows {redact_url(url)}")
+            self._skip(url, "disallowed by robots.txt", entry.hops)
+            return
+        if entry.depth > self.request.max_depth:
+            self._skip(url, f"deeper than max_depth={self.request.max_depth}", entry.hops)
+            return
+        self.frontier.append(entry)
+        self.changed.set()
+
+    def _refinements(self, url: str) -> int | None:
+        """How many visited patterns refine a visited page of this path the way ``url``
+        would (a known page plus more parameters); None when ``url`` refines none."""
+        parts = urlsplit(url)
+        keys = frozenset(k for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+        seen = self.path_keys.get(parts.path, set())
+        bases = [k for k in seen if k < keys]
+        if not bases:
+            return None
+        smallest = min(bases, key=len)
+        return sum(1 for k in seen if smallest < k)
+
+    def _variant(self, url: str) -> str:
+        """The pattern plus the values of its parameters that take a few words across the
+        site (``do=recent`` beside ``do=media``): they choose what kind of page is shown."""
+        parts = urlsplit(url)
+        words = sorted(
+            f"{k}={v.lower()}"
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if _WORD_VALUE.match(v) and self._vocabulary(parts.path, k)
+        )
+        return url_pattern(url) + ("#" + "&".join(words) if words else "")
+
+    def _vocabulary(self, path: str, key: str) -> bool:
+        seen = self.values.get((path, key), set())
+        return len(seen) <= VOCABULARY and all(_WORD_VALUE.match(v) for v in seen if v)
+
+    def _score(self, entry: _Entry) -> float:
+        pattern = url_pattern(entry.url)
+        variant = self._variant(entry.url)
+        if self.pattern_pages[pattern] == 0:
+            # A new page type outranks a new view of a known page (more parameters on it).
+            refined = self._refinements(entry.url)
+            score = 100.0 if refined is None else max(10.0, 50.0 - 6 * refined)
+        elif variant not in self.pattern_variants.get(pattern, set()):
+            score = max(10.0, 60.0 - 8 * len(self.pattern_variants.get(pattern, ())))
+        else:
+            if self.variant_pages[variant] >= self.request.pages_per_pattern:
+                return -1.0
+            score = 30.0 - 8 * self.variant_pages[variant]
+        score += {"record": 12, "probe": 14, "form": 10, "start": 50, "link": 4, "chrome": 0}.get(
+            entry.source, 0
+        )
+        if _PROSE.search(urlsplit(entry.url).path) or _PROSE.search(entry.text):
+            score -= 45
+        return score - 2 * entry.hops
+
+    def _take(self) -> _Entry | None:
+        best_index, best_score = -1, -1.0
+        for index, entry in enumerate(self.frontier):
+            score = self._score(entry)
+            if score > best_score:
+                best_index, best_score = index, score
+        if best_index < 0:
+            return None
+        return self.frontier.pop(best_index)
+
+    def _budget_left(self) -> bool:
+        visits = len(self.result.visits) + self.in_flight
+        return visits < self.request.max_pages and time.monotonic() < self.deadline
+
+    async def _worker(self) -> None:
+        while True:
+            if not self._budget_left():
+                return
+            entry = self._take()
+            if entry is None:
+                if self.in_flight == 0:
+                    self.changed.set()  # wake the others: nothing more will come
+                    return
+                self.changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self.changed.wait(), max(0.05, self.deadline - time.monotonic())
+                    )
+                continue
+            self.in_flight += 1
+            try:
+                await self._visit(entry)
+            finally:
+                self.in_flight -= 1
+                self.changed.set()
+
+    # ------------------------------------------------------------------ one page
+
+    async def _render(self, url: str) -> tuple[str, str, int | None]:
+        """Load ``url`` in the browser: final URL, HTML, status."""
+        async with self._context_lock:
+            if self._context is None:
+                self._opened = time.perf_counter()
+                await self._stack.enter_async_context(self.guard)
+                self._context = await self._stack.enter_async_context(
+                    self.executor.pool.context(
+                        proxy_server=self.guard.proxy.server_url,
+                        storage_state=self.request.auth,
+                        timeout=PAGE_TIMEOUT,
+                        on_context=self.guard.attach,
+                    )
+                )
+        page = await self._context.new_page()
+        self.guard.watch_page(page)
+        try:
+            remaining = max(0.5, self.deadline - time.monotonic())
+            response = await page.goto(
+                url, wait_until="load", timeout=min(PAGE_TIMEOUT, remaining) * 1000
+            )
+            with contextlib.suppress(Exception):
+                await page.wait_for_load_state(
+                    "networkidle", timeout=min(2.0, max(0.1, self.deadline - time.monotonic()))
+                    * 1000
+                )
+            self.result.loaded.append(url)
+            return page.url, await page.content(), response.status if response else None
+        finally:
+            with contextlib.suppress(Exception):
+                await page.close()
+
+    async def _visit(self, entry: _Entry) -> None:
+        started = time.perf_counter()
+        url = entry.url
+        pattern, variant = url_pattern(url), self._variant(url)
+        self.pattern_pages[pattern] += 1
+        self.variant_pages[variant] += 1
+        self.pattern_variants.setdefault(pattern, set()).add(variant)
+        parts = urlsplit(url)
+        self.path_keys.setdefault(parts.path, set()).add(
+            frozenset(k for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+        )
+        status: int | None = None
+        note: str | None = None
+        analysis: PageAnalysis | None = None
+        try:
+            remaining = max(0.5, self.deadline - time.monotonic())
+            fetched = await self.executor.fetcher.fetch(
+                url,
+                jar=self.jar,
+                meter=self.meter,
+                timeout=min(PAGE_TIMEOUT, remaining),
+                page_only=True,
+            )
+            status, final, html = fetched.status, fetched.url, fetched.text
+            if not same_site(final, self.start):
+                note = "left the site"
+            elif status >= 400:
+                note = f"HTTP {status}"
+            elif fetched.content_type not in _PAGE_TYPES or fetched.body_skipped:
+                note = f"not a page ({fetched.content_type or 'unknown type'}): body not read"
+                self.result.downloads.append((final, fetched.content_type, entry.referrer))
+            elif "attachment" in fetched.headers.get("content-disposition", "").lower():
+                note = "a download, not a page"
+                self.result.downloads.append((final, fetched.content_type, entry.referrer))
+            else:
+                if needs_rendering(html):
+                    final, html, status = await self._render(final)
+                analysis = await analyze_page(html, final)
+        except UrlBlockedError as exc:
+            note = f"refused: {exc.reason}"
+        except WaltError as exc:
+            note = exc.message[:200]
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            note = first[:200]
+        visit = PageVisit(
+            url=redact_url(url),
+            depth=entry.hops,
+            status=status,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            candidates=len(analysis.forms) + len(analysis.families) if analysis else 0,
+            note=note,
+            pattern=pattern,
+        )
+        self.result.visits.append(visit)
+        if analysis is not None:
+            self.result.pages.append(analysis)
+            self._follow(analysis, entry)
+        if self.on_page is not None:
+            outcome = self.on_page(visit, len(self.result.visits), len(self.pattern_pages))
+            if asyncio.iscoroutine(outcome):
+                await outcome
+
+    def _follow(self, page: PageAnalysis, entry: _Entry) -> None:
+        self.samples.extend(page.samples[:30])
+        record_urls = {str(i.get("url")) for i in page.items if i.get("url")}
+        for link in page.page_links:
+            new = url_pattern(link.url) not in self.pattern_pages
+            source = (
+                "record" if link.url in record_urls else ("chrome" if link.in_chrome else "link")
+            )
+            self._enqueue(
+                _Entry(
+                    link.url,
+                    0 if new else entry.depth + 1,
+                    entry.hops + 1,
+                    source,
+                    link.text,
+                    page.url,
+                )
+            )
+        for url in page.skipped_links:
+            self._skip(url, "looks destructive or session-ending: never followed", entry.hops + 1)
+        for form in page.forms:
+            submission = _submission(form)
+            if submission:
+                self._enqueue(_Entry(submission, 0, entry.hops + 1, "form", "", page.url))
+            self._probe(form, entry, page.url)
+
+    def _probe(self, form: FormInfo, entry: _Entry, page_url: str) -> None:
+        """Submit a search box once with a word from the site's records: its results page
+        carries the sorting, refinement and paging links a default submission does not."""
+        box = _search_box(form)
+        if box is None or form.method != "get" or form.action in self.probed_actions:
+            return
+        term = _probe_word(self.samples)
+        if term is None:
+            return
+        self.probed_actions.add(form.action)
+        submission = _submission(form, box, term)
+        if submission:
+            self._enqueue(_Entry(submission, 0, entry.hops + 1, "probe", "", page_url))
+
+
+_WORD: Final = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+
+
+def _probe_word(samples: list[str]) -> str | None:
+    """A word that several record titles share, but not all of them."""
+    counts: Counter[str] = Counter()
+    for title in samples[-300:]:
+        counts.update({w.lower() for w in _WORD.findall(title)})
+    if not counts:
         return None
-    if fetched.status >= 400 or "html" in fetched.content_type:
-        return None
-    parser.parse(fetched.text.splitlines())
-    return parser
+    ceiling = max(2, len(samples) // 2)
+    ranked = [w for w, c in counts.most_common() if 2 <= c < ceiling]
+    return ranked[0] if ranked else counts.most_common(1)[0][0]
 
 
 async def crawl(
@@ -87,172 +551,9 @@ async def crawl(
     *,
     deadline: float,
     on_page: Callable[[PageVisit, int, int], Any] | None = None,
+    seeds: tuple[str, ...] = (),
 ) -> CrawlResult:
-    """Visit up to ``request.max_pages`` pages of the site at ``request.url``."""
-    result = CrawlResult()
-    start = urlsplit(request.url)
-    origin = f"{start.scheme}://{start.netloc}"
-    robots = await _robots(executor, origin, meter) if request.respect_robots else None
-    queue: deque[tuple[str, int]] = deque([(request.url, 0)])
-    queued_patterns: set[str] = {url_pattern(request.url)}
-    done_patterns: set[str] = set()
-    in_flight = 0
-    lock = asyncio.Lock()
-    wake = asyncio.Event()
-
-    def allowed(url: str) -> bool:
-        parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}" != origin:
-            return False
-        if robots is not None and not robots.can_fetch(ROBOTS_AGENT, url):
-            result.warnings.append(f"robots.txt disallows {redact_url(url)}")
-            return False
-        return True
-
-    def enqueue(url: str, depth: int) -> None:
-        pattern = url_pattern(url)
-        if depth > request.max_depth or pattern in queued_patterns or not allowed(url):
-            return
-        queued_patterns.add(pattern)
-        queue.append((url, depth))
-
-    guard = NetworkGuard(executor.policy, dialogs="dismiss", popups="close")
-    jar = cookie_jar(request.auth)
-    browser: dict[str, Any] = {}
-    browser_lock = asyncio.Lock()
-    opened: float | None = None
-
-    async def rendered(url: str) -> tuple[str, str, int | None]:
-        """Load ``url`` in the browser (for pages with scripts): final URL, HTML, status."""
-        nonlocal opened
-        async with browser_lock:
-            if "context" not in browser:
-                opened = time.perf_counter()
-                await guard.__aenter__()
-                manager = executor.pool.context(
-                    proxy_server=guard.proxy.server_url,
-                    storage_state=request.auth,
-                    timeout=PAGE_TIMEOUT,
-                    on_context=guard.attach,
-                )
-                browser["manager"] = manager
-                browser["context"] = await manager.__aenter__()
-        page = await browser["context"].new_page()
-        guard.watch_page(page)
-        try:
-            remaining = max(0.5, deadline - time.monotonic())
-            response = await page.goto(
-                url, wait_until="load", timeout=min(PAGE_TIMEOUT, remaining) * 1000
-            )
-            result.loaded.append(url)
-            return page.url, await page.content(), response.status if response else None
-        finally:
-            with contextlib.suppress(Exception):
-                await page.close()
-
-    async def visit(url: str, depth: int) -> None:
-        started = time.perf_counter()
-        status: int | None = None
-        note: str | None = None
-        analysis: PageAnalysis | None = None
-        try:
-            # Plain HTTP first; the browser renders only pages that run scripts.
-            remaining = max(0.5, deadline - time.monotonic())
-            fetched = await executor.fetcher.fetch(
-                url, jar=jar, meter=meter, timeout=min(PAGE_TIMEOUT, remaining)
-            )
-            status, final, html = fetched.status, fetched.url, fetched.text
-            if urlsplit(final).netloc != start.netloc:
-                note = "left the site"
-            elif status >= 400:
-                note = f"HTTP {status}"
-            elif fetched.content_type not in ("text/html", "application/xhtml+xml", ""):
-                note = f"not a page ({fetched.content_type})"
-            elif (
-                "content-disposition" in fetched.headers
-                and "attachment" in fetched.headers["content-disposition"].lower()
-            ):
-                note = "a download, not a page"
-            else:
-                if _SCRIPT.search(html):
-                    final, html, status = await rendered(final)
-                if len(html) > 200_000:
-                    analysis = await asyncio.to_thread(analyze, html, final)
-                else:
-                    analysis = analyze(html, final)
-        except UrlBlockedError as exc:
-            note = f"refused: {exc.reason}"
-        except WaltError as exc:
-            note = exc.message[:200]
-        except Exception as exc:
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            note = text[:200]
-        visit_record = PageVisit(
-            url=redact_url(url),
-            depth=depth,
-            status=status,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-            candidates=len(analysis.forms) + len(analysis.families) if analysis else 0,
-            note=note,
-        )
-        async with lock:
-            result.visits.append(visit_record)
-            if analysis is not None:
-                done_patterns.add(analysis.pattern)
-                result.pages.append(analysis)
-                for link, _text in analysis.links:
-                    enqueue(link, depth + 1)
-                for form in analysis.forms:
-                    submission = _default_submission(form)
-                    if submission:
-                        enqueue(submission, depth + 1)
-        if on_page is not None:
-            outcome = on_page(visit_record, len(result.visits), len(queued_patterns))
-            if asyncio.iscoroutine(outcome):
-                await outcome
-
-    async def worker() -> None:
-        nonlocal in_flight
-        while True:
-            async with lock:
-                stop = (
-                    len(result.visits) + in_flight >= request.max_pages
-                    or time.monotonic() >= deadline
-                )
-                if stop or (not queue and in_flight == 0):
-                    wake.set()
-                    return
-                item = queue.popleft() if queue else None
-                if item is not None:
-                    in_flight += 1
-                else:
-                    wake.clear()
-            if item is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), 0.2)
-                continue
-            try:
-                await visit(*item)
-            finally:
-                async with lock:
-                    in_flight -= 1
-                wake.set()
-
-    try:
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    finally:
-        if "manager" in browser:
-            with contextlib.suppress(Exception):
-                await browser["manager"].__aexit__(None, None, None)
-            await guard.__aexit__(None, None, None)
-    if opened is not None:
-        meter.charge_browser(time.perf_counter() - opened)
-    if queue:
-        result.warnings.append(
-            f"{len(queue)} more pages were not visited (max_pages={request.max_pages} "
-            "or the time budget was reached)"
-        )
-    blocked = {b.url for b in guard.blocked}
-    if blocked:
-        result.warnings.append(f"the URL policy blocked {len(blocked)} requests pages made")
-    return result
+    """Crawl the site at ``request.url`` (see the module docstring)."""
+    return await Crawler(
+        executor, request, meter, deadline=deadline, on_page=on_page, seeds=seeds
+    ).run()

@@ -1,15 +1,22 @@
 """Validation by running: a tool is kept only if it works and does what its kind promises.
 
-Read tools run with inputs taken from the site itself:
+Read tools run with inputs taken from the site itself, and their results are
+found by contrast (:mod:`~walt.engine.discovery.contrast`): what changes between
+runs is the results, what stays is the chrome. The region found is kept in the
+tool (:class:`~walt.core.models.ResultsRegion`), so its later runs return those
+records and nothing else.
 
-* search: a word from the titles the crawl saw; every result must contain it
-  and the results must differ from the unfiltered list;
-* filter: each option (up to four); results must match the option and differ
-  between options; pages of a path family must share one layout;
-* sort: each order (up to four); orders must differ, and where the key is
-  recognisable (price, name) the order must match it;
-* paginate: pages 1 and 2 must both have results, and differ;
-* detail pages: two ids must give two different pages of one layout.
+* search: a probe word taken from the site's records, a nonsense word and no
+  word; validated when the results for the word contain it and differ from both
+  other runs (a word that finds nothing is replaced by one from results seen);
+* filter: up to four options; distinct result sets from pages of one layout,
+  matching the option where the records show it;
+* sort: each order; orders differ and one follows its key (in both directions
+  when the options offer both);
+* paginate: two pages (and the listing itself): disjoint records, one layout;
+  opaque page tokens as seen in the links;
+* navigate: two ids give two different pages of one layout;
+* extract: the page has records outside its chrome; a download has a body.
 
 Write tools are never submitted unless the caller passes ``validate_writes``;
 then create, edit, comment and delete run in that order on the site, acting on
@@ -32,53 +39,34 @@ import attrs
 from walt.core.costs import Budget, CostMeter
 from walt.core.errors import WaltError
 from walt.core.messages import DiscoverRequest, ExecuteRequest, ExecuteResult
-from walt.core.models import Tool, ToolInput, Validation
+from walt.core.models import ResultsRegion, Tool, ToolInput, Validation
 from walt.engine.discovery.analyze import PageAnalysis
 from walt.engine.discovery.candidates import Candidate
+from walt.engine.discovery.contrast import (
+    SAME_TEMPLATE,
+    Found,
+    contains,
+    informative_words,
+    record_key,
+    results_region,
+    standing_region,
+    template_similarity,
+)
+from walt.engine.dom import Document, parse_html
 from walt.engine.executor import Executor
 
-__all__ = ["Verdict", "validate_candidates"]
+__all__ = ["Site", "Verdict", "validate_candidates"]
 
 MAX_OPTIONS: Final = 4
+MAX_PROBES: Final = 4
 CONCURRENT_CHECKS: Final = 4
-MATCH_SHARE: Final = 0.8
-_WORD: Final = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+MATCH_SHARE: Final = 0.6
+SORTED_SHARE: Final = 0.9
+NONSENSE: Final = "qzxvwjkq"
 _NUMBER: Final = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-_STOPWORDS: Final = frozenset(
-    [
-        "with",
-        "from",
-        "that",
-        "this",
-        "their",
-        "there",
-        "about",
-        "your",
-        "have",
-        "will",
-        "into",
-        "more",
-        "than",
-        "also",
-        "just",
-        "them",
-        "some",
-        "what",
-        "when",
-        "which",
-        "page",
-        "next",
-        "previous",
-        "stock",
-        "home",
-        "search",
-        "results",
-        "result",
-        "items",
-        "item",
-    ]
-)
 _WRITE_ORDER: Final = {"create": 0, "edit": 1, "comment": 2, "delete": 3}
+_BLANK_OPTIONS: Final = frozenset({"", "all", "any", "none", "relevance", "default", "-"})
+_SORT_NAME: Final = re.compile(r"sort|order|srt", re.IGNORECASE)
 
 
 @attrs.define
@@ -87,84 +75,70 @@ class Verdict:
     status: str  # "validated", "unvalidated", "rejected"
     reason: str
     validation: Validation | None = None
+    region: ResultsRegion | None = None
 
     @property
     def tool(self) -> Tool:
-        if self.validation is None:
-            return self.candidate.tool
-        return attrs.evolve(self.candidate.tool, validation=self.validation)
+        tool = self.candidate.tool
+        if self.validation is not None:
+            tool = attrs.evolve(tool, validation=self.validation)
+        if self.region is not None:
+            tool = attrs.evolve(tool, results=self.region)
+        return tool
 
 
 class _Rejected(Exception):
     """A check failed: the reason goes into the report."""
 
 
-def _text(record: dict[str, Any]) -> str:
-    if isinstance(record.get("text"), str):
-        return str(record["text"]).lower()
-    return " ".join(str(v) for v in record.values()).lower()
+@attrs.frozen
+class _Outcome:
+    evidence: dict[str, Any]
+    region: ResultsRegion | None = None
 
 
-def _share(records: Sequence[dict[str, Any]], words: Sequence[str]) -> float:
-    if not records:
-        return 0.0
-    words = [w.lower() for w in words if w]
-    return sum(1 for r in records if any(w in _text(r) for w in words)) / len(records)
+@attrs.define
+class Site:
+    """What the crawl learned that checks need: probe words and the site's chrome."""
+
+    pages: Sequence[PageAnalysis]
+    chrome: frozenset[str] = frozenset()
+    chrome_words: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, pages: Sequence[PageAnalysis]) -> Site:
+        patterns: dict[str, set[str]] = {}
+        for page in pages:
+            for block in set(page.blocks):
+                patterns.setdefault(block, set()).add(page.pattern)
+        chrome = frozenset(b for b, seen in patterns.items() if len(seen) >= 3)
+        words: Counter[str] = Counter()
+        for page in pages:
+            words.update(set(page.chrome_words))
+        common = frozenset(w for w, c in words.items() if c >= max(2, len(pages) // 3))
+        return cls(pages, chrome, common)
+
+    def titles(self, path: str | None = None) -> list[str]:
+        """Record titles outside the chrome; the tool's own results pages first, then
+        detail pages' headings."""
+        own: list[str] = []
+        rest: list[str] = []
+        for page in self.pages:
+            here = path is not None and urlsplit(page.url).path == path
+            for block, titles in page.sample_groups:
+                if block in self.chrome:
+                    continue
+                (own if here else rest).extend(titles)
+            if not page.is_listing and page.heading:
+                rest.append(page.heading)
+        return own + rest
 
 
-def _keys(records: Sequence[dict[str, Any]]) -> list[str]:
-    return [str(r.get("url") or r.get("title") or _text(r)) for r in records]
-
-
-def _terms(pages: Sequence[PageAnalysis], path: str | None = None) -> list[str]:
-    """Words from result titles that some, but not all, results contain.
-
-    Titles from pages at ``path`` (the tool's own results page) come first.
-    """
-    own = [p for p in pages if path is not None and urlsplit(p.url).path == path]
-    titles = [s for page in (own or pages) for s in page.samples]
-    counts: Counter[str] = Counter()
-    for title in titles:
-        counts.update({w.lower() for w in _WORD.findall(title)} - _STOPWORDS)
-    if not titles:
-        return []
-    ranked = [w for w, c in counts.most_common() if c < max(2, len(titles) * 0.5)]
-    # Prefer words seen a few times (enough results to check) over hapaxes.
-    return sorted(ranked, key=lambda w: (-min(counts[w], 3), w))[:3]
-
-
-def _number(text: Any) -> float | None:
-    match = _NUMBER.search(str(text or ""))
-    return float(match.group(0).replace(",", "")) if match else None
-
-
-def _sort_check(value: str, label: str, records: Sequence[dict[str, Any]]) -> str | None:
-    """Why ``records`` are not in the order the option names (None when they are, or unknown)."""
-    words = f"{value} {label}".lower()
-    descending = bool(re.search(r"desc|high to low|z-a|newest|latest|most", words))
-    ascending = bool(re.search(r"asc|low to high|a-z|oldest|least", words)) or (
-        not descending and re.search(r"\bname\b|\btitle\b", words) is not None
-    )
-    if re.search(r"price|cost|cheap|expensive|amount", words):
-        price_key = next(
-            (k for k in ("price", "cost", "amount", "total") if any(k in r for r in records)), None
-        )
-        if price_key is None:
-            return None
-        series: list[Any] = [_number(r.get(price_key)) for r in records]
-        key = "price"
-    elif re.search(r"\bname\b|\btitle\b|a-z|z-a|alphabet", words):
-        series = [str(r.get("title", "")).lower() for r in records]
-        key = "name"
-    else:
-        return None
-    if any(v is None for v in series) or len(series) < 2 or not (ascending or descending):
-        return None
-    ordered = sorted(series, reverse=descending)
-    if series != ordered:
-        direction = "descending" if descending else "ascending"
-        return f"sort {value!r} is not {direction} by {key}"
-    return None
+@attrs.define
+class _Run:
+    inputs: dict[str, Any]
+    result: ExecuteResult
+    doc: Document
 
 
 class _Runner:
@@ -177,7 +151,7 @@ class _Runner:
         self.deadline = deadline
         self.runs: list[dict[str, Any]] = []
 
-    async def run(self, tool: Tool, inputs: dict[str, Any]) -> ExecuteResult:
+    async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0.5:
             raise _Rejected("the time budget ran out before this tool could be checked")
@@ -193,9 +167,11 @@ class _Runner:
                 timeout=min(20.0, remaining),
                 step_timeout=min(8.0, remaining),
                 budget=budget,
+                include_html=True,
             )
         )
         self.meter.add(result.cost)
+        html = str(result.data.pop("html", "") or "")
         self.runs.append(
             {
                 "inputs": inputs,
@@ -207,7 +183,17 @@ class _Runner:
         )
         if not result.ok:
             raise _Rejected(f"running it with {inputs} failed: {result.error}")
-        return result
+        doc = parse_html(html, result.final_url or "")
+        return _Run(inputs, result, doc)
+
+    async def attempt(self, tool: Tool, inputs: dict[str, Any]) -> _Run | None:
+        """A run whose failure is information, not a verdict (an empty search may 400)."""
+        try:
+            return await self.run(tool, inputs)
+        except _Rejected as exc:
+            if "time budget" in str(exc):
+                raise
+            return None
 
 
 def _enum_options(spec: ToolInput) -> list[tuple[str, str]]:
@@ -215,7 +201,7 @@ def _enum_options(spec: ToolInput) -> list[tuple[str, str]]:
     out = []
     for value, label in zip(spec.enum or (), labels, strict=False):
         text = str(value)
-        if text == "" or text.lower() in ("all", "any", "none", "relevance", "default"):
+        if text.lower() in _BLANK_OPTIONS or str(label).strip().lower() in _BLANK_OPTIONS:
             continue
         out.append((text, str(label)))
     return out
@@ -226,140 +212,369 @@ def _main_input(tool: Tool) -> ToolInput:
     return (required or list(tool.inputs))[0]
 
 
-async def _check_search(
-    runner: _Runner, cand: Candidate, pages: Sequence[PageAnalysis]
-) -> dict[str, Any]:
+def _region_evidence(found: Found) -> dict[str, Any]:
+    return {"container": found.region.container, "item": found.region.item}
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _probe_words(site: Site, tool: Tool) -> list[str]:
+    path = urlsplit((tool.url_template or tool.start_url or "").split("?", 1)[0]).path
+    return informative_words(site.titles(path), avoid=site.chrome_words, limit=MAX_PROBES * 2)
+
+
+async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     tool = cand.tool
-    terms = _terms(pages, urlsplit((tool.url_template or "").split("?", 1)[0]).path)
     term_name = cand.term_field or _main_input(tool).name
-    if not terms:
-        raise _Rejected("the crawl saw no results to take a search word from")
-    baseline = await runner.run(tool, {term_name: ""})
-    failures = []
-    for term in terms:
-        result = await runner.run(tool, {term_name: term})
-        records = result.records
-        if not records:
-            failures.append(f"{term!r} gave no results")
+    probes = _probe_words(site, tool)
+    nonsense = await runner.run(tool, {term_name: NONSENSE})
+    blank = await runner.attempt(tool, {term_name: ""})
+    contrast = [nonsense.doc] + ([blank.doc] if blank is not None else [])
+    if not probes and blank is not None:
+        listed = results_region(blank.doc, [nonsense.doc], chrome=site.chrome)
+        if listed is not None:
+            probes = _words_of(listed.records, site)
+    if not probes:
+        raise _Rejected("the crawl saw no records to take a probe word from")
+    failures: list[str] = []
+    tried: list[str] = []
+    refined = False
+    while probes and len(tried) < MAX_PROBES:
+        term = probes.pop(0)
+        if term in tried:
             continue
-        share = _share(records, [term])
-        if share < MATCH_SHARE:
-            failures.append(f"only {share:.0%} of the results for {term!r} contain it")
+        tried.append(term)
+        run = await runner.run(tool, {term_name: term})
+        found = results_region(run.doc, contrast, term=term, chrome=site.chrome)
+        if found is None:
+            failures.append(f"{term!r} gave no results that differ from a nonsense search")
+            if not refined and blank is not None:
+                refined = True
+                listed = results_region(blank.doc, [nonsense.doc], chrome=site.chrome)
+                if listed is not None:
+                    probes = _words_of(listed.records, site) + probes
             continue
-        if _keys(records) == _keys(baseline.records):
-            failures.append(f"the results for {term!r} are the unfiltered list")
+        if found.share < MATCH_SHARE:
+            failures.append(f"only {found.share:.0%} of the results for {term!r} contain it")
+            if not refined:
+                refined = True
+                probes = _words_of(found.records, site) + probes
             continue
-        evidence: dict[str, Any] = {
-            "term": term,
-            "results": len(records),
-            "matching": share,
-            "unfiltered": len(baseline.records),
-        }
-        sort = next(
-            (
-                i
-                for i in tool.inputs
-                if i.name != term_name
-                and i.enum
-                and any(k in i.name.lower() for k in ("sort", "order"))
-            ),
-            None,
+        _, nonsense_records = standing_region(nonsense.doc, found.region)
+        unfiltered: list[dict[str, Any]] = []
+        if blank is not None:
+            _, unfiltered = standing_region(blank.doc, found.region)
+            if [record_key(r) for r in unfiltered] == found.keys:
+                failures.append(f"the results for {term!r} are the unfiltered list")
+                continue
+        return _Outcome(
+            {
+                "term": term,
+                "results": len(found.records),
+                "matching": round(found.share, 3),
+                "nonsense": len(nonsense_records),
+                "unfiltered": len(unfiltered),
+                "region": _region_evidence(found),
+                "probes": tried,
+            },
+            found.region,
         )
-        if sort is not None and _enum_options(sort):
-            option = _enum_options(sort)[0][0]
-            combined = await runner.run(tool, {term_name: term, sort.name: option})
-            evidence["combined"] = {sort.name: option, "results": len(combined.records)}
-        return evidence
+    raise _Rejected("; ".join(failures) or "no probe word could be tried")
+
+
+def _words_of(records: Sequence[dict[str, Any]], site: Site) -> list[str]:
+    titles = [str(r.get("title") or r.get("name") or r.get("text") or "") for r in records]
+    return informative_words(titles, avoid=site.chrome_words, limit=MAX_PROBES)
+
+
+# --------------------------------------------------------------------------- filter and sort
+
+
+async def _option_runs(runner: _Runner, cand: Candidate, spec: ToolInput) -> list[_Run]:
+    options = _enum_options(spec)[:MAX_OPTIONS]
+    if len(options) < 2:
+        raise _Rejected(f"input {spec.name!r} needs at least two options to compare")
+    base = _fixed_inputs(cand, spec)
+    runs = []
+    for value, _label in options:
+        value_in: Any = [value] if spec.type == "array" else value
+        runs.append(await runner.run(cand.tool, {**base, spec.name: value_in}))
+    return runs
+
+
+def _option_inputs(cand: Candidate) -> list[ToolInput]:
+    """The inputs with options, the form's own order (a filter form may have several)."""
+    specs = [i for i in cand.tool.inputs if i.enum and i.name != cand.term_field]
+    if not specs:
+        raise _Rejected("a tool without options cannot be checked")
+    return specs[:3]
+
+
+def _fixed_inputs(cand: Candidate, spec: ToolInput) -> dict[str, Any]:
+    """Values for the other required inputs: as the site's links had them (a sort that
+    carries a search word), else an option or a default."""
+    out: dict[str, Any] = {}
+    for other in cand.tool.inputs:
+        if other.name == spec.name or not other.required:
+            continue
+        if other.name in cand.sample_inputs:
+            out[other.name] = cand.sample_inputs[other.name]
+        elif other.enum:
+            out[other.name] = other.enum[0]
+        elif other.default is not None:
+            out[other.name] = other.default
+    return out
+
+
+def _one_template(runs: Sequence[_Run]) -> bool:
+    """Every page is of the first one's template (see contrast.template_similarity)."""
+    return all(template_similarity(runs[0].doc, r.doc) >= SAME_TEMPLATE for r in runs[1:])
+
+
+def _page_identity(run: _Run) -> tuple[str, str]:
+    return str(run.result.title or ""), str(run.result.data.get("main_text", ""))[:2000]
+
+
+def _chosen(run: _Run, spec: ToolInput) -> str:
+    value = run.inputs[spec.name]
+    return str(value[0] if isinstance(value, list) else value)
+
+
+async def _check_filter(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    """Each input with options in turn, until one gives its own results per option."""
+    failures: list[str] = []
+    for spec in _option_inputs(cand):
+        try:
+            if _SORT_NAME.search(spec.name):
+                return await _sort_outcome(runner, cand, site, spec)
+            return await _filter_outcome(runner, cand, site, spec)
+        except _Rejected as exc:
+            failures.append(f"{spec.name}: {exc}")
     raise _Rejected("; ".join(failures))
 
 
-async def _check_filter(runner: _Runner, cand: Candidate) -> dict[str, Any]:
-    tool = cand.tool
-    spec = next((i for i in tool.inputs if i.enum), None)
-    if spec is None:
-        raise _Rejected("a filter without options cannot be checked")
-    options = _enum_options(spec)[:MAX_OPTIONS]
-    if len(options) < 2:
-        raise _Rejected("a filter needs at least two options")
-    seen: dict[str, list[str]] = {}
-    layouts = set()
-    for value, label in options:
-        result = await runner.run(tool, {spec.name: value})
-        records = result.records
-        layouts.add(result.data.get("layout"))
+async def _filter_outcome(
+    runner: _Runner, cand: Candidate, site: Site, spec: ToolInput
+) -> _Outcome:
+    runs = await _option_runs(runner, cand, spec)
+    labels = dict(_enum_options(spec))
+    if not _one_template(runs):
+        raise _Rejected("the options give pages of different layouts (not one kind of page)")
+    found = results_region(runs[0].doc, [r.doc for r in runs[1:]], chrome=site.chrome, every=False)
+    if found is None:
+        for run in runs[1:]:
+            found = results_region(run.doc, [runs[0].doc], chrome=site.chrome)
+            if found is not None:
+                break
+    if found is None:
         if cand.family is not None and cand.family.in_path:
-            if not records and not result.data.get("main_text"):
-                raise _Rejected(f"option {value!r} gave an empty page")
-            title = str(result.title or "").lower()
-            if label.lower() not in title and _share(records, [label, value]) < MATCH_SHARE:
-                raise _Rejected(f"the page for {value!r} does not mention {label!r}")
-        else:
-            if not records:
-                raise _Rejected(f"option {value!r} gave no results")
-            share = _share(records, [label, value])
-            if share < MATCH_SHARE:
-                raise _Rejected(f"only {share:.0%} of the results for {label!r} match it")
-        seen[value] = _keys(records) or [str(result.title)]
-    if len(layouts) > 1:
-        raise _Rejected(
-            "the pages of this link family do not share one layout (not one kind of page)"
+            if len({_page_identity(r) for r in runs}) < len(runs):
+                raise _Rejected("two options gave the same page")
+            return _Outcome({"input": spec.name, "options": [_chosen(r, spec) for r in runs]})
+        raise _Rejected("no results region changes between the options")
+    sets: dict[str, list[str]] = {}
+    matching: dict[str, float] = {}
+    for run in runs:
+        value = _chosen(run, spec)
+        _, records = standing_region(run.doc, found.region)
+        words = [value, labels.get(value, "")]
+        matching[value] = (
+            sum(1 for r in records if any(w and contains(r, w) for w in words)) / len(records)
+            if records
+            else 0.0
         )
-    if len({tuple(v) for v in seen.values()}) < 2:
+        sets[value] = [record_key(r) for r in records]
+    distinct = {tuple(v) for v in sets.values()}
+    if len(distinct) < 2 or not any(sets.values()):
         raise _Rejected("every option gave the same results")
-    return {
-        "input": spec.name,
-        "options": [v for v, _ in options],
-        "results": {k: len(v) for k, v in seen.items()},
-    }
+    return _Outcome(
+        {
+            "input": spec.name,
+            "options": list(sets),
+            "results": {k: len(v) for k, v in sets.items()},
+            "matching": {k: round(v, 3) for k, v in matching.items()},
+            "region": _region_evidence(found),
+        },
+        found.region,
+    )
 
 
-async def _check_sort(runner: _Runner, cand: Candidate) -> dict[str, Any]:
-    tool = cand.tool
-    spec = next((i for i in tool.inputs if i.enum), None)
-    if spec is None:
-        raise _Rejected("a sort without orders cannot be checked")
-    options = _enum_options(spec)[:MAX_OPTIONS]
+def _comparable(value: Any) -> tuple[int, float | str] | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    number = _NUMBER.fullmatch(text.replace("$", "").replace("€", "").replace("£", "").strip())
+    if number:
+        return (0, float(number.group(0).replace(",", "")))
+    return (1, text.casefold())
+
+
+def _sorted_share(series: Sequence[Any], descending: bool) -> float:
+    pairs = list(zip(series, series[1:], strict=False))
+    if not pairs:
+        return 0.0
+    good = sum(1 for a, b in pairs if (a >= b if descending else a <= b))
+    return good / len(pairs)
+
+
+def _sort_key(records: Sequence[dict[str, Any]], label: str, value: str) -> tuple[str, str] | None:
+    """The field the records are ordered by, and the direction; None when none is."""
+    fields = [k for k in records[0] if k not in ("url", "text")] if records else []
+    wanted = {re.sub(r"[^a-z0-9]+", "_", w.lower()).strip("_") for w in (label, value)}
+    wanted |= {w.lstrip("_-") for w in wanted}
+    named = [f for f in fields if f in wanted or any(w and w in f for w in wanted if len(w) > 2)]
+    descending_hint = bool(re.search(r"desc|high to low|z-a|newest|latest|most|^-", f"{value} {label}", re.I))
+    for field in named + [f for f in fields if f not in named]:
+        series = [_comparable(r.get(field)) for r in records]
+        if any(s is None for s in series) or len({s for s in series}) < 2:
+            continue
+        if len({s[0] for s in series if s is not None}) > 1:
+            continue
+        for descending in (descending_hint, not descending_hint):
+            if _sorted_share(series, descending) >= SORTED_SHARE:
+                if named and field not in named:
+                    break
+                return field, "descending" if descending else "ascending"
+        if named and field in named:
+            return None  # the option names this field and the records are not in its order
+    return None
+
+
+async def _check_sort(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    failures: list[str] = []
+    for spec in _option_inputs(cand):
+        try:
+            return await _sort_outcome(runner, cand, site, spec)
+        except _Rejected as exc:
+            failures.append(f"{spec.name}: {exc}")
+    raise _Rejected("; ".join(failures))
+
+
+async def _sort_outcome(
+    runner: _Runner, cand: Candidate, site: Site, spec: ToolInput
+) -> _Outcome:
+    runs = await _option_runs(runner, cand, spec)
+    labels = dict(_enum_options(spec))
+    found = results_region(runs[0].doc, [r.doc for r in runs[1:]], chrome=site.chrome, every=False)
+    if found is None:
+        raise _Rejected("no results region changes between the orders")
     orders: dict[str, list[str]] = {}
-    checked: list[str] = []
-    for value, label in options:
-        result = await runner.run(tool, {spec.name: value})
-        if not result.records:
-            raise _Rejected(f"order {value!r} gave no results")
-        problem = _sort_check(value, label, result.records)
-        if problem:
-            raise _Rejected(problem)
-        orders[value] = _keys(result.records)
-        checked.append(value)
+    keys: dict[str, str] = {}
+    for run in runs:
+        value = _chosen(run, spec)
+        _, records = standing_region(run.doc, found.region)
+        if len(records) < 2:
+            raise _Rejected(f"order {value!r} gave fewer than two results")
+        orders[value] = [record_key(r) for r in records]
+        key = _sort_key(records, labels.get(value, ""), value)
+        if key is not None:
+            keys[value] = f"{key[0]} {key[1]}"
     if len({tuple(o) for o in orders.values()}) < 2:
         raise _Rejected("every order gave the same list")
-    return {"input": spec.name, "orders": checked, "order_checked_by_key": True}
+    if not keys:
+        raise _Rejected("no order follows a key the records show")
+    return _Outcome(
+        {
+            "input": spec.name,
+            "orders": list(orders),
+            "keys": keys,
+            "both_directions": len({k.split()[1] for k in keys.values()}) > 1,
+            "region": _region_evidence(found),
+        },
+        found.region,
+    )
 
 
-async def _check_paginate(runner: _Runner, cand: Candidate) -> dict[str, Any]:
-    spec = _main_input(cand.tool)
-    first = await runner.run(cand.tool, {spec.name: 1})
-    second = await runner.run(cand.tool, {spec.name: 2})
-    if not first.records or not second.records:
-        raise _Rejected("page 1 or page 2 has no results")
-    if _keys(first.records) == _keys(second.records):
-        raise _Rejected("page 2 is the same as page 1")
-    return {"input": spec.name, "page1": len(first.records), "page2": len(second.records)}
+# --------------------------------------------------------------------------- paginate
 
 
-async def _check_navigate(runner: _Runner, cand: Candidate) -> dict[str, Any]:
-    spec = _main_input(cand.tool)
+def _page_values(cand: Candidate, spec: ToolInput) -> list[Any]:
+    seen = [v for v, _ in cand.family.values] if cand.family is not None else []
+    if spec.type == "integer":
+        numbers = sorted({int(v) for v in seen if v.isdigit()})
+        low = numbers[0] if numbers else int(spec.minimum or 1)
+        return [low, low + 1]
+    return seen[:2]
+
+
+async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    spec = next((i for i in cand.tool.inputs if i.name != cand.term_field and not i.enum), None)
+    spec = spec or _main_input(cand.tool)
+    base = _fixed_inputs(cand, spec)
+    values = _page_values(cand, spec)
+    if len(values) < 1:
+        raise _Rejected("no page values were seen to check it with")
+    runs = [await runner.run(cand.tool, {**base, spec.name: v}) for v in values]
+    listing: _Run | None = None
+    if cand.family is not None and not cand.family.fixed:
+        listing_tool = attrs.evolve(
+            cand.tool, url_template=cand.family.page_url.split("#", 1)[0], inputs=(), steps=()
+        )
+        listing = await runner.attempt(listing_tool, {})
+    pages = runs + ([listing] if listing is not None else [])
+    if len(pages) < 2:
+        raise _Rejected("only one page could be compared")
+    if not _one_template(pages):
+        raise _Rejected("the pages do not share one layout")
+    found = results_region(pages[0].doc, [p.doc for p in pages[1:]], chrome=site.chrome)
+    if found is None:
+        raise _Rejected("no results region changes from page to page")
+    seen: list[set[str]] = []
+    for page in pages:
+        _, records = standing_region(page.doc, found.region)
+        if not records:
+            raise _Rejected(f"page {page.inputs.get(spec.name, '(first)')!r} has no results")
+        seen.append({record_key(r) for r in records})
+    for index, first in enumerate(seen):
+        for second in seen[index + 1 :]:
+            if len(first & second) > 0.2 * min(len(first), len(second)):
+                raise _Rejected("two pages share their records (not a continuation)")
+    return _Outcome(
+        {
+            "input": spec.name,
+            "pages": [str(v) for v in values] + (["(listing)"] if listing is not None else []),
+            "records": [len(s) for s in seen],
+            "region": _region_evidence(found),
+        },
+        found.region,
+    )
+
+
+# --------------------------------------------------------------------------- navigate, extract
+
+
+async def _check_navigate(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    spec = next((i for i in cand.tool.inputs if i.name == cand.path_param), None)
+    spec = spec or _main_input(cand.tool)
     ids = [i for i in dict.fromkeys(cand.sample_ids) if i][:2]
     if len(ids) < 2:
         raise _Rejected("fewer than two ids were seen to check it with")
-    results = [await runner.run(cand.tool, {spec.name: i}) for i in ids]
-    if results[0].data.get("layout") != results[1].data.get("layout"):
+    base = _fixed_inputs(cand, spec)
+    runs = [await runner.run(cand.tool, {**base, spec.name: i}) for i in ids]
+    if not _one_template(runs):
         raise _Rejected("two ids gave pages of different layouts (not one kind of page)")
-    if (results[0].title, results[0].data.get("main_text")) == (
-        results[1].title,
-        results[1].data.get("main_text"),
-    ):
+    if _page_identity(runs[0]) == _page_identity(runs[1]):
         raise _Rejected("two ids gave the same page")
-    return {"input": spec.name, "ids": ids, "titles": [r.title for r in results]}
+    return _Outcome({"input": spec.name, "ids": ids, "titles": [r.result.title for r in runs]})
+
+
+async def _check_extract(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    run = await runner.run(cand.tool, {})
+    if cand.source == "download":
+        data = run.result.data
+        if not (data.get("items") or data.get("json") or data.get("text") or data.get("size")):
+            raise _Rejected("the download is empty")
+        return _Outcome({"content_type": data.get("content_type"), "records": len(run.result.records)})
+    found = results_region(run.doc, [], chrome=site.chrome)
+    if found is None or len(found.records) < 2:
+        raise _Rejected("the page lists no records outside its navigation")
+    return _Outcome(
+        {"records": len(found.records), "region": _region_evidence(found)}, found.region
+    )
+
+
+# --------------------------------------------------------------------------- writes
 
 
 def _write_inputs(
@@ -367,7 +582,7 @@ def _write_inputs(
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in tool.inputs:
-        if spec.name.endswith("_id"):
+        if spec.name.endswith("_id") or spec.name == "id":
             chosen = record_id or (samples[0] if samples else None)
             if chosen is None:
                 raise _Rejected(f"no {spec.name} to run it with")
@@ -394,16 +609,14 @@ async def _check_writes(
     marker = f"walt check {dt.datetime.now(dt.UTC).strftime('%H%M%S')}"
     created_id: str | None = None
     for cand in sorted(candidates, key=lambda c: _WRITE_ORDER.get(c.kind, 9)):
-        if cand.kind == "login":
-            continue
-        if id(cand) in verdicts:
+        if cand.kind == "login" or id(cand) in verdicts:
             continue
         try:
             written = f"{marker} {cand.kind}"
             inputs = _write_inputs(
                 cand.tool, written, created_id if cand.kind != "create" else None, cand.sample_ids
             )
-            result = await runner_for(cand).run(cand.tool, inputs)
+            result = (await runner_for(cand).run(cand.tool, inputs)).result
             page = str(result.data.get("main_text", "")).lower()
             evidence: dict[str, Any] = {"inputs": inputs, "final_url": result.final_url}
             if cand.kind in ("create", "edit", "comment") and written in inputs.values():
@@ -423,6 +636,18 @@ async def _check_writes(
             record(cand, "rejected", exc.message, {})
 
 
+# --------------------------------------------------------------------------- entry point
+
+_CHECKS: Final = {
+    "search": _check_search,
+    "filter": _check_filter,
+    "sort": _check_sort,
+    "paginate": _check_paginate,
+    "navigate": _check_navigate,
+    "extract": _check_extract,
+}
+
+
 async def validate_candidates(
     executor: Executor,
     candidates: Sequence[Candidate],
@@ -436,6 +661,7 @@ async def validate_candidates(
     """Check every candidate; returns one verdict per candidate, in the candidates' order."""
     verdicts: dict[int, Verdict] = {}
     runners: dict[int, _Runner] = {}
+    site = Site.of(pages)
 
     def runner_for(cand: Candidate) -> _Runner:
         return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline))
@@ -446,6 +672,7 @@ async def validate_candidates(
         reason: str,
         evidence: dict[str, Any],
         started: float | None = None,
+        region: ResultsRegion | None = None,
     ) -> None:
         runner = runner_for(cand)
         validation = Validation(
@@ -460,26 +687,28 @@ async def validate_candidates(
             elapsed_ms=(time.perf_counter() - started) * 1000 if started else None,
             path="http" if cand.tool.is_url_tool else "browser",
         )
-        verdict = Verdict(cand, status, reason, validation)
+        verdict = Verdict(cand, status, reason, validation, region)
         verdicts[id(cand)] = verdict
         if on_checked is not None:
             on_checked(verdict)
 
-    checks = {
-        "search": lambda c: _check_search(runner_for(c), c, pages),
-        "filter": lambda c: _check_filter(runner_for(c), c),
-        "sort": lambda c: _check_sort(runner_for(c), c),
-        "paginate": lambda c: _check_paginate(runner_for(c), c),
-        "navigate": lambda c: _check_navigate(runner_for(c), c),
-    }
     slots = asyncio.Semaphore(CONCURRENT_CHECKS)
 
     async def check(cand: Candidate) -> None:
         async with slots:
             started = time.perf_counter()
             try:
-                evidence = await checks.get(cand.kind, checks["navigate"])(cand)
-                record(cand, "validated", _summary(cand.kind, evidence), evidence, started)
+                outcome = await _CHECKS.get(cand.kind, _check_navigate)(
+                    runner_for(cand), cand, site
+                )
+                record(
+                    cand,
+                    "validated",
+                    _summary(cand.kind, outcome.evidence),
+                    outcome.evidence,
+                    started,
+                    outcome.region,
+                )
             except _Rejected as exc:
                 record(cand, "rejected", str(exc), {}, started)
             except WaltError as exc:
@@ -501,6 +730,19 @@ async def validate_candidates(
                     {},
                 )
             continue
+        if cand.tool.annotations is not None and cand.tool.annotations.read_only is False:
+            record(cand, "unvalidated", "not run: it may change data", {})
+            continue
+        post = cand.form is not None and cand.form.method == "post"
+        if post and cand.kind != "search" and not cand.tool.is_url_tool:
+            if not request.validate_writes:
+                record(
+                    cand,
+                    "unvalidated",
+                    "not run: a POST form is only submitted with validate_writes=True",
+                    {},
+                )
+                continue
         reads.append(cand)
     await asyncio.gather(*(check(c) for c in reads))
     if writes:
@@ -512,13 +754,18 @@ async def validate_candidates(
 def _summary(kind: str, evidence: dict[str, Any]) -> str:
     if kind == "search":
         return (
-            f"searching {evidence['term']!r} gave {evidence['results']} results, all containing "
-            f"it, unlike the {evidence['unfiltered']} unfiltered"
+            f"searching {evidence['term']!r} gave {evidence['results']} results, "
+            f"{evidence['matching']:.0%} containing it, unlike a nonsense word "
+            f"({evidence['nonsense']}) and no word ({evidence['unfiltered']})"
         )
     if kind == "filter":
-        return f"each of {len(evidence['options'])} options gave matching, different results"
+        return f"each of {len(evidence['options'])} options gave its own results"
     if kind == "sort":
-        return f"orders {', '.join(evidence['orders'])} differ and follow their keys"
+        keys = ", ".join(f"{k}: {v}" for k, v in evidence["keys"].items())
+        return f"orders {', '.join(evidence['orders'])} differ; ordered by {keys}"
     if kind == "paginate":
-        return "pages 1 and 2 both have results, and differ"
+        return f"pages {', '.join(evidence['pages'])} have disjoint results of one layout"
+    if kind == "extract":
+        return f"the page lists {evidence.get('records', 0)} records"
     return "two ids gave two different pages of one layout"
+

@@ -1,0 +1,437 @@
+"""From links to candidate tools. Pure.
+
+* A link family (links equal but for one query value or one path segment)
+  becomes a sort, filter, pagination or detail-page tool; families on a search's
+  results page compose into that search as optional inputs.
+* A family of many distinct values whose links are records (titles, not option
+  words) is browse-by-id (``navigate``); a few word values are a filter.
+* A listing page without parameters (a tags page, a branch list) is an
+  ``extract`` tool that reads its records.
+* Delete links are never followed; a delete tool is inferred from them.
+* A data download the crawl saw (CSV, JSON) is an ``extract`` tool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Final
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import attrs
+
+from walt.core.models import ClickStep, Locator, NavigationStep, Tool, ToolInput
+from walt.engine.discovery.analyze import PAGE_PARAMS, SORT_PARAMS, LinkFamily, PageAnalysis
+from walt.engine.discovery.forms import MAX_ENUM, annotations_for, provenance
+from walt.engine.discovery.words import (
+    describe,
+    input_name,
+    noun_before_id,
+    path_noun,
+    singular,
+    snake,
+)
+
+__all__ = [
+    "compose",
+    "delete_from_links",
+    "download_candidates",
+    "family_kind",
+    "family_tool",
+    "listing_tools",
+    "merge_families",
+]
+
+_ORDER_WORDS: Final = re.compile(r"\b(asc|desc)\b|_asc|_desc|^-\w", re.IGNORECASE)
+_SORT_LABEL: Final = re.compile(r"\bsort(ed)?\b|\border\b", re.IGNORECASE)
+_ID_LIKE: Final = re.compile(r"[\d:._~-]|^[0-9a-f]{6,}$", re.IGNORECASE)
+NAVIGATE_MIN: Final = 5
+"""A path family with at least this many distinct values whose links read as records
+(not option words) is browse-by-id."""
+
+
+@attrs.define
+class FamilyTool:
+    tool: Tool
+    path_param: str | None = None
+    sample_ids: tuple[str, ...] = ()
+    sample_inputs: dict[str, str] = attrs.field(factory=dict)  # values the links carried
+
+
+def family_kind(family: LinkFamily) -> str:
+    """sort, paginate, filter or navigate, from the parameter, its values and link texts."""
+    key = family.param.lower()
+    values = [v for v, _ in family.values]
+    texts = [t for _, t in family.values]
+    if family.in_path:
+        if family.prefix or family.tail:
+            return "navigate"
+        if family.numeric or _record_like(values, texts):
+            return "navigate"
+        return "filter"
+    if key in PAGE_PARAMS and (family.numeric or all(re.fullmatch(r"\d+", v) for v in values)):
+        return "paginate"
+    if (
+        key in SORT_PARAMS
+        or any(_ORDER_WORDS.search(v) for v in values)
+        or any(_SORT_LABEL.search(t) for t in texts)
+    ):
+        return "sort"
+    if key in PAGE_PARAMS:
+        return "paginate"  # opaque page tokens
+    if _record_like(values, texts):
+        return "navigate"
+    return "filter"
+
+
+def _record_like(values: Sequence[str], texts: Sequence[str]) -> bool:
+    """Many values that look like identifiers or slugs, each with its own title."""
+    distinct = set(values)
+    if len(distinct) < NAVIGATE_MIN:
+        return False
+    id_like = sum(1 for v in distinct if _ID_LIKE.search(v)) >= len(distinct) * 0.6
+    titled = len({t for t in texts if t}) >= len(distinct) * 0.6
+    long_titles = sum(len(t.split()) for t in texts) / max(len(texts), 1) >= 2
+    return id_like and (titled or long_titles)
+
+
+def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
+    merged: dict[tuple[str, str, bool, tuple[str, ...]], LinkFamily] = {}
+    for page in pages:
+        for family in page.families:
+            fixed_keys = tuple(sorted(k for k, _ in family.fixed if k.lower() not in PAGE_PARAMS))
+            key = (
+                urlsplit(family.page_url).netloc + family.path,
+                family.param,
+                family.in_path,
+                fixed_keys,
+            )
+            prior = merged.get(key)
+            if prior is None:
+                merged[key] = family
+                continue
+            values = dict(prior.values)
+            for value, label in family.values:
+                if value not in values or (not values[value] and label):
+                    values[value] = label
+            # The fewest fixed parameters: the most general links.
+            fixed = prior.fixed if len(prior.fixed) <= len(family.fixed) else family.fixed
+            merged[key] = attrs.evolve(
+                prior,
+                values=tuple(values.items()),
+                fixed=fixed,
+                in_chrome=prior.in_chrome and family.in_chrome,
+            )
+    return list(merged.values())
+
+
+def family_tool(
+    family: LinkFamily,
+    noun_for_path: Mapping[str, str],
+    terms: Mapping[str, tuple[str, str]],
+    created_at: str,
+    generator: str,
+) -> FamilyTool:
+    """The tool a family offers. ``terms`` maps a search's results path to (its term
+    field, the term input's name): a fixed search word in the links becomes that input."""
+    page = urlsplit(family.page_url)
+    origin = f"{page.scheme}://{page.netloc}"
+    kind = family_kind(family)
+    taken: set[str] = set()
+    if family.in_path:
+        return _path_family_tool(family, kind, origin, taken, created_at, generator)
+    noun = noun_for_path.get(family.path) or path_noun(family.path) or "items"
+    name_in = input_name(family.param, taken)
+    values = family.values[:MAX_ENUM]
+    if kind == "paginate":
+        numeric = all(re.fullmatch(r"\d+", v) for v, _ in values)
+        lowest = min((int(v) for v, _ in values), default=1) if numeric else 1
+        spec = ToolInput(
+            name_in,
+            type="integer" if numeric else "string",
+            minimum=0 if numeric and lowest == 0 else (1 if numeric else None),
+            description="page number" if numeric else "page token from the previous page",
+        )
+        name = f"paginate_{noun}"
+    elif kind == "navigate":
+        spec = ToolInput(name_in, type="string", description=f"{family.param} of the {noun}")
+        name = f"view_{singular(noun)}"
+    else:
+        spec = ToolInput(
+            name_in,
+            enum=tuple(v for v, _ in values),
+            enum_labels=tuple(lbl or v for v, lbl in values),
+            description=family.param.replace("_", " "),
+        )
+        name = f"sort_{noun}" if kind == "sort" else f"filter_{noun}_by_{snake(family.param, 20)}"
+    inputs = [spec]
+    parts: list[str] = []
+    samples: dict[str, str] = {}
+    term = terms.get(family.path)
+    for key, value in family.fixed:
+        if key == family.param or value == "" or key.lower() in PAGE_PARAMS:
+            continue
+        if term is not None and key == term[0]:
+            term_input = input_name(term[1], taken)
+            inputs.append(ToolInput(term_input, description="the search words"))
+            parts.append(f"{quote(key, safe='[]')}={{{term_input}}}")
+            samples[term_input] = value
+            continue
+        parts.append(f"{quote(key, safe='[]')}={quote(value, safe='')}")
+    template = f"{origin}{family.path}?" + "&".join(
+        [*parts, f"{quote(family.param, safe='[]')}={{{name_in}}}"]
+    )
+    carried = [k for k, _ in family.fixed if k != family.param]
+    extra = f" (carries {', '.join(carried)} of the page it was found on)" if carried else ""
+    tool = Tool(
+        name=name,
+        description=describe(kind, noun, tuple(inputs), extra=extra),
+        kind=kind,  # type: ignore[arg-type]
+        start_url=family.page_url,
+        url_template=template,
+        inputs=tuple(inputs),
+        steps=(NavigationStep(url=template),),
+        annotations=annotations_for(kind),
+        provenance=provenance(family.page_url, created_at, generator),
+    )
+    ids = tuple(v for v, _ in family.values) if kind == "navigate" else ()
+    return FamilyTool(tool, name_in if kind == "navigate" else None, ids, samples)
+
+
+def _path_family_tool(
+    family: LinkFamily,
+    kind: str,
+    origin: str,
+    taken: set[str],
+    created_at: str,
+    generator: str,
+) -> FamilyTool:
+    segment = snake(family.param, 30) or "item"
+    if family.prefix:
+        noun = singular(snake(family.prefix, 30) or "item")
+        name_in = input_name(f"{noun}_id", taken)
+    elif family.tail:
+        noun = path_noun(family.path.replace("{}", "")) or segment
+        name_in = input_name("path", taken)
+    elif kind == "navigate":
+        noun = singular(segment)
+        name_in = input_name(f"{noun}_id" if family.numeric else noun, taken)
+    else:
+        noun = path_noun(family.path.replace("{}", "")) or segment
+        name_in = input_name(segment, taken)
+    template = origin + family.path.replace("{}", "{" + name_in + "}")
+    values = [v for v, _ in family.values]
+    if kind == "navigate":
+        what = "path of the file or folder" if family.tail else f"id of the {noun}"
+        spec = ToolInput(
+            name_in, type="integer" if family.numeric else "string", description=what
+        )
+        name = f"view_{noun}"
+    else:
+        spec = ToolInput(
+            name_in,
+            enum=tuple(values[:MAX_ENUM]),
+            enum_labels=tuple(lbl or v for v, lbl in family.values[:MAX_ENUM]),
+            description=segment.replace("_", " "),
+        )
+        name = f"browse_{segment}"
+    tool = Tool(
+        name=name,
+        description=describe(kind, noun, (spec,)),
+        kind=kind,  # type: ignore[arg-type]
+        start_url=family.page_url,
+        url_template=template,
+        inputs=(spec,),
+        steps=(NavigationStep(url=template),),
+        annotations=annotations_for(kind),
+        provenance=provenance(family.page_url, created_at, generator),
+    )
+    return FamilyTool(tool, name_in, tuple(values))
+
+
+def compose(tool: Tool, term_field: str | None, families: Sequence[LinkFamily]) -> Tool:
+    """A search whose results page has sort, filter or page links takes them as optional
+    inputs."""
+    assert tool.url_template is not None
+    action_path = urlsplit(tool.url_template.split("?", 1)[0]).path
+    names = {i.name for i in tool.inputs}
+    query = tool.url_template.split("?", 1)[1] if "?" in tool.url_template else ""
+    present = {pair.split("=", 1)[0] for pair in query.split("&") if pair}
+    template = tool.url_template
+    inputs = list(tool.inputs)
+    for family in families:
+        if family.in_path or family.path != action_path or family.param in present:
+            continue
+        if term_field is not None and family.param == term_field:
+            continue
+        if term_field is not None and not _on_results_page(family, term_field):
+            continue  # links elsewhere on the same path (a script that serves every page)
+        kind = family_kind(family)
+        if kind == "navigate":
+            continue
+        present.add(family.param)
+        name = input_name(family.param, names)
+        if kind == "paginate":
+            numeric = all(re.fullmatch(r"\d+", v) for v, _ in family.values)
+            spec = ToolInput(
+                name,
+                type="integer" if numeric else "string",
+                required=False,
+                minimum=(0 if any(v == "0" for v, _ in family.values) else 1) if numeric else None,
+                description="page number" if numeric else "page token",
+            )
+        else:
+            values = family.values[:MAX_ENUM]
+            spec = ToolInput(
+                name,
+                required=False,
+                enum=tuple(v for v, _ in values),
+                enum_labels=tuple(lbl or v for v, lbl in values),
+                description=family.param.replace("_", " "),
+            )
+        inputs.append(spec)
+        template += ("&" if "?" in template else "?") + f"{quote(family.param, safe='[]')}={{{name}}}"
+    if len(inputs) == len(tool.inputs):
+        return tool
+    noun = tool.name.removeprefix("search_")
+    return attrs.evolve(
+        tool,
+        url_template=template,
+        inputs=tuple(inputs),
+        steps=(NavigationStep(url=template, description=f"Open the {noun} results"),),
+        description=describe("search", noun, inputs),
+    )
+
+
+def _on_results_page(family: LinkFamily, term_field: str) -> bool:
+    """The family sits on a page of this search's results (its links carry the term)."""
+    page_keys = {k for k, _ in parse_qsl(urlsplit(family.page_url).query)}
+    return term_field in page_keys or any(k == term_field for k, _ in family.fixed)
+
+
+def listing_tools(
+    pages: Sequence[PageAnalysis], covered: set[str], created_at: str, generator: str
+) -> list[Tool]:
+    """A page without parameters that lists records: a tool that reads them."""
+    out: list[Tool] = []
+    seen: set[str] = set()
+    for page in pages:
+        parts = urlsplit(page.url)
+        if parts.query or not page.is_listing or page.url in covered:
+            continue
+        key = parts.path.rstrip("/")
+        if key in seen:
+            continue
+        seen.add(key)
+        noun = path_noun(parts.path) or snake(page.heading or page.title, 30) or "records"
+        if any(ch.isdigit() for ch in parts.path.rsplit("/", 1)[-1]):
+            continue  # one record's page: a browse-by-id tool covers it
+        tool = Tool(
+            name=f"list_{noun}",
+            description=describe("extract", noun, ()),
+            kind="extract",
+            start_url=page.url,
+            url_template=page.url,
+            steps=(NavigationStep(url=page.url, description=f"Open the {noun} page"),),
+            annotations=annotations_for("extract"),
+            provenance=provenance(page.url, created_at, generator),
+        )
+        out.append(tool)
+    return out
+
+
+def download_candidates(
+    downloads: Sequence[tuple[str, str, str]], created_at: str, generator: str
+) -> list[Tool]:
+    """A data download the crawl met (CSV, JSON, XML): a tool that reads its rows."""
+    out: list[Tool] = []
+    seen: set[str] = set()
+    for url, content_type, page in downloads:
+        if not re.search(r"csv|json|xml|tab-separated|spreadsheet|zip|gzip|tar", content_type):
+            continue
+        parts = urlsplit(url)
+        if parts.path in seen:
+            continue
+        seen.add(parts.path)
+        noun = path_noun(parts.path.replace("/export", "/")) or "data"
+        fmt = content_type.rsplit("/", 1)[-1].split("+")[0]
+        tool = Tool(
+            name=f"download_{noun}_{snake(fmt, 12) or 'file'}",
+            description=(
+                f"Download {noun} as {content_type}. Precondition: none. "
+                "Outcome: the file's rows or content."
+            ),
+            kind="extract",
+            start_url=page or url,
+            url_template=url,
+            steps=(NavigationStep(url=url, description="Download the file"),),
+            annotations=annotations_for("extract"),
+            provenance=provenance(page or url, created_at, generator),
+            extra={"content_type": content_type},
+        )
+        out.append(tool)
+    return out
+
+
+def delete_from_links(
+    pages: Sequence[PageAnalysis], existing: set[str], auth: bool, created_at: str, generator: str
+) -> list[FamilyTool]:
+    """Delete links are never followed; a delete tool is inferred from them instead."""
+    out: list[FamilyTool] = []
+    seen: set[str] = set()
+    for page in pages:
+        for url in page.skipped_links:
+            parts = urlsplit(url)
+            if not re.search(r"delete|remove|destroy", parts.path, re.IGNORECASE) or parts.query:
+                continue
+            segments = parts.path.split("/")
+            ids = [
+                (i, s)
+                for i, s in enumerate(segments)
+                if re.fullmatch(r"\d+|[0-9a-f]{8,}|[0-9a-f-]{32,36}", s, re.IGNORECASE)
+            ]
+            if not ids:
+                continue
+            shape_parts = list(segments)
+            for index, _ in ids:
+                shape_parts[index] = "{}"
+            shape = "/".join(shape_parts)
+            if shape in seen:
+                continue
+            seen.add(shape)
+            noun = noun_before_id(shape) or "item"
+            if f"delete_{noun}" in existing:
+                continue
+            name_in = f"{noun}_id"
+            template = f"{parts.scheme}://{parts.netloc}" + shape.replace(
+                "{}", "{" + name_in + "}", 1
+            )
+            numeric = all(s.isdigit() for _, s in ids)
+            inputs = (
+                ToolInput(
+                    name_in, type="integer" if numeric else "string", description=f"id of the {noun}"
+                ),
+            )
+            tool = Tool(
+                name=f"delete_{noun}",
+                description=describe(
+                    "delete", noun, inputs, auth=auth, extra=" (opens its delete link, then confirms)"
+                ),
+                kind="delete",
+                start_url=page.url,
+                inputs=inputs,
+                steps=(
+                    NavigationStep(url=template, description="Open the delete link"),
+                    ClickStep(
+                        locators=(
+                            Locator("role", "button", role_name="Delete", exact=False),
+                            Locator("css", "form[method=post i] [type=submit]"),
+                        ),
+                        description="Confirm the deletion",
+                    ),
+                ),
+                annotations=annotations_for("delete"),
+                provenance=provenance(page.url, created_at, generator),
+            )
+            out.append(FamilyTool(tool, name_in, tuple(s for _, s in ids)))
+    return out
