@@ -345,7 +345,7 @@ class AsyncClient:
         self,
         url: str,
         goal: str | None = None,
-        max_tools: int = 10,
+        max_tools: int = 50,
         *,
         max_pages: int = 300,
         pages_per_pattern: int = 2,
@@ -722,7 +722,7 @@ class UnifiedClient:
         return self._async
 
     def discover(
-        self, url: str, goal: str | None = None, max_tools: int = 10, **kwargs: Any
+        self, url: str, goal: str | None = None, max_tools: int = 50, **kwargs: Any
     ) -> DiscoverResult:
         """See :meth:`AsyncClient.discover`."""
         return self._portal.run(self._async.discover(url, goal, max_tools, **kwargs))

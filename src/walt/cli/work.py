@@ -47,7 +47,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("url")
         p.add_argument("--goal", required=name == "generate", default=None)
         if name == "discover":
-            p.add_argument("--max-tools", type=int, default=10)
+            p.add_argument(
+                "--max-tools", type=int, default=50, help="at most this many tools (default 50)"
+            )
         p.add_argument(
             "--max-pages", type=int, default=300, help="a safety bound on pages (default 300)"
         )

@@ -70,7 +70,7 @@ class DiscoverRequest:
 
     url: str
     goal: str | None = None
-    max_tools: int = 10
+    max_tools: int = 50
     max_pages: int = 300
     max_depth: int = 3
     time_budget: float = 25.0

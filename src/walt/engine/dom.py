@@ -190,8 +190,11 @@ def text(node: Node, limit: int = 100_000) -> str:
             continue
         if current.is_text_node:
             chunk = current.text_content or ""
-            parts.append(chunk)
-            size += len(chunk)
+            if chunk.strip():
+                parts.append(chunk)
+                size += len(chunk)
+            elif chunk:
+                parts.append(" ")  # indentation counts as one space, not against the limit
             continue
         if not current.is_element_node and current is not node:
             continue

@@ -25,7 +25,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from typing import Final
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
@@ -39,6 +39,7 @@ from walt.engine.dom import (
     parse_html,
     text,
 )
+from walt.engine.discovery.families import LinkFamily, PageLink, link_families, segment_shape
 from walt.engine.extract import (
     extract_document,
     group_records,
@@ -53,6 +54,7 @@ __all__ = [
     "FormInfo",
     "LinkFamily",
     "PageAnalysis",
+    "PageLink",
     "Submitter",
     "analyze",
     "analyze_document",
@@ -65,13 +67,6 @@ __all__ = [
 DISCOVERY_MAX_NODES: Final = 30_000
 MAX_FORMS: Final = 200
 """Forms analysed per page; the rest are counted (2,000 "add to cart" forms are one tool)."""
-_NUMERIC: Final = re.compile(r"^\d+$")
-_OPAQUE_ID: Final = re.compile(
-    r"^(?:[0-9a-f]{8,}|[0-9a-f-]{32,36}|\d+[a-z]?|[a-z]+[-_]?\d+|"
-    r"[a-z0-9]+(?:-[a-z0-9]+){2,}(?:\.\w+)?)$",  # a slug: three or more words with dashes
-    re.IGNORECASE,
-)
-_GLUED_ID: Final = re.compile(r"^([a-z][a-z_-]*?)[-_]?(\d+)$", re.IGNORECASE)
 # Verbs that end a session or destroy data whatever the link says around them.
 _STRONG_DESTRUCTIVE: Final = re.compile(
     r"(?:^|[^a-z])(log[\s_-]?out|sign[\s_-]?out|log[\s_-]?off|delete|remove|destroy|erase|"
@@ -234,6 +229,7 @@ class FormInfo:
     accept_charset: str | None = None
     name: str | None = None
     repeats: int = 1  # identical forms on the page (one per row of a listing)
+    varying: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hidden fields that differ per row
 
     @property
     def visible_fields(self) -> tuple[Field, ...]:
@@ -258,33 +254,6 @@ class FormInfo:
     def submit_outside(self) -> bool:
         submitter = self.default_submitter
         return submitter.outside if submitter is not None else False
-
-
-@attrs.frozen
-class LinkFamily:
-    """Links that differ only in one query parameter or one path segment."""
-
-    page_url: str
-    path: str  # the path (with ``{}`` at the varying segment for path families)
-    param: str  # the query key, or the path segment before the varying one
-    in_path: bool
-    values: tuple[tuple[str, str], ...]  # (value, link text)
-    fixed: tuple[tuple[str, str], ...] = ()  # other query parameters the links carry
-    prefix: str = ""  # for an id glued to a word (``issue12``): the word
-    in_chrome: bool = False  # every link of the family sits in navigation or a sidebar
-    tail: bool = False  # the varying part is the rest of the path (``/file/tip/{path}``)
-
-    @property
-    def numeric(self) -> bool:
-        return all(_NUMERIC.match(v) for v, _ in self.values)
-
-
-@attrs.frozen
-class PageLink:
-    url: str
-    text: str
-    in_chrome: bool = False
-    rel: str = ""
 
 
 @attrs.frozen
@@ -316,13 +285,6 @@ class PageAnalysis:
 # --------------------------------------------------------------------------- helpers
 
 
-def _segment_shape(segment: str) -> str:
-    if _OPAQUE_ID.match(segment):
-        glued = _GLUED_ID.match(segment)
-        return f"{glued.group(1)}{{}}" if glued and not segment.isdigit() else "{}"
-    return segment
-
-
 def url_pattern(url: str) -> str:
     """Pages that differ only by parameter values share a pattern.
 
@@ -330,7 +292,7 @@ def url_pattern(url: str) -> str:
     ``issue12``) are generalized; the query contributes its keys, not its values.
     """
     parts = urlsplit(url)
-    segments = [_segment_shape(s) for s in parts.path.split("/")]
+    segments = [segment_shape(s) for s in parts.path.split("/")]
     keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
     return f"{parts.scheme}://{parts.netloc.lower()}{'/'.join(segments)}?{'&'.join(keys)}"
 
@@ -480,9 +442,12 @@ def _field(doc: Document, control: Node) -> Field | None:
             maxlength=_int(attr(control, "maxlength")),
             **common,  # type: ignore[arg-type]
         )
-    kind = _INPUT_TYPES.get((attr(control, "type") or "text").strip().lower(), "text")
-    if kind == "file" or control.tag != "input":
-        return None  # files and buttons are not inputs walt fills
+    declared = (attr(control, "type") or "text").strip().lower()
+    if declared in ("submit", "image", "reset", "button") or control.tag != "input":
+        return None  # buttons are submitters, not fields
+    kind = _INPUT_TYPES.get(declared, "text")  # an unknown type is a text field (HTML)
+    if kind == "file":
+        return None  # files are not inputs walt fills
     step = _float(attr(control, "step"))
     minimum = _float(attr(control, "min"))
     integer = (
@@ -627,6 +592,21 @@ def _form_shape(form: FormInfo) -> tuple[object, ...]:
     )
 
 
+def _varying(prior: FormInfo, other: FormInfo) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    first = {f.name: f.default or "" for f in prior.fields if f.kind == "hidden"}
+    seen = dict(prior.varying)
+    for field in other.fields:
+        if field.kind != "hidden" or field.name not in first:
+            continue
+        values = seen.get(field.name, (first[field.name],))
+        value = field.default or ""
+        if value != first[field.name] or field.name in seen:
+            if value not in values and len(values) < 50:
+                values = (*values, value)
+            seen[field.name] = values
+    return tuple(seen.items())
+
+
 def _forms(doc: Document) -> list[FormInfo]:
     forms: list[FormInfo] = []
     shapes: dict[tuple[object, ...], int] = {}
@@ -669,140 +649,16 @@ def _forms(doc: Document) -> list[FormInfo]:
             continue  # closes a dialog; submits nothing
         shape = _form_shape(info)
         if shape in shapes:
-            # One form per row (add to cart, delete): analysed once, counted.
+            # One form per row (add to cart, delete): analysed once, counted, and the
+            # hidden fields that differ from row to row (the record's id) noted.
             prior = forms[shapes[shape]]
-            forms[shapes[shape]] = attrs.evolve(prior, repeats=prior.repeats + 1)
+            forms[shapes[shape]] = attrs.evolve(
+                prior, repeats=prior.repeats + 1, varying=_varying(prior, info)
+            )
             continue
         shapes[shape] = len(forms)
         forms.append(info)
     return forms
-
-
-# --------------------------------------------------------------------------- link families
-
-
-def _query_families(links: Iterable[PageLink], page_url: str) -> list[LinkFamily]:
-    groups: dict[tuple[str, frozenset[str]], list[tuple[dict[str, str], PageLink]]] = {}
-    for link in links:
-        parts = urlsplit(link.url)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        if not query:
-            continue
-        base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        groups.setdefault((base, frozenset(query)), []).append((query, link))
-    families: list[LinkFamily] = []
-    for (base, keys), members in groups.items():
-        if len(members) < 2:
-            continue
-        varying = [k for k in sorted(keys) if len({m[0][k] for m in members}) > 1]
-        if len(varying) != 1:
-            continue
-        key = varying[0]
-        seen: dict[str, str] = {}
-        for query, link in members:
-            value = query[key]
-            label = re.sub(r"\s*\(\d+\)\s*$", "", link.text).strip()  # "Kitchen (12)" -> "Kitchen"
-            if value not in seen or (not seen[value] and label):
-                seen[value] = label
-        if len(seen) < 2:
-            continue
-        fixed = tuple(sorted((k, v) for k, v in members[0][0].items() if k != key))
-        families.append(
-            LinkFamily(
-                page_url,
-                urlsplit(base).path,
-                key,
-                False,
-                tuple(seen.items()),
-                fixed,
-                in_chrome=all(link.in_chrome for _, link in members),
-            )
-        )
-    return families
-
-
-def _path_families(links: Iterable[PageLink], page_url: str) -> list[LinkFamily]:
-    """Links equal but for one path segment (``/genre/scifi``, ``/genre/poetry``), for a
-    number glued to a word (``/issue1``, ``/issue11``), or for the rest of the path
-    (``/file/tip/README``, ``/file/tip/src/app.py``)."""
-    groups: dict[tuple[str, int, tuple[str, ...], bool], dict[str, PageLink]] = {}
-    glued: dict[tuple[str, int, tuple[str, ...], str], dict[str, PageLink]] = {}
-    tails: dict[tuple[str, tuple[str, ...]], dict[str, PageLink]] = {}
-    for link in links:
-        parts = urlsplit(link.url)
-        if parts.query:
-            continue
-        slash = parts.path.endswith("/") and parts.path != "/"
-        segments = parts.path.rstrip("/").split("/") if slash else parts.path.split("/")
-        origin = f"{parts.scheme}://{parts.netloc}"
-        for position in range(1, len(segments)):
-            segment = segments[position]
-            if not segment:
-                continue
-            shape = (*segments[:position], "{}", *segments[position + 1 :])
-            groups.setdefault((origin, position, shape, slash), {}).setdefault(segment, link)
-            match = _GLUED_ID.match(segment)
-            if match and not segment.isdigit():
-                word = match.group(1)
-                glued_shape = (*segments[:position], word + "{}", *segments[position + 1 :])
-                glued.setdefault((origin, position, glued_shape, word), {}).setdefault(
-                    match.group(2), link
-                )
-        for position in range(2, len(segments) - 1):
-            # Everything after a fixed prefix of at least two segments: a file tree.
-            prefix = tuple(segments[:position])
-            rest = "/".join(segments[position:])
-            tails.setdefault((origin, prefix), {}).setdefault(rest, link)
-    families: list[LinkFamily] = []
-
-    def label(link: PageLink) -> str:
-        return link.text.strip()
-
-    for (_origin, position, shape, slash), values in groups.items():
-        if len(values) < 2:
-            continue
-        param = shape[position - 1] if position > 1 else "item"
-        path = "/".join(shape) + ("/" if slash else "")
-        families.append(
-            LinkFamily(
-                page_url,
-                path or "/",
-                param,
-                True,
-                tuple((v, label(link)) for v, link in values.items()),
-                in_chrome=all(link.in_chrome for link in values.values()),
-            )
-        )
-    for (_origin, _position, shape, word), values in glued.items():
-        if len(values) < 2:
-            continue
-        families.append(
-            LinkFamily(
-                page_url,
-                "/".join(shape),
-                word,
-                True,
-                tuple((v, label(link)) for v, link in values.items()),
-                prefix=word,
-                in_chrome=all(link.in_chrome for link in values.values()),
-            )
-        )
-    for (_origin, prefix), values in tails.items():
-        deep = [v for v in values if "/" in v]
-        if len(values) < 3 or not deep:
-            continue  # a plain one-segment family says the same more simply
-        families.append(
-            LinkFamily(
-                page_url,
-                "/".join(prefix) + "/{}",
-                prefix[-1] or "path",
-                True,
-                tuple((v, label(link)) for v, link in values.items()),
-                in_chrome=all(link.in_chrome for link in values.values()),
-                tail=True,
-            )
-        )
-    return families
 
 
 # --------------------------------------------------------------------------- records
@@ -892,7 +748,7 @@ def analyze_document(doc: Document) -> PageAnalysis:
         pattern=url_pattern(doc.url),
         title=doc.title,
         forms=tuple(_forms(doc)),
-        families=tuple(_query_families(links, doc.url) + _path_families(links, doc.url)),
+        families=tuple(link_families(links, doc.url)),
         links=tuple((link.url, link.text) for link in links),
         skipped_links=tuple(skipped),
         items=tuple(data["items"]),

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from walt.core.models import Tool
+from walt.core.models import NavigationStep, Tool
 from walt.engine.discovery.analyze import (
     FormInfo,
     LinkFamily,
@@ -24,6 +24,7 @@ from walt.engine.discovery.analyze import (
     is_destructive_link,
     site_query_values,
 )
+from walt.engine.discovery.families import segment_shape
 from walt.engine.discovery.forms import (
     FormGroup,
     group_forms,
@@ -71,6 +72,7 @@ class Candidate:
     path_param: str | None = None  # the input that fills an id
     sample_ids: tuple[str, ...] = ()  # values seen for path_param
     sample_inputs: dict[str, Any] = attrs.field(factory=dict)  # other inputs as the site had them
+    sample_sets: tuple[dict[str, Any], ...] = ()  # whole input sets the site's links had
 
     @property
     def kind(self) -> str:
@@ -176,6 +178,7 @@ def build_candidates(
                 path_param=made.path_param,
                 sample_ids=made.sample_ids,
                 sample_inputs=dict(made.sample_inputs),
+                sample_sets=made.sample_sets,
             )
         )
     covered = {c.page_url for c in candidates if c.source == "form" and c.kind in READ_KINDS}
@@ -195,10 +198,43 @@ def build_candidates(
             )
         )
     candidates.sort(key=lambda c: (_KIND_ORDER.get(c.kind, 99), c.tool.name))
-    _unique_names(candidates)
-    return [
+    candidates = [
         c for c in candidates if c.is_write or not is_destructive_link(c.tool.url_template or "")
     ]
+    candidates = _without_duplicates(candidates)
+    _unique_names(candidates)
+    return candidates
+
+
+def _shape(candidate: Candidate) -> tuple[object, ...]:
+    """What a tool does, whatever constants its URL carries: kind, where it goes (ids
+    generalized) and the query keys its inputs fill."""
+    tool = candidate.tool
+    template = tool.url_template or next(
+        (s.url for s in tool.steps if isinstance(s, NavigationStep) and s.url), ""
+    )
+    parts = urlsplit(template)
+    path = "/".join(segment_shape(s) if "{" not in s else "{}" for s in parts.path.split("/"))
+    filled = tuple(sorted(k for k, v in parse_qsl(parts.query) if "{" in v))
+    inputs = tuple(sorted(i.name for i in tool.inputs if i.required))
+    return (tool.kind, parts.netloc, path, filled, inputs)
+
+
+def _without_duplicates(candidates: list[Candidate]) -> list[Candidate]:
+    """One candidate per shape: the one whose URL carries the fewest constants."""
+    best: dict[tuple[object, ...], Candidate] = {}
+    for candidate in candidates:
+        key = _shape(candidate)
+        prior = best.get(key)
+        if prior is None or _constants(candidate) < _constants(prior):
+            best[key] = candidate
+    chosen = {id(c) for c in best.values()}
+    return [c for c in candidates if id(c) in chosen]
+
+
+def _constants(candidate: Candidate) -> int:
+    query = urlsplit(candidate.tool.url_template or "").query
+    return sum(1 for _, v in parse_qsl(query) if "{" not in v)
 
 
 def _field_name(candidate: Candidate) -> str | None:

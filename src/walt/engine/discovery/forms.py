@@ -39,7 +39,14 @@ from walt.core.models import (
     Tool,
     ToolInput,
 )
-from walt.engine.discovery.analyze import Field, FormInfo, PageAnalysis, is_generated_id
+from walt.engine.discovery.analyze import (
+    PAGE_PARAMS,
+    SORT_PARAMS,
+    Field,
+    FormInfo,
+    PageAnalysis,
+    is_generated_id,
+)
 from walt.engine.discovery.semantics import (
     READ_KINDS,
     form_kind,
@@ -103,9 +110,11 @@ def record_keys(values: Mapping[tuple[str, str], set[str]]) -> set[tuple[str, st
     of words (``id=garden:compost`` is a record; ``do=edit`` chooses a view)."""
     out: set[tuple[str, str]] = set()
     for key, seen in values.items():
+        if key[1].lower() in PAGE_PARAMS or key[1].lower() in SORT_PARAMS:
+            continue  # which page or order of a listing, not which record
         present = {v for v in seen if v}
-        if len(present) < 3:
-            continue
+        if len(present) < 3 or any(v.startswith(("/", "http:", "https:")) for v in present):
+            continue  # a page to return to (?url=/list), not a record
         wordy = all(re.fullmatch(r"[a-z_]{1,24}", v, re.IGNORECASE) for v in present)
         if not wordy or len(present) > 12:
             out.add(key)
@@ -186,7 +195,9 @@ class FormGroup:
     labels: list[str] = attrs.field(factory=list)
     prefilled: bool = False
     empty: bool = False
-    state: set[str] = attrs.field(factory=set)  # hidden fields that vary: page state, dropped
+    state: set[str] = attrs.field(factory=set)  # hidden fields that vary: the page's state
+
+    seen_values: dict[str, list[str]] = attrs.field(factory=dict)
 
     def hidden_seen(self, form: FormInfo) -> None:
         """Hidden fields whose value differs between instances (or that only some carry)
@@ -194,8 +205,18 @@ class FormGroup:
         mine = {f.name: f.default for f in self.form.fields if f.kind == "hidden"}
         theirs = {f.name: f.default for f in form.fields if f.kind == "hidden"}
         for name in mine.keys() | theirs.keys():
+            for value in (mine.get(name), theirs.get(name)):
+                if value:
+                    self.seen_values.setdefault(name, []).append(value)
             if mine.get(name) != theirs.get(name):
                 self.state.add(name)
+
+    def state_default(self, name: str) -> str | None:
+        """The value a state field had most often (non-empty), for its input's default."""
+        values = self.seen_values.get(name)
+        if not values:
+            return None
+        return max(dict.fromkeys(values), key=values.count)
 
     @property
     def texts(self) -> list[str]:
@@ -256,12 +277,15 @@ def group_forms(
                 action_keys = tuple(
                     sorted({k for k, _ in parse_qsl(urlsplit(form.action).query)})
                 )
+            # A form the site names (a stable id) is one form whatever fields a page adds
+            # (a "minor edit" box only for pages that exist); otherwise its fields say.
+            named = form.form_id if form.form_id and not is_generated_id(form.form_id) else None
             key = (
                 form.method,
                 urlsplit(form.action).netloc,
                 action.template,
                 action_keys,
-                visible,
+                named or visible,
                 kind in READ_KINDS,
             )
             group = groups.get(key)
@@ -322,19 +346,27 @@ def _field_locators(field: Field, selector: str) -> tuple[Locator, ...]:
         out.append(Locator("label", field.label))
     if field.placeholder:
         out.append(Locator("placeholder", field.placeholder))
-    out.append(Locator("css", f"{selector} [name={css_string(field.name)}]"))
+    out.append(Locator("css", within(selector, f"[name={css_string(field.name)}]")))
     # "name" alone may match the same field of another form (a header search box): it
     # comes after the form-scoped CSS, which is exact.
     out.append(Locator("name", field.name))
     return tuple(out)
 
 
+def within(selector: str, inner: str) -> str:
+    """``inner`` inside ``selector`` (a Playwright chain when the selector is one)."""
+    return f"{selector} >> {inner}" if selector.startswith("css=") else f"{selector} {inner}"
+
+
 def _submit_locators(form: FormInfo, selector: str, choice: str | None) -> tuple[Locator, ...]:
     if choice is not None:
         return (
             Locator("role", "button", role_name=f"{{{choice}}}"),
-            Locator("css", f'{selector} [type=submit][value="{{{choice}}}"]'),
+            Locator("css", within(selector, f'[type=submit][value="{{{choice}}}"]')),
         )
+    if form.varying:
+        # Every row has this button: the chosen row's form is the first one.
+        return (Locator("css", within(selector, "[type=submit], button:not([type])")),)
     submitter = primary_submitter(form) if form.method != "get" else form.default_submitter
     out: list[Locator] = []
     if submitter is not None:
@@ -344,7 +376,7 @@ def _submit_locators(form: FormInfo, selector: str, choice: str | None) -> tuple
             out.append(Locator("role", "button", role_name=submitter.text))
         if submitter.outside and form.form_id:
             out.append(Locator("css", f"[form={css_string(form.form_id)}][type=submit]"))
-    out.append(Locator("css", f"{selector} [type=submit]"))
+    out.append(Locator("css", within(selector, "[type=submit]")))
     return tuple(out)
 
 
@@ -509,6 +541,19 @@ def url_candidate(
     for field in form.fields:
         if field.kind == "hidden" or field.hidden_by_style:
             if field.name in group.state:
+                # Page state (the namespace or record the page shows): an optional input
+                # that keeps the value of the page the form was read on.
+                name = input_name(field.name, taken)
+                inputs.append(
+                    ToolInput(
+                        name,
+                        required=False,
+                        default=group.state_default(field.name),
+                        description=f"{field.name.replace('_', ' ')} (as on the page it was "
+                        "found on, when left out)",
+                    )
+                )
+                pairs.append(f"{quote(field.name, safe='[]')}={{{name}}}")
                 continue
             for value in field.defaults or ((field.default,) if field.default is not None else ()):
                 pairs.append(f"{quote(field.name, safe='[]')}={quote(value, safe='')}")
@@ -598,7 +643,9 @@ def _field_step(field: Field, name: str, selector: str) -> Step:
     if field.kind == "radio" or (field.kind == "checkbox" and field.multiple):
         return ClickStep(
             locators=(
-                Locator("css", f'{selector} [name={css_string(field.name)}][value="{{{name}}}"]'),
+                Locator(
+                    "css", within(selector, f'[name={css_string(field.name)}][value="{{{name}}}"]')
+                ),
             ),
             description=f"Choose {label}",
         )
@@ -614,6 +661,8 @@ def steps_candidate(
     taken: set[str] = set()
     page_template, id_names = _page_template(group, taken)
     selector = form_selector(form, action_path)
+    id_samples: list[str] = []
+    row_input: str | None = None
     noun = _noun(group, kind)
     steps: list[Step] = [NavigationStep(url=page_template, description="Open the page with the form")]
     inputs = _id_inputs(id_names, group.samples)
@@ -635,7 +684,33 @@ def steps_candidate(
     # An edit keeps what the form shows for every input the caller leaves out: no
     # defaults copied from the record the crawl happened to open.
     keep_default = kind not in ("edit",)
+    varying = dict(form.varying)
+    if varying:
+        # One form per row: the row is chosen by its record id, written into the first
+        # row's form (the id is all that differs between them).
+        selector = f"css={selector} >> nth=0"
     for field in form.fields:
+        if field.name in varying and kind not in READ_KINDS:
+            name = input_name(field.name if field.name.endswith("id") else f"{field.name}_id", taken)
+            samples = varying[field.name]
+            numeric = all(v.isdigit() for v in samples if v)
+            row_input = name
+            inputs.append(
+                ToolInput(
+                    name,
+                    type="integer" if numeric else "string",
+                    description=f"{field.name} of the {noun} (one per row of the list)",
+                )
+            )
+            steps.append(
+                InputStep(
+                    locators=(Locator("css", within(selector, f"[name={css_string(field.name)}]")),),
+                    value=f"{{{name}}}",
+                    description=f"Choose the row: {field.name}",
+                )
+            )
+            id_samples = list(samples)
+            continue
         if field.kind == "hidden" or field.hidden_by_style:
             continue
         name = input_name(field.name, taken)
@@ -676,6 +751,6 @@ def steps_candidate(
     return Built(
         tool,
         term_field=term,
-        path_param=id_names[0] if id_names else None,
-        sample_ids=tuple(s[0] for s in group.samples if s),
+        path_param=row_input or (id_names[0] if id_names else None),
+        sample_ids=tuple(id_samples) or tuple(s[0] for s in group.samples if s),
     )

@@ -22,6 +22,7 @@ import attrs
 
 from walt.core.models import ClickStep, Locator, NavigationStep, Tool, ToolInput
 from walt.engine.discovery.analyze import PAGE_PARAMS, SORT_PARAMS, LinkFamily, PageAnalysis
+from walt.engine.discovery.families import is_opaque_segment, segment_shape
 from walt.engine.discovery.forms import MAX_ENUM, annotations_for, provenance
 from walt.engine.discovery.words import (
     describe,
@@ -45,7 +46,7 @@ __all__ = [
 _ORDER_WORDS: Final = re.compile(r"\b(asc|desc)\b|_asc|_desc|^-\w", re.IGNORECASE)
 _SORT_LABEL: Final = re.compile(r"\bsort(ed)?\b|\border\b", re.IGNORECASE)
 _ID_LIKE: Final = re.compile(r"[\d:._~-]|^[0-9a-f]{6,}$", re.IGNORECASE)
-NAVIGATE_MIN: Final = 5
+NAVIGATE_MIN: Final = 3
 """A path family with at least this many distinct values whose links read as records
 (not option words) is browse-by-id."""
 
@@ -56,6 +57,7 @@ class FamilyTool:
     path_param: str | None = None
     sample_ids: tuple[str, ...] = ()
     sample_inputs: dict[str, str] = attrs.field(factory=dict)  # values the links carried
+    sample_sets: tuple[dict[str, str], ...] = ()  # whole input sets, one per link seen
 
 
 def family_kind(family: LinkFamily) -> str:
@@ -64,7 +66,7 @@ def family_kind(family: LinkFamily) -> str:
     values = [v for v, _ in family.values]
     texts = [t for _, t in family.values]
     if family.in_path:
-        if family.prefix or family.tail:
+        if family.prefix or family.tail or any(family.opaque) or len(family.slots) > 1:
             return "navigate"
         if family.numeric or _record_like(values, texts):
             return "navigate"
@@ -100,8 +102,10 @@ def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
     for page in pages:
         for family in page.families:
             fixed_keys = tuple(sorted(k for k, _ in family.fixed if k.lower() not in PAGE_PARAMS))
+            # Query links on /shortlog/3f2a... and /shortlog/9c1b... are one family.
+            shape = "/".join(segment_shape(s) for s in family.path.split("/"))
             key = (
-                urlsplit(family.page_url).netloc + family.path,
+                urlsplit(family.page_url).netloc + shape,
                 family.param,
                 family.in_path,
                 fixed_keys,
@@ -110,6 +114,8 @@ def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
             if prior is None:
                 merged[key] = family
                 continue
+            if not family.in_path and _opaque_count(family.path) < _opaque_count(prior.path):
+                prior, family = attrs.evolve(family, values=prior.values), prior
             values = dict(prior.values)
             for value, label in family.values:
                 if value not in values or (not values[value] and label):
@@ -121,8 +127,14 @@ def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
                 values=tuple(values.items()),
                 fixed=fixed,
                 in_chrome=prior.in_chrome and family.in_chrome,
+                samples=tuple(dict.fromkeys((*prior.samples, *family.samples)))[:500],
+                opaque=tuple(a and b for a, b in zip(prior.opaque, family.opaque, strict=False)),
             )
     return list(merged.values())
+
+
+def _opaque_count(path: str) -> int:
+    return sum(1 for s in path.split("/") if s and is_opaque_segment(s))
 
 
 def family_tool(
@@ -206,47 +218,65 @@ def _path_family_tool(
     created_at: str,
     generator: str,
 ) -> FamilyTool:
-    segment = snake(family.param, 30) or "item"
-    if family.prefix:
-        noun = singular(snake(family.prefix, 30) or "item")
-        name_in = input_name(f"{noun}_id", taken)
-    elif family.tail:
-        noun = path_noun(family.path.replace("{}", "")) or segment
-        name_in = input_name("path", taken)
-    elif kind == "navigate":
-        noun = singular(segment)
-        name_in = input_name(f"{noun}_id" if family.numeric else noun, taken)
-    else:
-        noun = path_noun(family.path.replace("{}", "")) or segment
-        name_in = input_name(segment, taken)
-    template = origin + family.path.replace("{}", "{" + name_in + "}")
-    values = [v for v, _ in family.values]
-    if kind == "navigate":
-        what = "path of the file or folder" if family.tail else f"id of the {noun}"
-        spec = ToolInput(
-            name_in, type="integer" if family.numeric else "string", description=what
-        )
-        name = f"view_{noun}"
-    else:
-        spec = ToolInput(
-            name_in,
-            enum=tuple(values[:MAX_ENUM]),
-            enum_labels=tuple(lbl or v for v, lbl in family.values[:MAX_ENUM]),
-            description=segment.replace("_", " "),
-        )
-        name = f"browse_{segment}"
+    slots = list(family.slots) or [family.param]
+    main = family.main if family.slots else 0
+    noun_word = snake(family.prefix or slots[main], 30) or "item"
+    noun = singular(noun_word)
+    names: list[str] = []
+    inputs: list[ToolInput] = []
+    for index, slot in enumerate(slots):
+        word = snake(slot, 30) or "item"
+        is_tail = family.tail and index == len(slots) - 1
+        opaque = bool(family.opaque[index]) if index < len(family.opaque) else False
+        if is_tail:
+            name = input_name("path", taken)
+            spec = ToolInput(name, description="path of the file or folder")
+        elif kind == "navigate" or opaque:
+            name = input_name(f"{singular(word)}_id" if opaque or family.prefix else word, taken)
+            values = [t[index] for t in family.samples] or [v for v, _ in family.values]
+            numeric = bool(values) and all(v.isdigit() for v in values)
+            spec = ToolInput(
+                name,
+                type="integer" if numeric else "string",
+                description=f"id of the {singular(word).replace('_', ' ')}",
+            )
+        else:
+            name = input_name(word, taken)
+            spec = ToolInput(
+                name,
+                enum=tuple(v for v, _ in family.values[:MAX_ENUM]),
+                enum_labels=tuple(lbl or v for v, lbl in family.values[:MAX_ENUM]),
+                description=word.replace("_", " "),
+            )
+        names.append(name)
+        inputs.append(spec)
+    path = family.path
+    for name in names:
+        path = path.replace("{}", "{" + name + "}", 1)
+    template = origin + path
+    if family.tail:
+        noun = path_noun(family.path.replace("{}", "")) or noun
+    name = f"view_{noun}" if kind == "navigate" else f"browse_{noun_word}"
     tool = Tool(
         name=name,
-        description=describe(kind, noun, (spec,)),
+        description=describe(kind, noun, tuple(inputs)),
         kind=kind,  # type: ignore[arg-type]
         start_url=family.page_url,
         url_template=template,
-        inputs=(spec,),
+        inputs=tuple(inputs),
         steps=(NavigationStep(url=template),),
         annotations=annotations_for(kind),
         provenance=provenance(family.page_url, created_at, generator),
     )
-    return FamilyTool(tool, name_in, tuple(values))
+    sets = tuple(dict(zip(names, sample, strict=False)) for sample in family.samples)
+    first = sets[0] if sets else {}
+    return FamilyTool(
+        tool,
+        names[main],
+        tuple(v for v, _ in family.values),
+        {k: v for k, v in first.items() if k != names[main]},
+        sets,
+    )
 
 
 def compose(tool: Tool, term_field: str | None, families: Sequence[LinkFamily]) -> Tool:
@@ -320,8 +350,8 @@ def listing_tools(
         if parts.query or not page.is_listing or page.url in covered:
             continue
         key = parts.path.rstrip("/")
-        if key in seen:
-            continue
+        if key in seen or "{}" in page.pattern:
+            continue  # one record's page: a browse-by-id tool covers it
         seen.add(key)
         noun = path_noun(parts.path) or snake(page.heading or page.title, 30) or "records"
         if any(ch.isdigit() for ch in parts.path.rsplit("/", 1)[-1]):

@@ -44,11 +44,12 @@ _SECONDARY: Final = re.compile(
 )
 _DISPLAY: Final = re.compile(
     r"\b(view|show|display|options?|preferences?|settings?|refresh|layout|"
-    r"columns?|diff|compare|apply|update view|change view|per page|sort)\b",
+    r"columns?|diff|differences?|compare|apply|update view|change view|per page|sort)\b",
     re.I,
 )
 _WRITE_GET: Final = re.compile(r"subscribe|register|sign ?up|\bsend\b|\bjoin\b|unsubscribe", re.I)
 _OPTION_KINDS: Final = frozenset({"select", "radio", "checkbox", "number", "date"})
+_AMBIGUOUS: Final = re.compile(r"^\s*(save|submit|ok|apply|send|go|done|update)\b", re.I)
 _VERB_KINDS: Final = (
     (re.compile(r"\b(delete|remove|destroy|erase|purge|trash)\b", re.I), "delete"),
     (re.compile(r"\b(comment|reply|respond|add note|post note|answer)\b", re.I), "comment"),
@@ -144,9 +145,13 @@ def form_kind(form: FormInfo) -> str | None:
         return None  # a button that opens an editor (whose own form is the edit tool)
     if visible and not content and _DISPLAY.search(" ".join(texts)):
         return "filter"  # display options (a diff's context lines, page size): not a write
-    kind = _verb_kind(texts) or _verb_kind([form.action])
-    if kind in (None, "create", "edit") and content:
-        prefilled = any(f.default for f in content)
-        if kind is None:
-            return "edit" if prefilled else "create"
+    kind = _verb_kind(texts)
+    if kind is None or (kind in ("create", "edit") and _AMBIGUOUS.search(" ".join(texts))):
+        # "Save" says nothing of new or existing: the URL does ("/new/", "/edit/"), then
+        # whether the form shows a record's current content.
+        path = _verb_kind([re.sub(r"[_/?=&.-]+", " ", form.action)])
+        if path in ("create", "edit", "delete", "comment"):
+            return path
+        if content:
+            return "edit" if any(f.default for f in content) else "create"
     return kind or ("edit" if visible else None)

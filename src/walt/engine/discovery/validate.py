@@ -107,11 +107,13 @@ class Site:
 
     @classmethod
     def of(cls, pages: Sequence[PageAnalysis]) -> Site:
-        patterns: dict[str, set[str]] = {}
+        # A block repeated unchanged on pages of several paths is the site's chrome (one
+        # listing shown under several query strings is not: it stays on its path).
+        paths: dict[str, set[str]] = {}
         for page in pages:
             for block in set(page.blocks):
-                patterns.setdefault(block, set()).add(page.pattern)
-        chrome = frozenset(b for b, seen in patterns.items() if len(seen) >= 3)
+                paths.setdefault(block, set()).add(urlsplit(page.url).path)
+        chrome = frozenset(b for b, seen in paths.items() if len(seen) >= 3)
         words: Counter[str] = Counter()
         for page in pages:
             words.update(set(page.chrome_words))
@@ -368,11 +370,13 @@ async def _filter_outcome(
             if found is not None:
                 break
     if found is None:
-        if cand.family is not None and cand.family.in_path:
-            if len({_page_identity(r) for r in runs}) < len(runs):
-                raise _Rejected("two options gave the same page")
-            return _Outcome({"input": spec.name, "options": [_chosen(r, spec) for r in runs]})
-        raise _Rejected("no results region changes between the options")
+        # No list changes, but each option is its own page of one template (a category
+        # page, a detail view): a filter over pages.
+        if len({_page_identity(r) for r in runs}) < len(runs):
+            raise _Rejected("no results region changes between the options")
+        return _Outcome(
+            {"input": spec.name, "options": [_chosen(r, spec) for r in runs], "pages": True}
+        )
     sets: dict[str, list[str]] = {}
     matching: dict[str, float] = {}
     for run in runs:
@@ -493,7 +497,10 @@ def _page_values(cand: Candidate, spec: ToolInput) -> list[Any]:
     seen = [v for v, _ in cand.family.values] if cand.family is not None else []
     if spec.type == "integer":
         numbers = sorted({int(v) for v in seen if v.isdigit()})
-        low = numbers[0] if numbers else int(spec.minimum or 1)
+        floor = int(spec.minimum if spec.minimum is not None else 1)
+        if len(numbers) == 1 and numbers[0] > floor:
+            return [numbers[0] - 1, numbers[0]]  # a lone "Next" link: that page and the one before
+        low = numbers[0] if numbers else floor
         return [low, low + 1]
     return seen[:2]
 
@@ -517,7 +524,9 @@ async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outc
         raise _Rejected("only one page could be compared")
     if not _one_template(pages):
         raise _Rejected("the pages do not share one layout")
-    found = results_region(pages[0].doc, [p.doc for p in pages[1:]], chrome=site.chrome)
+    found = results_region(
+        pages[0].doc, [p.doc for p in pages[1:]], chrome=site.chrome, every=False
+    )
     if found is None:
         raise _Rejected("no results region changes from page to page")
     seen: list[set[str]] = []
@@ -526,10 +535,18 @@ async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outc
         if not records:
             raise _Rejected(f"page {page.inputs.get(spec.name, '(first)')!r} has no results")
         seen.append({record_key(r) for r in records})
-    for index, first in enumerate(seen):
-        for second in seen[index + 1 :]:
-            if len(first & second) > 0.2 * min(len(first), len(second)):
+    numbered = seen[: len(runs)]
+    for index, first in enumerate(numbered):
+        for second in numbered[index + 1 :]:
+            if _overlap(first, second):
                 raise _Rejected("two pages share their records (not a continuation)")
+    if listing is not None:
+        # The listing itself is one of the pages (the first) or none of them.
+        alone = seen[-1]
+        if not (any(alone == page for page in numbered) or all(
+            not _overlap(alone, page) for page in numbered
+        )):
+            raise _Rejected("the listing overlaps its pages without being one of them")
     return _Outcome(
         {
             "input": spec.name,
@@ -541,22 +558,44 @@ async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outc
     )
 
 
+def _overlap(first: set[str], second: set[str]) -> bool:
+    return len(first & second) > 0.2 * min(len(first), len(second))
+
+
 # --------------------------------------------------------------------------- navigate, extract
 
 
 async def _check_navigate(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     spec = next((i for i in cand.tool.inputs if i.name == cand.path_param), None)
     spec = spec or _main_input(cand.tool)
-    ids = [i for i in dict.fromkeys(cand.sample_ids) if i][:2]
-    if len(ids) < 2:
+    sets = _distinct_sets(cand, spec)
+    if len(sets) < 2:
         raise _Rejected("fewer than two ids were seen to check it with")
-    base = _fixed_inputs(cand, spec)
-    runs = [await runner.run(cand.tool, {**base, spec.name: i}) for i in ids]
+    runs = [await runner.run(cand.tool, inputs) for inputs in sets[:2]]
+    ids = [str(inputs.get(spec.name)) for inputs in sets[:2]]
     if not _one_template(runs):
         raise _Rejected("two ids gave pages of different layouts (not one kind of page)")
     if _page_identity(runs[0]) == _page_identity(runs[1]):
         raise _Rejected("two ids gave the same page")
     return _Outcome({"input": spec.name, "ids": ids, "titles": [r.result.title for r in runs]})
+
+
+def _distinct_sets(cand: Candidate, spec: ToolInput) -> list[dict[str, Any]]:
+    """Two input sets that differ in ``spec``: whole sets the site's links had (ids that
+    belong together), else the sample ids with the other inputs fixed."""
+    names = {i.name for i in cand.tool.inputs}
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for inputs in cand.sample_sets:
+        value = inputs.get(spec.name)
+        if value is None or str(value) in seen or not set(inputs) <= names:
+            continue
+        seen.add(str(value))
+        out.append(dict(inputs))
+    if len(out) >= 2:
+        return out
+    base = _fixed_inputs(cand, spec)
+    return [{**base, spec.name: i} for i in dict.fromkeys(cand.sample_ids) if i]
 
 
 async def _check_extract(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
