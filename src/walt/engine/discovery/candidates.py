@@ -28,6 +28,7 @@ from walt.engine.discovery.families import segment_shape
 from walt.engine.discovery.forms import (
     FormGroup,
     group_forms,
+    record_keys,
     steps_candidate,
     url_candidate,
 )
@@ -160,6 +161,7 @@ def build_candidates(
     families = merge_families(pages)
     for candidate in searches:
         candidate.tool = compose(candidate.tool, _field_name(candidate), families)
+    records = frozenset(record_keys(values))
     for family in families:
         made = family_tool(
             family,
@@ -167,6 +169,7 @@ def build_candidates(
             {k: (v[0], v[1]) for k, v in terms.items() if v[0] and v[1]},
             created_at,
             generator,
+            records,
         )
         source = "path" if family.in_path else "links"
         candidates.append(

@@ -49,10 +49,11 @@ class PageLink:
 class LinkFamily:
     """Links that differ in one query value, or in the placeholders of one path shape.
 
-    For a path family, ``path`` has ``{}`` for every placeholder, ``slots`` names
-    each (the segment before it, or the word an id is glued to), ``samples`` has
-    one value per placeholder for each link, and ``main`` is the placeholder the
-    links vary in most (its values, with link texts, are ``values``).
+    For a path family, ``path`` has ``{}`` for every placeholder and ``slots``
+    names each (the segment before it, or the word an id is glued to); for a
+    query family ``slots`` are the query keys. ``samples`` has one value per slot
+    for each link (values that belong together), and ``main`` is the slot the
+    links vary in (its values, with link texts, are ``values``).
     """
 
     page_url: str
@@ -68,6 +69,7 @@ class LinkFamily:
     samples: tuple[tuple[str, ...], ...] = ()
     main: int = 0
     opaque: tuple[bool, ...] = ()  # which placeholders hold opaque ids
+    together: tuple[str, ...] = ()  # query keys that vary with the main one
 
     @property
     def numeric(self) -> bool:
@@ -109,9 +111,11 @@ def _query_families(links: Sequence[PageLink], page_url: str) -> list[LinkFamily
                 families.append(pager)
             continue
         varying = [k for k in sorted(keys) if len({m[0][k] for m in members}) > 1]
-        if len(varying) != 1:
+        if not varying or len(varying) > 3:
             continue
-        key = varying[0]
+        # Several keys may vary together (rev2[0] and rev2[1] of a comparison): the one
+        # with the most values leads, the others become inputs beside it.
+        key = max(varying, key=lambda k: (len({m[0][k] for m in members}), k))
         seen: dict[str, str] = {}
         for query, link in members:
             value = query[key]
@@ -121,6 +125,7 @@ def _query_families(links: Sequence[PageLink], page_url: str) -> list[LinkFamily
         if len(seen) < 2:
             continue
         fixed = tuple(sorted((k, v) for k, v in members[0][0].items() if k != key))
+        slots = tuple(sorted(keys))
         families.append(
             LinkFamily(
                 page_url,
@@ -130,6 +135,10 @@ def _query_families(links: Sequence[PageLink], page_url: str) -> list[LinkFamily
                 tuple(seen.items()),
                 fixed,
                 in_chrome=all(link.in_chrome for _, link in members),
+                slots=slots,
+                samples=tuple(dict.fromkeys(tuple(q[k] for k in slots) for q, _ in members)),
+                main=slots.index(key),
+                together=tuple(k for k in varying if k != key),
             )
         )
     return families
@@ -158,7 +167,21 @@ def _pager_family(
     if key in here:
         values.insert(0, (here[key], ""))
     fixed = tuple(sorted((k, v) for k, v in query.items() if k != key))
-    return LinkFamily(page_url, page.path, key, False, tuple(values), fixed)
+    slots = tuple(sorted(keys))
+    samples = [tuple(query[k] for k in slots)]
+    if key in here:
+        samples.insert(0, tuple(here.get(k, "") for k in slots))
+    return LinkFamily(
+        page_url,
+        page.path,
+        key,
+        False,
+        tuple(values),
+        fixed,
+        slots=slots,
+        samples=tuple(samples),
+        main=slots.index(key),
+    )
 
 
 # --------------------------------------------------------------------------- path families

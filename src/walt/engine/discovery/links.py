@@ -71,6 +71,8 @@ def family_kind(family: LinkFamily) -> str:
         if family.numeric or _record_like(values, texts):
             return "navigate"
         return "filter"
+    if family.together:
+        return "navigate"  # several keys vary together: each link opens its own view
     if key in PAGE_PARAMS and (family.numeric or all(re.fullmatch(r"\d+", v) for v in values)):
         return "paginate"
     if (
@@ -143,9 +145,12 @@ def family_tool(
     terms: Mapping[str, tuple[str, str]],
     created_at: str,
     generator: str,
+    records: frozenset[tuple[str, str]] = frozenset(),
 ) -> FamilyTool:
     """The tool a family offers. ``terms`` maps a search's results path to (its term
-    field, the term input's name): a fixed search word in the links becomes that input."""
+    field, the term input's name): a fixed search word in the links becomes that input;
+    so does a fixed query key that names a record (``records``: (path, key) pairs), as
+    ``id`` in ``?id=page&rev={rev}``."""
     page = urlsplit(family.page_url)
     origin = f"{page.scheme}://{page.netloc}"
     kind = family_kind(family)
@@ -179,19 +184,31 @@ def family_tool(
     inputs = [spec]
     parts: list[str] = []
     samples: dict[str, str] = {}
+    renamed: dict[str, str] = {family.param: name_in}
     term = terms.get(family.path)
     for key, value in family.fixed:
         if key == family.param or value == "" or key.lower() in PAGE_PARAMS:
             continue
-        if term is not None and key == term[0]:
-            term_input = input_name(term[1], taken)
-            inputs.append(ToolInput(term_input, description="the search words"))
-            parts.append(f"{quote(key, safe='[]')}={{{term_input}}}")
-            samples[term_input] = value
+        if (
+            (term is not None and key == term[0])
+            or (family.path, key) in records
+            or key in family.together
+        ):
+            is_term = term is not None and key == term[0]
+            other = input_name(term[1] if is_term and term[1] else key, taken)
+            what = "the search words" if is_term else key.replace("_", " ")
+            inputs.append(ToolInput(other, description=what))
+            parts.append(f"{quote(key, safe='[]')}={{{other}}}")
+            samples[other] = value
+            renamed[key] = other
             continue
         parts.append(f"{quote(key, safe='[]')}={quote(value, safe='')}")
     template = f"{origin}{family.path}?" + "&".join(
         [*parts, f"{quote(family.param, safe='[]')}={{{name_in}}}"]
+    )
+    sets = tuple(
+        {renamed[k]: v for k, v in zip(family.slots, sample, strict=False) if k in renamed}
+        for sample in family.samples
     )
     carried = [k for k, _ in family.fixed if k != family.param]
     extra = f" (carries {', '.join(carried)} of the page it was found on)" if carried else ""
@@ -207,7 +224,7 @@ def family_tool(
         provenance=provenance(family.page_url, created_at, generator),
     )
     ids = tuple(v for v, _ in family.values) if kind == "navigate" else ()
-    return FamilyTool(tool, name_in if kind == "navigate" else None, ids, samples)
+    return FamilyTool(tool, name_in if kind == "navigate" else None, ids, samples, sets)
 
 
 def _path_family_tool(

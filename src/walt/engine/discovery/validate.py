@@ -298,8 +298,18 @@ async def _option_runs(runner: _Runner, cand: Candidate, spec: ToolInput) -> lis
     if len(options) < 2:
         raise _Rejected(f"input {spec.name!r} needs at least two options to compare")
     base = _fixed_inputs(cand, spec)
+    # Options the links had together with the same other values come first (a
+    # revision belongs to its page).
+    together = [
+        str(s[spec.name])
+        for s in cand.sample_sets
+        if spec.name in s and all(s.get(k) == v for k, v in base.items() if k in s)
+    ]
+    ordered = sorted(options, key=lambda o: (o[0] not in together, options.index(o)))
+    if len({v for v, _ in options} & set(together)) >= 2:
+        ordered = [o for o in ordered if o[0] in together]
     runs = []
-    for value, _label in options:
+    for value, _label in ordered[:MAX_OPTIONS]:
         value_in: Any = [value] if spec.type == "array" else value
         runs.append(await runner.run(cand.tool, {**base, spec.name: value_in}))
     return runs
