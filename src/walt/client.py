@@ -29,7 +29,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -40,7 +40,9 @@ from walt.backends.registry import create_backend
 from walt.core.cache import CacheStats, TTLCache
 from walt.core.costs import Budget, CostLedger, PriceTable
 from walt.core.errors import (
+    AuthError,
     BackendUnavailableError,
+    DiscoveryError,
     ExecutionError,
     ToolNotFoundError,
     ValidationError,
@@ -61,7 +63,7 @@ from walt.core.messages import (
 )
 from walt.core.models import Tool
 from walt.core.toolfile import load_tool
-from walt.core.urls import UrlPolicy
+from walt.core.urls import UrlPolicy, redact_url
 from walt.core.validate import TOOL_NAME_RE, validate_goal, validate_max_tools
 from walt.settings import Settings
 from walt.store import DirectoryStore, ToolStore
@@ -504,20 +506,49 @@ class AsyncClient:
         save: str | os.PathLike[str] | None = None,
         timeout: float = 60.0,
     ) -> dict[str, Any]:
-        """Run a login tool in a browser and return its auth state (cookies, storage).
+        """Log in and return the browser's auth state (cookies, storage).
 
-        Pass the returned dict (or the file written with ``save=``) as ``auth=``
-        to later calls. Raises the tool's error if the login fails.
+        ``tool`` is a login tool, or the URL of the site's login page: walt then finds
+        the page's login form itself, and ``inputs`` may name its fields as the form
+        does or simply ``username`` and ``password``. The state also records
+        ``walt_landing_url``, the page the login led to, where a discovery with this
+        state starts too. Pass the returned dict (or the file written with ``save=``)
+        as ``auth=`` to later calls.
+
+        Raises the tool's error if a step fails, and :class:`AuthError` when the
+        site shows its login form again after submitting (wrong credentials).
         """
-        result = await self.execute(tool, inputs, timeout=timeout, capture_auth=True)
+        given = dict(inputs or {})
+        if isinstance(tool, str) and tool.startswith(("http://", "https://")):
+            found = await self.generate(tool, "log in", max_pages=1, pages_per_pattern=1)
+            if found.tool.kind != "login":
+                raise DiscoveryError(
+                    f"no login form on {redact_url(tool)}; found {found.tool.name} instead",
+                    details={"url": redact_url(tool), "found": found.tool.name},
+                )
+            tool = found.tool
+            given = _login_inputs(found.tool, given)
+        result = await self.execute(tool, given, timeout=timeout, capture_auth=True)
         result.raise_for_error()
         if result.auth_state is None:
             raise ExecutionError("the backend returned no auth state for the login tool")
+        if any(
+            field.get("type") == "password"
+            for form in result.data.get("forms") or []
+            for field in form.get("fields") or []
+        ):
+            raise AuthError(
+                "the site showed its login form again after the login: wrong credentials?",
+                details={"final_url": redact_url(result.final_url or "")},
+            )
+        state = dict(result.auth_state)
+        if result.final_url:
+            state["walt_landing_url"] = result.final_url
         if save is not None:
             path = Path(save)
-            await asyncio.to_thread(path.write_text, json.dumps(result.auth_state, indent=2))
+            await asyncio.to_thread(path.write_text, json.dumps(state, indent=2))
             os.chmod(path, 0o600)  # cookies are credentials
-        return result.auth_state
+        return state
 
     async def health(self) -> Health:
         """Health of the backend that would take the next request (auto mode checks in order)."""
@@ -658,6 +689,36 @@ class AsyncClient:
                     await outcome
         value: T = await self.cache.aget_or_compute(key, run)
         return value
+
+
+_USER_ALIASES: Final = ("username", "user", "login", "email")
+
+
+def _login_inputs(tool: Tool, given: Mapping[str, Any]) -> dict[str, Any]:
+    """``username``/``password`` mapped onto a login form's own field names."""
+    names = {spec.name for spec in tool.inputs}
+    out = {k: v for k, v in given.items() if k in names}
+    password = next((s.name for s in tool.inputs if s.format == "password"), None)
+    user = next(
+        (
+            s.name
+            for s in tool.inputs
+            if s.format != "password" and s.type == "string" and not s.enum
+        ),
+        None,
+    )
+    if password is not None and password not in out and "password" in given:
+        out[password] = given["password"]
+    alias = next((a for a in _USER_ALIASES if a in given), None)
+    if user is not None and user not in out and alias is not None:
+        out[user] = given[alias]
+    unknown = set(given) - names - {"password", *_USER_ALIASES}
+    if unknown:
+        raise ValidationError(
+            f"the login form has no field {sorted(unknown)[0]!r} "
+            f"(fields: {', '.join(sorted(names))})"
+        )
+    return out
 
 
 def _request_id(value: str | None) -> dict[str, str]:

@@ -94,8 +94,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--serve", action="store_true", help="keep serving the demo site afterwards")
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("login", help="run a login tool and save the browser's auth state")
-    p.add_argument("tool")
+    p = sub.add_parser(
+        "login",
+        help="log in (a login tool, or the login page's URL) and save the browser's auth state",
+    )
+    p.add_argument(
+        "tool",
+        help="a login tool file or name, or the URL of the login page "
+        "(then -i username=... -i password=... fill its form)",
+    )
     p.add_argument("--input", "-i", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--save", required=True, metavar="STATE.json")
     add_policy_options(p)

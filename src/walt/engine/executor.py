@@ -71,6 +71,16 @@ __all__ = ["Executor"]
 log = get_logger(__name__)
 
 _BOOLEAN_WORDS: Final = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off"})
+_TRUE_WORDS: Final = frozenset({"true", "1", "yes", "on"})
+_SET_VALUE: Final = """(el, value) => {
+  el.value = value;
+  el.dispatchEvent(new Event("input", {bubbles: true}));
+  el.dispatchEvent(new Event("change", {bubbles: true}));
+}"""
+_SET_CHECKED: Final = """(el, checked) => {
+  el.checked = checked;
+  el.dispatchEvent(new Event("change", {bubbles: true}));
+}"""
 BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are extracted on a worker thread."""
 MAX_TEXT: Final = 4000
@@ -579,10 +589,18 @@ class Executor:
         if text.strip().lower() in _BOOLEAN_WORDS:
             kind = (await target.get_attribute("type", timeout=timeout * 1000) or "").lower()
             if kind in ("checkbox", "radio"):
+                if not await target.is_visible():
+                    await target.evaluate(_SET_CHECKED, text.strip().lower() in _TRUE_WORDS)
+                    return
                 await target.set_checked(
-                    text.strip().lower() in ("true", "1", "yes", "on"), timeout=timeout * 1000
+                    text.strip().lower() in _TRUE_WORDS, timeout=timeout * 1000
                 )
                 return
+        if not await target.is_visible():
+            # A field the page keeps out of sight (a closed tab, a row's hidden id): what
+            # the form submits is its value, so set it as a script would.
+            await target.evaluate(_SET_VALUE, text)
+            return
         await target.fill(text, timeout=timeout * 1000)
 
     @staticmethod

@@ -79,6 +79,8 @@ def to_playwright(page: Page, candidate: Locator) -> PWLocator:
         return page.get_by_text(value, exact=candidate.exact)
     if by == "xpath":
         return page.locator(f"xpath={value}")
+    if value.startswith("css=") or " >> " in value:
+        return page.locator(value)  # a Playwright selector chain (a row's form: "... >> nth=0")
     return page.locator(f"css={value}")
 
 

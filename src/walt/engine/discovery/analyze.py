@@ -189,7 +189,7 @@ class Field:
     maximum: float | None = None
     integer: bool = False
     element_id: str | None = None
-    hidden_by_style: bool = False
+    hidden_by_style: bool = False  # not shown until a script or a tab shows it
     checkbox_value: str = "on"
     multiple: bool = False  # a checkbox group or a select multiple: several values at once
     defaults: tuple[str, ...] = ()  # every value submitted by default (checked, selected)

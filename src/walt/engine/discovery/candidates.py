@@ -93,6 +93,9 @@ def _form_candidates(
         if group.kind == "edit" and group.prefilled and group.empty:
             # One editor for records that exist and for new ones (a wiki): both tools.
             kinds.append("create")
+        if group.kind == "search" and group.form.method == "get" and _has_options(group.form):
+            # A search box with facets beside it is also a filter over those facets.
+            kinds.append("filter")
         for kind in kinds:
             use_url = group.form.method == "get" and kind in READ_KINDS | {"create"}
             builder = url_candidate if use_url else steps_candidate
@@ -110,6 +113,13 @@ def _form_candidates(
                 )
             )
     return out
+
+
+def _has_options(form: FormInfo) -> bool:
+    return any(
+        f.kind in ("select", "radio") or (f.kind == "checkbox" and len(f.options) > 1)
+        for f in form.visible_fields
+    )
 
 
 def _unique_names(candidates: list[Candidate]) -> None:

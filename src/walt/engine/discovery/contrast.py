@@ -172,14 +172,19 @@ def informative_words(
     """Words several titles share but not all (most informative first), never ``avoid``."""
     banned = {w.lower() for w in avoid} | STOPWORDS
     counts: Counter[str] = Counter()
-    for title in titles:
-        counts.update({w.lower() for w in _WORD.findall(title)} - banned)
+    first: dict[str, int] = {}
+    for index, title in enumerate(titles):
+        words = {w.lower() for w in _WORD.findall(title)} - banned
+        counts.update(words)
+        for word in words:
+            first.setdefault(word, index)
     if not counts:
         return []
     ceiling = max(2, len(titles) * 0.5)
     ranked = [w for w, c in counts.most_common() if c < ceiling]
-    # Prefer words seen a few times (enough results to check) over words seen once.
-    ranked.sort(key=lambda w: (-min(counts[w], 4), w))
+    # Prefer words seen a few times (enough results to check) over words seen once, then
+    # the titles given first (the tool's own results, the largest listings).
+    ranked.sort(key=lambda w: (-min(counts[w], 4), first[w]))
     return ranked[:limit] or [w for w, _ in counts.most_common(limit)]
 
 

@@ -435,6 +435,7 @@ def _input_for(field: Field, name: str, *, for_url: bool, keep_default: bool) ->
         "date": "date",
         "datetime": "date-time",
         "time": "time",
+        "password": "password",
     }.get(field.kind)
     return ToolInput(**common, type="string", format=fmt, pattern=field.pattern, default=default)
 
@@ -533,13 +534,13 @@ def url_candidate(
     taken: set[str] = set()
     id_names = _id_names(group.action.ids, taken)
     action_template = _fill(group.action.template, id_names)
-    visible = [f for f in form.fields if f.kind != "hidden" and not f.hidden_by_style]
+    visible = [f for f in form.fields if f.kind != "hidden"]
     noun = _noun(group, kind)
     inputs: list[ToolInput] = []
     pairs: list[str] = []
     term: str | None = None
     for field in form.fields:
-        if field.kind == "hidden" or field.hidden_by_style:
+        if field.kind == "hidden":
             if field.name in group.state:
                 # Page state (the namespace or record the page shows): an optional input
                 # that keeps the value of the page the form was read on.
@@ -587,7 +588,8 @@ def url_candidate(
         "?" + "&".join(pairs) if pairs else ""
     )
     all_inputs = tuple(_id_inputs(id_names, group.samples) + inputs)
-    first = visible[0].name if visible else None
+    options = [f for f in visible if f.kind in ("select", "radio", "checkbox")]
+    first = (options or visible)[0].name if visible else None
     verb = form.submit_text if kind == "create" else ""
     tool = Tool(
         name=_name(kind, noun, form, first),
@@ -711,7 +713,7 @@ def steps_candidate(
             )
             id_samples = list(samples)
             continue
-        if field.kind == "hidden" or field.hidden_by_style:
+        if field.kind == "hidden":
             continue
         name = input_name(field.name, taken)
         schema = _input_for(field, name, for_url=False, keep_default=keep_default)

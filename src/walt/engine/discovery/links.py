@@ -194,8 +194,9 @@ def family_tool(
             or (family.path, key) in records
             or key in family.together
         ):
-            is_term = term is not None and key == term[0]
-            other = input_name(term[1] if is_term and term[1] else key, taken)
+            term_input = term[1] if term is not None and key == term[0] else None
+            is_term = term_input is not None
+            other = input_name(term_input or key, taken)
             what = "the search words" if is_term else key.replace("_", " ")
             inputs.append(ToolInput(other, description=what))
             parts.append(f"{quote(key, safe='[]')}={{{other}}}")

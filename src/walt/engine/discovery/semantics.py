@@ -69,7 +69,7 @@ _VERB_KINDS: Final = (
 
 
 def _visible(form: FormInfo) -> list[Field]:
-    return [f for f in form.fields if f.kind != "hidden" and not f.hidden_by_style]
+    return [f for f in form.fields if f.kind != "hidden"]
 
 
 def is_search_field(field: Field) -> bool:

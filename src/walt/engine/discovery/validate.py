@@ -123,17 +123,19 @@ class Site:
     def titles(self, path: str | None = None) -> list[str]:
         """Record titles outside the chrome; the tool's own results pages first, then
         detail pages' headings."""
-        own: list[str] = []
-        rest: list[str] = []
+        own: list[tuple[str, ...]] = []
+        rest: list[tuple[str, ...]] = []
+        headings: list[str] = []
         for page in self.pages:
             here = path is not None and urlsplit(page.url).path == path
             for block, titles in page.sample_groups:
-                if block in self.chrome:
-                    continue
-                (own if here else rest).extend(titles)
+                if block not in self.chrome:
+                    (own if here else rest).append(titles)
             if not page.is_listing and page.heading:
-                rest.append(page.heading)
-        return own + rest
+                headings.append(page.heading)
+        # The largest listings first: their titles are the site's records.
+        ordered = sorted(own, key=len, reverse=True) + sorted(rest, key=len, reverse=True)
+        return [t for block in ordered for t in block] + headings
 
 
 @attrs.define
@@ -332,6 +334,8 @@ def _fixed_inputs(cand: Candidate, spec: ToolInput) -> dict[str, Any]:
             continue
         if other.name in cand.sample_inputs:
             out[other.name] = cand.sample_inputs[other.name]
+        elif other.name == cand.path_param and cand.sample_ids:
+            out[other.name] = cand.sample_ids[0]
         elif other.enum:
             out[other.name] = other.enum[0]
         elif other.default is not None:
