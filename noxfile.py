@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint typecheck docs bench demo chaos``.
+"""Developer sessions: ``nox -s tests lint typecheck docs bench demo chaos realapps``.
 
 Each session installs walt with the extras it needs into its own virtualenv.
 The one-command equivalents for a fresh machine are in ``scripts/dev.sh``.
@@ -61,3 +61,11 @@ def chaos(session: nox.Session) -> None:
     """The queue's chaos test at full size (500 jobs, workers killed, Redis restarted)."""
     session.install("-e", DEV)
     session.run("pytest", "tests/integration/test_chaos.py", "-m", "chaos", "--chaos-full", "-s")
+
+
+@nox.session
+def realapps(session: nox.Session) -> None:
+    """Discovery on five real web apps (../shared/realapps): set up, start, discover, score,
+    stop; prints the table and writes bench/results/realapps.{json,md}. Not part of CI."""
+    session.install("-e", DEV)
+    session.run("python", "-m", "bench.realapps", *session.posargs)

@@ -47,6 +47,7 @@ from walt.engine.dom import (
 __all__ = [
     "LIMITS",
     "RecordGroup",
+    "css_path",
     "extract",
     "extract_document",
     "group_records",
@@ -292,7 +293,7 @@ def _matches_part(node: Node, part: str) -> bool:
     return (tag in ("*", node.tag)) and set(wanted) <= set(classes(node))
 
 
-def _path_selector(node: Node) -> str:
+def css_path(node: Node) -> str:
     """A CSS selector for ``node``: from the nearest ancestor with a stable id, by tag and class."""
     parts: list[str] = []
     current: Node | None = node
@@ -327,9 +328,9 @@ def _type_index(node: Node) -> int:
 def region_for(group: RecordGroup) -> ResultsRegion:
     """The selectors that find ``group`` again on another page of the same template."""
     if group.layout == "table":
-        return ResultsRegion(container=_path_selector(group.container), item="tr", layout="table")
+        return ResultsRegion(container=css_path(group.container), item="tr", layout="table")
     return ResultsRegion(
-        container=_path_selector(group.container),
+        container=css_path(group.container),
         item=_selector_part(group.members[0]),
         layout="items",
     )

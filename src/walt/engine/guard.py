@@ -5,7 +5,9 @@
 * downloads are refused (the context does not accept them) and recorded;
 * dialogs (alert, confirm, prompt, beforeunload) are answered by
   ``dialogs="dismiss"`` (default) or ``"accept"`` and recorded;
-* popups are recorded and closed (``popups="close"``) or kept (``"keep"``).
+* popups are recorded and closed (``popups="close"``) or kept (``"keep"``);
+* with ``read_only=True`` (a discovery's crawl), requests other than GET, HEAD and
+  OPTIONS are refused and recorded: nothing the crawl clicks can change data.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.proxy import GuardProxy
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Dialog, Download, Page, Response
+    from playwright.async_api import BrowserContext, Dialog, Download, Page, Response, Route
 
 __all__ = ["NetworkGuard"]
 
 log = get_logger(__name__)
 
 DialogPolicy = Literal["dismiss", "accept"]
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PopupPolicy = Literal["close", "keep"]
 
 
@@ -37,8 +40,10 @@ class NetworkGuard:
         *,
         dialogs: DialogPolicy = "dismiss",
         popups: PopupPolicy = "close",
+        read_only: bool = False,
     ) -> None:
         self.policy = policy
+        self.read_only = read_only
         self.dialog_policy = dialogs
         self.popup_policy = popups
         self.blocked: list[BlockedRequest] = []
@@ -69,9 +74,20 @@ class NetworkGuard:
 
     # ------------------------------------------------------------------ wiring
 
-    def attach(self, context: BrowserContext) -> None:
+    async def attach(self, context: BrowserContext) -> None:
         context.on("page", self._on_page)
         context.on("response", self._on_response)
+        if self.read_only:
+            await context.route("**/*", self._refuse_writes)
+
+    async def _refuse_writes(self, route: Route) -> None:
+        """Read-only jobs (a discovery's crawl) send no request that may change data."""
+        request = route.request
+        if request.method in _SAFE_METHODS:
+            await route.fallback()
+            return
+        self._record_block(redact_url(request.url), f"a {request.method} while only reading")
+        await route.abort("blockedbyclient")
 
     def watch_page(self, page: Page) -> None:
         """A page the job opened itself: dialogs and downloads handled, never closed as a popup."""

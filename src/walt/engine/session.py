@@ -72,7 +72,7 @@ class SessionPool:
             context = await self.pool.new_context(
                 proxy_server=guard.proxy.server_url, storage_state=storage_state
             )
-            guard.attach(context)
+            await guard.attach(context)
             page = await context.new_page()
             guard.watch_page(page)
         except BaseException:

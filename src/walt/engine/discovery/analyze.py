@@ -34,6 +34,7 @@ from walt.engine.dom import (
     Node,
     ancestors,
     attr,
+    classes,
     closest,
     descendants,
     parse_html,
@@ -41,6 +42,7 @@ from walt.engine.dom import (
 )
 from walt.engine.discovery.families import LinkFamily, PageLink, link_families, segment_shape
 from walt.engine.extract import (
+    css_path,
     extract_document,
     group_records,
     in_chrome,
@@ -230,6 +232,7 @@ class FormInfo:
     name: str | None = None
     repeats: int = 1  # identical forms on the page (one per row of a listing)
     varying: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hidden fields that differ per row
+    revealed_by: str = ""  # the menu entry whose click built these controls (a script's form)
 
     @property
     def visible_fields(self) -> tuple[Field, ...]:
@@ -276,6 +279,7 @@ class PageAnalysis:
     main_text: str = ""
     records: int = 0
     chrome_words: tuple[str, ...] = ()  # words of links in the page's navigation
+    revealers: tuple[tuple[str, str], ...] = ()  # (CSS path, text) of menu entries to click
 
     @property
     def is_listing(self) -> bool:
@@ -729,6 +733,42 @@ def _page_links(doc: Document) -> tuple[list[PageLink], list[str]]:
     return links, skipped
 
 
+_MENU_ROLES: Final = frozenset({"menu", "listbox", "menubar"})
+MAX_REVEALERS: Final = 8
+
+
+def _in_menu(node: Node) -> bool:
+    for ancestor in ancestors(node):
+        names = " ".join(classes(ancestor)).lower()
+        if attr(ancestor, "role") in _MENU_ROLES or "dropdown-menu" in names or "menu" in names:
+            return True
+    return False
+
+
+def _revealers(doc: Document) -> tuple[tuple[str, str], ...]:
+    """Menu entries that only run a script, on a page whose GET form has no fields yet: a
+    script builds the form's controls when one is clicked (an "Add filter" menu)."""
+    shells = [
+        form
+        for form in doc.forms()
+        if (attr(form, "method") or "get").lower() == "get"
+        and not any(
+            c.tag != "button" and (attr(c, "type") or "").lower() not in ("hidden", "submit")
+            for c in doc.controls(form)
+        )
+    ]
+    if not shells:
+        return ()
+    out: list[tuple[str, str]] = []
+    for el in doc.parser.css('a[href^="javascript:"], a[href="#"], [role="menuitem"]'):
+        label = text(el, 80)
+        if label and _in_menu(el):
+            out.append((css_path(el), label))
+        if len(out) >= MAX_REVEALERS:
+            break
+    return tuple(out)
+
+
 def _chrome_words(links: list[PageLink]) -> tuple[str, ...]:
     words: set[str] = set()
     for link in links:
@@ -762,6 +802,7 @@ def analyze_document(doc: Document) -> PageAnalysis:
         main_text=str(data["main_text"])[:1000],
         records=records,
         chrome_words=_chrome_words(links),
+        revealers=_revealers(doc),
     )
 
 

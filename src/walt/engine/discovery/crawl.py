@@ -84,6 +84,11 @@ _APP_MOUNT: Final = re.compile(
     r"<(div|main|section)\b[^>]*\bid=[\"']?(root|app|__next|__nuxt|main|application)[\"']?[^>]*>\s*</\1>",
     re.IGNORECASE,
 )
+_CLICK: Final = """selector => {
+  const el = document.querySelector(selector);
+  if (el) el.click();
+  return Boolean(el);
+}"""
 RENDER_TEXT_FLOOR: Final = 200
 """A page with scripts and less visible text than this (characters) is rendered."""
 BIG_PAGE: Final = 200_000
@@ -216,7 +221,9 @@ class Crawler:
         self.probed_actions: set[str] = set()
         self.samples: list[str] = []
         self.robots: urllib.robotparser.RobotFileParser | None = None
-        self.guard = NetworkGuard(executor.policy, dialogs="dismiss", popups="close")
+        self.guard = NetworkGuard(
+            executor.policy, dialogs="dismiss", popups="close", read_only=True
+        )
         self.jar = cookie_jar(request.auth)
         self.in_flight = 0
         self.changed = asyncio.Event()
@@ -393,8 +400,7 @@ class Crawler:
 
     # ------------------------------------------------------------------ one page
 
-    async def _render(self, url: str) -> tuple[str, str, int | None]:
-        """Load ``url`` in the browser: final URL, HTML, status."""
+    async def _browser(self) -> Any:
         async with self._context_lock:
             if self._context is None:
                 self._opened = time.perf_counter()
@@ -407,23 +413,51 @@ class Crawler:
                         on_context=self.guard.attach,
                     )
                 )
-        page = await self._context.new_page()
+        return self._context
+
+    async def _render(self, url: str, click: str | None = None) -> tuple[str, str, int | None]:
+        """Load ``url`` in the browser (and click the element at CSS path ``click``): final
+        URL, HTML, status. The crawl's browser sends no writes (a read-only guard)."""
+        context = await self._browser()
+        page = await context.new_page()
         self.guard.watch_page(page)
         try:
             remaining = max(0.5, self.deadline - time.monotonic())
             response = await page.goto(
                 url, wait_until="load", timeout=min(PAGE_TIMEOUT, remaining) * 1000
             )
+            settle = min(2.0, max(0.1, self.deadline - time.monotonic())) * 1000
             with contextlib.suppress(Exception):
-                await page.wait_for_load_state(
-                    "networkidle", timeout=min(2.0, max(0.1, self.deadline - time.monotonic()))
-                    * 1000
-                )
+                await page.wait_for_load_state("networkidle", timeout=settle)
+            if click is not None:
+                await page.evaluate(_CLICK, click)
+                with contextlib.suppress(Exception):
+                    await page.wait_for_load_state("networkidle", timeout=settle)
             self.result.loaded.append(url)
             return page.url, await page.content(), response.status if response else None
         finally:
             with contextlib.suppress(Exception):
                 await page.close()
+
+    async def _reveal(self, page: PageAnalysis) -> PageAnalysis:
+        """Forms a script builds when a menu entry is clicked, one click at a time."""
+        known = {(f.form_id, f.action) for f in page.forms}
+        found: list[FormInfo] = []
+        for selector, label in page.revealers:
+            if time.monotonic() >= self.deadline:
+                break
+            try:
+                final, html, _ = await self._render(page.url, click=selector)
+            except Exception as exc:  # a click that fails reveals nothing
+                log.debug("revealing %r failed: %s", label, exc)
+                continue
+            clicked = await analyze_page(html, final)
+            for form in clicked.forms:
+                if (form.form_id, form.action) in known and form.visible_fields:
+                    found.append(attrs.evolve(form, revealed_by=label, page_url=page.url))
+        if not found:
+            return page
+        return attrs.evolve(page, forms=(*page.forms, *found), revealers=())
 
     async def _visit(self, entry: _Entry) -> None:
         started = time.perf_counter()
@@ -463,6 +497,8 @@ class Crawler:
                 if needs_rendering(html):
                     final, html, status = await self._render(final)
                 analysis = await analyze_page(html, final)
+                if analysis.revealers:
+                    analysis = await self._reveal(analysis)
         except UrlBlockedError as exc:
             note = f"refused: {exc.reason}"
         except WaltError as exc:

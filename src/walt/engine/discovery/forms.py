@@ -287,6 +287,7 @@ def group_forms(
                 action_keys,
                 named or visible,
                 kind in READ_KINDS,
+                form.revealed_by,
             )
             group = groups.get(key)
             if group is None:
@@ -508,7 +509,8 @@ def _name(kind: str, noun: str, form: FormInfo, first_input: str | None) -> str:
     if kind == "filter":
         if form.method == "post":
             return f"display_options_{noun}"
-        return f"filter_{noun}_by_{snake(first_input or 'option', 20)}"
+        by = snake(form.revealed_by, 20) if form.revealed_by else ""
+        return f"filter_{noun}_by_{by or snake(first_input or 'option', 20)}"
     return {
         "login": "log_in",
         "delete": f"delete_{noun}",
