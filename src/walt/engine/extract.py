@@ -191,8 +191,11 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
         if tag in _SKIP:
             continue
         if tag == "table":
-            body = [r for r in _table_rows(parent) if not _is_header_row(r)]
-            if len(body) >= 2 and (include_chrome or not in_chrome(parent)):
+            rows = _table_rows(parent)
+            body = [r for r in rows if not _is_header_row(r)]
+            # A table with a header row lists records even when it has one row.
+            enough = len(body) >= 2 or (len(body) == 1 and len(rows) > 1)
+            if enough and (include_chrome or not in_chrome(parent)):
                 score = _item_score(body)
                 if score > 0:
                     groups.append(RecordGroup(parent, body, "table", score))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import inspect
+import re
 import time
 from collections.abc import Sequence
 
@@ -201,7 +202,7 @@ async def discover(
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
     kept = [v for v in verdicts if v.status != "rejected"]
-    tools = [v.tool for v in kept]
+    tools = _plain_names([v.tool for v in kept])
     if rename_with_llm and executor.llm is not None and tools:
         tools = await _rename_with_llm(executor.llm, meter, tools)
     ranked = rank(tools, request.goal)
@@ -253,6 +254,23 @@ async def discover(
         backend=backend,
         request_id=request.request_id,
     )
+
+
+_SUFFIX = re.compile(r"^(.+)_(\d+)$")
+
+
+def _plain_names(tools: list[Tool]) -> list[Tool]:
+    """``filter_x_2`` becomes ``filter_x`` when the candidate first named so was rejected."""
+    taken = {t.name for t in tools}
+    out = []
+    for tool in tools:
+        match = _SUFFIX.match(tool.name)
+        if match and match.group(1) not in taken:
+            taken.discard(tool.name)
+            taken.add(match.group(1))
+            tool = attrs.evolve(tool, name=match.group(1))
+        out.append(tool)
+    return out
 
 
 def _best(tools: Sequence[Tool], goal: str) -> tuple[Tool, float, list[str]]:

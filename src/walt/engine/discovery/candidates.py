@@ -10,6 +10,8 @@ Locators prefer stable ids, labels and names to CSS.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
@@ -36,6 +38,7 @@ from walt.engine.discovery.links import (
     compose,
     delete_from_links,
     download_candidates,
+    family_kind,
     family_tool,
     listing_tools,
     merge_families,
@@ -100,10 +103,11 @@ def _form_candidates(
             use_url = group.form.method == "get" and kind in READ_KINDS | {"create"}
             builder = url_candidate if use_url else steps_candidate
             built = builder(group, kind, auth, created_at, generator)
+            facets = kind == "filter" and group.kind == "search"
             out.append(
                 Candidate(
                     built.tool,
-                    "form",
+                    "facets" if facets else "form",
                     group.form.page_url,
                     len(set(group.pages)),
                     form=group.form,
@@ -113,6 +117,36 @@ def _form_candidates(
                 )
             )
     return out
+
+
+def _faceted(candidate: Candidate, linked: set[tuple[str, str]]) -> bool:
+    """Every option of a search form's filter tool is also a link family on its path:
+    the links' tools say the same."""
+    form = candidate.form
+    if form is None:
+        return False
+    path = urlsplit(form.action).path
+    options = [
+        f.name
+        for f in form.visible_fields
+        if f.kind in ("select", "radio") or (f.kind == "checkbox" and len(f.options) > 1)
+    ]
+    return bool(options) and all((path, name) in linked for name in options)
+
+
+def _in_family(url: str, families: Sequence[LinkFamily]) -> bool:
+    """The page is one value of a path family (a category page): that family's tool
+    reads it."""
+    path = urlsplit(url).path
+    for family in families:
+        if not family.in_path:
+            continue
+        pattern = re.escape(family.path.rstrip("/")).replace(r"\{\}", "[^/]+")
+        if family.tail:
+            pattern = pattern[: pattern.rfind("[^/]+")] + ".+"
+        if re.fullmatch(pattern + "/?", path):
+            return True
+    return False
 
 
 def _has_options(form: FormInfo) -> bool:
@@ -170,9 +204,27 @@ def build_candidates(
     }
     families = merge_families(pages)
     for candidate in searches:
-        candidate.tool = compose(candidate.tool, _field_name(candidate), families)
+        fields = (
+            {f.name: (f.default if f.kind == "hidden" else None) for f in candidate.form.fields}
+            if candidate.form is not None
+            else None
+        )
+        candidate.tool = compose(candidate.tool, _field_name(candidate), families, fields)
     records = frozenset(record_keys(values))
+    composed = {
+        (urlsplit((c.tool.url_template or "").split("?", 1)[0]).path, i.name)
+        for c in searches
+        for i in c.tool.inputs
+    }
     for family in families:
+        term = terms.get(family.path)
+        if (
+            term is not None
+            and any(k == term[0] for k, _ in family.fixed)
+            and (family.path, family.param) in composed
+            and family_kind(family) in ("sort", "filter")
+        ):
+            continue  # the search takes this as an input already, with any words
         made = family_tool(
             family,
             noun_for_path,
@@ -194,7 +246,10 @@ def build_candidates(
                 sample_sets=made.sample_sets,
             )
         )
+    linked = {(f.path, f.param) for f in families if not f.in_path}
+    candidates = [c for c in candidates if c.source != "facets" or not _faceted(c, linked)]
     covered = {c.page_url for c in candidates if c.source == "form" and c.kind in READ_KINDS}
+    covered |= {p.url for p in pages if _in_family(p.url, families)}
     for tool in listing_tools(pages, covered, created_at, generator):
         candidates.append(Candidate(tool, "page", tool.start_url or ""))
     for tool in download_candidates(downloads, created_at, generator):

@@ -307,7 +307,8 @@ def _path_families(links: Sequence[PageLink], page_url: str) -> list[LinkFamily]
     tails: dict[tuple[str, tuple[str, ...]], list[tuple[_Shaped, str]]] = {}
     for item in shaped:
         origin = urlsplit(item.link.url).netloc
-        for position in range(2, len(item.shape) - 1):
+        # At least two segments of prefix (/file/tip/...): one (/shop/...) is a section.
+        for position in range(3, len(item.shape) - 1):
             prefix = tuple(item.shape[:position])
             tails.setdefault((origin, prefix), []).append(
                 (item, "/".join(item.segments[position:]))

@@ -200,10 +200,11 @@ class FormGroup:
     seen_values: dict[str, list[str]] = attrs.field(factory=dict)
 
     def hidden_seen(self, form: FormInfo) -> None:
-        """Hidden fields whose value differs between instances (or that only some carry)
-        are the page's state (the page id, a refinement), not the form's constants."""
-        mine = {f.name: f.default for f in self.form.fields if f.kind == "hidden"}
-        theirs = {f.name: f.default for f in form.fields if f.kind == "hidden"}
+        """Fields whose value differs between instances (or that only some carry) hold the
+        page's state (the page id, a refinement, the words searched for), not the form's
+        constants or defaults."""
+        mine = {f.name: f.default for f in self.form.fields if f.kind != "password"}
+        theirs = {f.name: f.default for f in form.fields if f.kind != "password"}
         for name in mine.keys() | theirs.keys():
             for value in (mine.get(name), theirs.get(name)):
                 if value:
@@ -509,8 +510,8 @@ def _name(kind: str, noun: str, form: FormInfo, first_input: str | None) -> str:
     if kind == "filter":
         if form.method == "post":
             return f"display_options_{noun}"
-        by = snake(form.revealed_by, 20) if form.revealed_by else ""
-        return f"filter_{noun}_by_{by or snake(first_input or 'option', 20)}"
+        by = snake(form.revealed_by, 20) if form.revealed_by else snake(first_input or "", 20)
+        return f"filter_{noun}_by_{by}" if by else f"filter_{noun}"
     return {
         "login": "log_in",
         "delete": f"delete_{noun}",
@@ -564,12 +565,23 @@ def url_candidate(
         if field.kind == "password":
             continue
         name = input_name(field.name, taken)
-        schema = _input_for(field, name, for_url=True, keep_default=True)
+        is_term = (
+            kind == "search"
+            and term is None
+            and (is_search_field(field) or is_query_box(field) or field.kind in ("text", "textarea"))
+        )
+        # No default from what the page happened to show (the words searched for).
+        keep = field.name not in group.state and not is_term
+        schema = _input_for(field, name, for_url=True, keep_default=keep)
         if schema is None:
             continue
-        if kind == "search" and term is None and (
-            is_search_field(field) or is_query_box(field) or field.kind in ("text", "textarea")
-        ):
+        if field.name in group.state and schema.enum and not field.multiple:
+            # The option most pages showed, unless the field can be left blank ("any").
+            common = group.state_default(field.name)
+            blank = any(v == "" for v, _ in field.options)
+            usable = common in schema.enum and not blank
+            schema = attrs.evolve(schema, default=common if usable else None)
+        if is_term:
             term = name
             label = schema.description or ""
             if not label or label.lower().startswith(("search", "find")) or label == field.name:
@@ -591,7 +603,8 @@ def url_candidate(
     )
     all_inputs = tuple(_id_inputs(id_names, group.samples) + inputs)
     options = [f for f in visible if f.kind in ("select", "radio", "checkbox")]
-    first = (options or visible)[0].name if visible else None
+    # A filter over several options is named after none of them.
+    first = options[0].name if len(options) == 1 else (None if options else visible[0].name if visible else None)
     verb = form.submit_text if kind == "create" else ""
     tool = Tool(
         name=_name(kind, noun, form, first),

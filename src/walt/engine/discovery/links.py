@@ -297,9 +297,15 @@ def _path_family_tool(
     )
 
 
-def compose(tool: Tool, term_field: str | None, families: Sequence[LinkFamily]) -> Tool:
+def compose(
+    tool: Tool,
+    term_field: str | None,
+    families: Sequence[LinkFamily],
+    form_fields: Mapping[str, str | None] | None = None,
+) -> Tool:
     """A search whose results page has sort, filter or page links takes them as optional
-    inputs."""
+    inputs. ``form_fields`` (name -> the constant a hidden field sends, else None) tell
+    this form's results pages from other pages a script on the same path serves."""
     assert tool.url_template is not None
     action_path = urlsplit(tool.url_template.split("?", 1)[0]).path
     names = {i.name for i in tool.inputs}
@@ -312,7 +318,7 @@ def compose(tool: Tool, term_field: str | None, families: Sequence[LinkFamily]) 
             continue
         if term_field is not None and family.param == term_field:
             continue
-        if term_field is not None and not _on_results_page(family, term_field):
+        if term_field is not None and not _on_results_page(family, term_field, form_fields):
             continue  # links elsewhere on the same path (a script that serves every page)
         kind = family_kind(family)
         if kind == "navigate":
@@ -351,10 +357,19 @@ def compose(tool: Tool, term_field: str | None, families: Sequence[LinkFamily]) 
     )
 
 
-def _on_results_page(family: LinkFamily, term_field: str) -> bool:
-    """The family sits on a page of this search's results (its links carry the term)."""
-    page_keys = {k for k, _ in parse_qsl(urlsplit(family.page_url).query)}
-    return term_field in page_keys or any(k == term_field for k, _ in family.fixed)
+def _on_results_page(
+    family: LinkFamily, term_field: str, form_fields: Mapping[str, str | None] | None
+) -> bool:
+    """The family sits on a page of this search's results: its links carry the term, or
+    the page's query holds only the form's own fields (its constants unchanged)."""
+    query = parse_qsl(urlsplit(family.page_url).query)
+    if term_field in {k for k, _ in query} or any(k == term_field for k, _ in family.fixed):
+        return True
+    if form_fields is None:
+        return False
+    return all(
+        key in form_fields and form_fields[key] in (None, value) for key, value in query
+    )
 
 
 def listing_tools(
