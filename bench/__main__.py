@@ -2,7 +2,7 @@
 
 Every number is a ratio against a baseline measured in the same run, because
 these machines are shared and noisy; absolute times are printed for context.
-Names: url, form, seed, memory, discovery (default: all of them, then the
+Names: url, form, seed, memory, discovery, parse (default: all of them, then the
 queue benchmark when a redis-server is installed).
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from walt.demo import DemoSite
 
-NAMES = ("url", "form", "seed", "memory", "discovery", "queue")
+NAMES = ("url", "form", "seed", "memory", "discovery", "parse", "queue")
 
 
 async def run(names: list[str], rounds: int) -> list[dict[str, Any]]:
@@ -37,6 +37,10 @@ async def run(names: list[str], rounds: int) -> list[dict[str, Any]]:
             rows.extend(await engine.bench_pool_memory(site))
         if "discovery" in names:
             rows.extend(await discovery.bench_discovery(site, max(3, rounds // 6)))
+    if "parse" in names:
+        from bench import parsing
+
+        rows.extend(parsing.bench_parse(rounds))
     if "queue" in names:
         from bench import queue
 

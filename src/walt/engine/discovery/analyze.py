@@ -21,6 +21,7 @@ Combining pages into tools is :mod:`walt.engine.discovery.candidates`' job.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Iterable
@@ -573,12 +574,8 @@ class _Headings:
         where = self.position.get(form)
         if where is None:
             return ""
-        found = ""
-        for index, label in self.headings:
-            if index > where:
-                break
-            found = label
-        return found
+        at = bisect.bisect_right(self.headings, (where, "\uffff"))
+        return self.headings[at - 1][1] if at else ""
 
 
 def _legend(form: Node) -> str:
@@ -611,15 +608,55 @@ def _varying(prior: FormInfo, other: FormInfo) -> tuple[tuple[str, tuple[str, ..
     return tuple(seen.items())
 
 
+def _outline(form: Node, controls: list[Node]) -> tuple[object, ...]:
+    """What a form is, read cheaply: its method, action and controls (not their values)."""
+    return (
+        attr(form, "method"),
+        attr(form, "action"),
+        attr(form, "id"),
+        tuple(
+            (c.tag, attr(c, "type"), attr(c, "name"), text(c, 60) if c.tag == "button" else "")
+            for c in controls
+        ),
+    )
+
+
+def _row_varying(
+    prior: FormInfo, controls: list[Node]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    values = {
+        attr(c, "name") or "": attr(c, "value") or ""
+        for c in controls
+        if c.tag == "input" and (attr(c, "type") or "").lower() == "hidden"
+    }
+    row = FormInfo(
+        page_url=prior.page_url,
+        action=prior.action,
+        method=prior.method,
+        fields=tuple(Field(name, "hidden", default=value) for name, value in values.items()),
+    )
+    return _varying(prior, row)
+
+
 def _forms(doc: Document) -> list[FormInfo]:
     forms: list[FormInfo] = []
     shapes: dict[tuple[object, ...], int] = {}
     page_title = doc.title
     headings = _Headings(doc)
+    quick: dict[tuple[object, ...], int] = {}
     for index, form in enumerate(doc.forms()):
         if len(forms) >= MAX_FORMS:
             break
         controls = doc.controls(form)
+        outline = _outline(form, controls)
+        if outline in quick:
+            # A row's copy of a form already read: only its hidden values can differ.
+            position = quick[outline]
+            prior = forms[position]
+            forms[position] = attrs.evolve(
+                prior, repeats=prior.repeats + 1, varying=_row_varying(prior, controls)
+            )
+            continue
         fields = [f for f in (_field(doc, c) for c in controls) if f is not None]
         fields = _merge_groups(fields)
         fields = [
@@ -661,6 +698,7 @@ def _forms(doc: Document) -> list[FormInfo]:
             )
             continue
         shapes[shape] = len(forms)
+        quick[outline] = len(forms)
         forms.append(info)
     return forms
 
