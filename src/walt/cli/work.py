@@ -19,7 +19,7 @@ from walt.cli.common import (
     unstructured,
 )
 from walt.cli.files import print_table, tool_rows
-from walt.core.messages import DiscoverResult, ExecuteResult
+from walt.core.messages import DiscoverResult, DiscoveryReport, ExecuteResult
 from walt.store import DirectoryStore
 
 
@@ -81,6 +81,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             help="also submit write forms to prove them (only on a site you may change)",
         )
         p.add_argument("--ignore-robots", action="store_true", help="for your own site only")
+        p.add_argument(
+            "--explain",
+            action="store_true",
+            help="also print every rejected candidate and skipped page with why "
+            "(on stderr with --json)",
+        )
         p.add_argument("--json", action="store_true")
         add_policy_options(p)
         add_backend_options(p)
@@ -201,12 +207,27 @@ def _discover_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def save_discovery(result: DiscoverResult, directory: str) -> list[str]:
-    """Tools in the sfr-walt layout plus report.json and report.txt."""
-    paths = result.save(directory)
+    """Tools in the sfr-walt layout plus report.json and report.txt; the report is written
+    also when no tool was kept (it says why), and ``directory`` is made when missing."""
     root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
     (root / "report.json").write_text(json.dumps(discovery_json(result), indent=2, default=str))
-    (root / "report.txt").write_text(result.report.summary() + "\n")
-    return paths
+    (root / "report.txt").write_text(result.report.summary(pages=True) + "\n")
+    return result.save(directory)
+
+
+def explain(report: DiscoveryReport, out: Any) -> None:
+    """Every rejected candidate with its reason, and the pages skipped with why."""
+    print(f"rejected candidates: {len(report.rejected)}", file=out)
+    for verdict in report.rejected:
+        print(f"  - {verdict.name} ({verdict.kind}): {verdict.reason}", file=out)
+    print(f"pages skipped: {len(report.skipped)}", file=out)
+    for page in report.skipped:
+        print(f"  - {page.url}: {page.note}", file=out)
+    if report.unvisited_patterns:
+        print(f"URL patterns seen but not visited: {len(report.unvisited_patterns)}", file=out)
+        for url in report.unvisited_patterns:
+            print(f"  - {url}", file=out)
 
 
 def discovery_json(result: DiscoverResult) -> dict[str, Any]:
@@ -228,13 +249,15 @@ def cmd_discover(args: argparse.Namespace) -> int:
         result = client.discover(args.url, args.goal, args.max_tools, **_discover_options(args))
     if args.out:
         paths = save_discovery(result, args.out)
-        print(f"saved {len(paths)} tools to {args.out}", file=sys.stderr)
+        print(f"saved {len(paths)} tools and the report to {args.out}", file=sys.stderr)
     if args.json:
         print_json(discovery_json(result))
     else:
         print_tools(result.tools)
         print()
         print(result.report.summary())
+    if args.explain:
+        explain(result.report, sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -269,6 +292,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             )
         if result.alternatives:
             print(f"  also: {', '.join(result.alternatives)}")
+    if args.explain:
+        explain(result.report, sys.stderr if args.json else sys.stdout)
     return 0
 
 

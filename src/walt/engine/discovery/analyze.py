@@ -53,6 +53,7 @@ from walt.engine.extract import (
 )
 
 __all__ = [
+    "BulkAction",
     "Field",
     "FormInfo",
     "LinkFamily",
@@ -261,6 +262,20 @@ class FormInfo:
 
 
 @attrs.frozen
+class BulkAction:
+    """Rows chosen by checkboxes, then an action from a menu a script runs ("With selected:
+    Delete"): the script posts the page's form that has no controls of its own."""
+
+    page_url: str
+    checkbox: str  # the row checkboxes' name
+    values: tuple[str, ...]  # the row ids seen
+    entry: str  # CSS path of the menu entry
+    text: str  # what the entry says
+    form_action: str  # where the script posts
+    toggle: str | None = None  # CSS path of the control that opens the menu
+
+
+@attrs.frozen
 class PageAnalysis:
     url: str
     pattern: str
@@ -281,6 +296,7 @@ class PageAnalysis:
     records: int = 0
     chrome_words: tuple[str, ...] = ()  # words of links in the page's navigation
     revealers: tuple[tuple[str, str], ...] = ()  # (CSS path, text) of menu entries to click
+    bulk_actions: tuple[BulkAction, ...] = ()
 
     @property
     def is_listing(self) -> bool:
@@ -807,6 +823,83 @@ def _revealers(doc: Document) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+_ACTION_VERBS: Final = re.compile(
+    r"\b(delete|remove|archive|publish|unpublish|approve|reject|close|reopen|activate|"
+    r"deactivate|export|move|assign|merge|mark)\b",
+    re.IGNORECASE,
+)
+_MENU_ENTRIES: Final = 'a[href^="javascript:"], a[href="#"], [role="menuitem"], button[type="button"]'
+
+
+def _menu_of(node: Node) -> Node | None:
+    for ancestor in ancestors(node):
+        names = " ".join(classes(ancestor)).lower()
+        if attr(ancestor, "role") in _MENU_ROLES or "dropdown-menu" in names or "menu" in names:
+            return ancestor
+    return None
+
+
+def _toggle_of(menu: Node) -> Node | None:
+    """The control that opens a menu: a sibling before it that says it has a popup."""
+    sibling = menu.prev
+    while sibling is not None:
+        if sibling.is_element_node:
+            names = " ".join(classes(sibling)).lower()
+            if (
+                attr(sibling, "aria-haspopup") is not None
+                or attr(sibling, "data-toggle") is not None
+                or attr(sibling, "data-bs-toggle") is not None
+                or "toggle" in names
+                or sibling.tag == "button"
+            ):
+                return sibling
+        sibling = sibling.prev
+    return None
+
+
+def _bulk_actions(doc: Document) -> tuple[BulkAction, ...]:
+    """Row checkboxes outside any form, a form with nothing to fill, and menu entries that
+    name an action: a script collects the ticked rows into that form and posts it."""
+    shells = [
+        form
+        for form in doc.forms()
+        if (attr(form, "method") or "").lower() == "post"
+        and not any(
+            (attr(c, "type") or "").lower() != "hidden" for c in doc.controls(form)
+        )
+    ]
+    if not shells:
+        return ()
+    rows: dict[str, list[str]] = {}
+    for box in doc.parser.css('input[type="checkbox"][name]'):
+        if doc.form_owner(box) is None:
+            rows.setdefault(attr(box, "name") or "", []).append(attr(box, "value") or "on")
+    rows = {k: v for k, v in rows.items() if k and len(set(v)) >= 2}
+    if not rows:
+        return ()
+    name, values = max(rows.items(), key=lambda item: len(item[1]))
+    action = doc.resolve(attr(shells[0], "action")) or doc.url
+    out: list[BulkAction] = []
+    for entry in doc.parser.css(_MENU_ENTRIES):
+        label = text(entry, 60)
+        menu = _menu_of(entry)
+        if not label or menu is None or not _ACTION_VERBS.search(label):
+            continue
+        toggle = _toggle_of(menu)
+        out.append(
+            BulkAction(
+                doc.url,
+                name,
+                tuple(dict.fromkeys(values))[:50],
+                css_path(entry),
+                label,
+                action,
+                css_path(toggle) if toggle is not None else None,
+            )
+        )
+    return tuple(out[:5])
+
+
 def _chrome_words(links: list[PageLink]) -> tuple[str, ...]:
     words: set[str] = set()
     for link in links:
@@ -841,6 +934,7 @@ def analyze_document(doc: Document) -> PageAnalysis:
         records=records,
         chrome_words=_chrome_words(links),
         revealers=_revealers(doc),
+        bulk_actions=_bulk_actions(doc),
     )
 
 

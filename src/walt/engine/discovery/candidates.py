@@ -26,6 +26,7 @@ from walt.engine.discovery.analyze import (
     is_destructive_link,
     site_query_values,
 )
+from walt.engine.discovery.bulk import bulk_tools
 from walt.engine.discovery.families import segment_shape
 from walt.engine.discovery.forms import (
     FormGroup,
@@ -254,6 +255,8 @@ def build_candidates(
         candidates.append(Candidate(tool, "page", tool.start_url or ""))
     for tool in download_candidates(downloads, created_at, generator):
         candidates.append(Candidate(tool, "download", tool.start_url or ""))
+    for tool, rows in bulk_tools(pages, auth, created_at, generator):
+        candidates.append(Candidate(tool, "bulk", tool.start_url or "", sample_ids=rows))
     names = {c.tool.name for c in candidates}
     for made in delete_from_links(pages, names, auth, created_at, generator):
         candidates.append(

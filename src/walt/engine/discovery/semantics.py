@@ -31,6 +31,7 @@ __all__ = [
     "is_query_box",
     "is_search_field",
     "primary_submitter",
+    "verb_kind",
 ]
 
 READ_KINDS: Final = frozenset({"search", "filter", "sort", "paginate", "navigate", "extract"})
@@ -112,7 +113,9 @@ def _says_search(form: FormInfo) -> bool:
     )
 
 
-def _verb_kind(texts: list[str]) -> str | None:
+def verb_kind(texts: list[str]) -> str | None:
+    """The write kind the first text that names a verb says (delete, comment, login, edit,
+    create), or None."""
     for text in texts:
         for pattern, kind in _VERB_KINDS:
             if pattern.search(text or ""):
@@ -141,15 +144,15 @@ def form_kind(form: FormInfo) -> str | None:
     content = content_fields(form)
     primary = primary_submitter(form)
     texts = [primary.text if primary else "", form.legend, form.heading]
-    if not visible and primary is not None and _verb_kind([primary.text]) == "edit":
+    if not visible and primary is not None and verb_kind([primary.text]) == "edit":
         return None  # a button that opens an editor (whose own form is the edit tool)
     if visible and not content and _DISPLAY.search(" ".join(texts)):
         return "filter"  # display options (a diff's context lines, page size): not a write
-    kind = _verb_kind(texts)
+    kind = verb_kind(texts)
     if kind is None or (kind in ("create", "edit") and _AMBIGUOUS.search(" ".join(texts))):
         # "Save" says nothing of new or existing: the URL does ("/new/", "/edit/"), then
         # whether the form shows a record's current content.
-        path = _verb_kind([re.sub(r"[_/?=&.-]+", " ", form.action)])
+        path = verb_kind([re.sub(r"[_/?=&.-]+", " ", form.action)])
         if path in ("create", "edit", "delete", "comment"):
             return path
         if content:
