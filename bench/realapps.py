@@ -31,7 +31,9 @@ _LINE = re.compile(r"^\s+(\S+?)\.(\S+)(?: \[login\])?: (FOUND|missing)")
 
 
 def _kit(script: str, *apps: str) -> None:
-    done = subprocess.run(["bash", str(KIT / script), *apps], text=True, capture_output=True)
+    done = subprocess.run(
+        ["bash", str(KIT / script), *apps], text=True, capture_output=True, check=False
+    )
     print(done.stdout.rstrip(), file=sys.stderr)
     if done.returncode != 0:
         raise SystemExit(f"{script} failed:\n{done.stderr[-2000:]}")
@@ -44,6 +46,7 @@ def _walt(*args: str, timeout: float = 300) -> tuple[int, str, float]:
         text=True,
         capture_output=True,
         timeout=timeout,
+        check=False,
     )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
@@ -57,6 +60,7 @@ def _score(app: str, output: Path) -> dict[str, bool]:
         [sys.executable, str(KIT / "score.py"), str(KIT / "inventory.json"), app, str(output)],
         text=True,
         capture_output=True,
+        check=False,
     )
     found: dict[str, bool] = {}
     for line in done.stdout.splitlines():

@@ -33,8 +33,7 @@ MALFORMED = {
     "div_in_select": "<select name='s'><div>x</div><option value='1'>One<option>Two</select>",
     "stray_text_in_table": "<table>stray<tr><td>cell</td></tr>more</table>",
     "nested_forms": (
-        "<form id='a'><input name='x'><form id='b'><input name='y'></form>"
-        "<input name='z'></form>"
+        "<form id='a'><input name='x'><form id='b'><input name='y'></form><input name='z'></form>"
     ),
     "form_attribute_wins": (
         "<form id='f' action='/a'></form><form id='g' action='/b'>"

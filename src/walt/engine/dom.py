@@ -184,7 +184,7 @@ def text(node: Node, limit: int = 100_000) -> str:
     # (node, entering): leaving a block element adds a separating space.
     stack: list[tuple[Node | None, bool]] = [(node, True)]
     while stack and size < limit:
-        current, entering = stack.pop()
+        current, _entering = stack.pop()
         if current is None:
             parts.append(" ")
             continue
@@ -360,7 +360,7 @@ class Document:
                 owner_of[control] = form
         self._owned, self._owner = owned, owner_of
 
-    def _explicit_or_ancestor_owner(self, control: Node) -> Node | None | object:
+    def _explicit_or_ancestor_owner(self, control: Node) -> Node | object | None:
         reference = attr(control, "form")
         if reference is not None:
             target = self.by_id(reference) if reference else None

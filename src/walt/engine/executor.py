@@ -88,9 +88,7 @@ SETTLE_IDLE: Final = 2.0
 """The bound on the network-idle wait of a wait step without ``seconds``."""
 
 
-async def extract_async(
-    html: str, url: str, region: ResultsRegion | None = None
-) -> dict[str, Any]:
+async def extract_async(html: str, url: str, region: ResultsRegion | None = None) -> dict[str, Any]:
     if len(html) > BIG_PAGE:
         return await asyncio.to_thread(extract, html, url, region)
     return extract(html, url, region)

@@ -374,6 +374,20 @@ def _span(cell: Node, name: str) -> int:
     return max(1, min(value if value > 0 else LIMITS["span"], LIMITS["span"]))
 
 
+def _carry(slots: list[Node | None], pending: dict[int, tuple[Node, int]], column: int) -> int:
+    """Fill the slots cells from rows above still cover, from ``column`` on; the next
+    free column."""
+    while column in pending:
+        cell, left = pending[column]
+        slots.append(cell)
+        if left <= 1:
+            del pending[column]
+        else:
+            pending[column] = (cell, left - 1)
+        column += 1
+    return column
+
+
 def _grid(rows: list[Node]) -> list[list[Node | None]]:
     """Rows of cells placed as the HTML table model does: spans fill the slots they cover."""
     grid: list[list[Node | None]] = []
@@ -381,34 +395,22 @@ def _grid(rows: list[Node]) -> list[list[Node | None]]:
     for row in rows:
         slots: list[Node | None] = []
         column = 0
-
-        def fill_pending() -> None:
-            nonlocal column
-            while column in pending:
-                cell, left = pending[column]
-                slots.append(cell)
-                if left <= 1:
-                    del pending[column]
-                else:
-                    pending[column] = (cell, left - 1)
-                column += 1
-
         for cell in elements(row):
             if cell.tag not in ("td", "th"):
                 continue
-            fill_pending()
+            column = _carry(slots, pending, column)
             rowspan = _span(cell, "rowspan")
             for _ in range(_span(cell, "colspan")):
                 slots.append(cell)
                 if rowspan > 1:
                     pending[column] = (cell, rowspan - 1)
                 column += 1
-        fill_pending()
+        column = _carry(slots, pending, column)
         while later := [c for c in pending if c >= column]:
             while column < min(later):
                 slots.append(None)
                 column += 1
-            fill_pending()
+            column = _carry(slots, pending, column)
         grid.append(slots)
     return grid
 
@@ -421,12 +423,12 @@ def _table(doc: Document, table: Node) -> dict[str, Any] | None:
     header_index = next((i for i, r in enumerate(rows) if _is_header_row(r)), None)
     width = max((len(r) for r in grid), default=0)
     if header_index is not None:
-        headers = [
-            _key(text(cell, 100)) if cell is not None else "" for cell in grid[header_index]
-        ]
+        headers = [_key(text(cell, 100)) if cell is not None else "" for cell in grid[header_index]]
         headers = [h or f"col{i + 1}" for i, h in enumerate(headers)]
         headers += [f"col{i + 1}" for i in range(len(headers), width)]
-        body = [(r, g) for i, (r, g) in enumerate(zip(rows, grid, strict=True)) if i != header_index]
+        body = [
+            (r, g) for i, (r, g) in enumerate(zip(rows, grid, strict=True)) if i != header_index
+        ]
         body = [(r, g) for r, g in body if not _is_header_row(r)]
     else:
         headers = [f"col{i + 1}" for i in range(width)]

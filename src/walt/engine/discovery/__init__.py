@@ -268,8 +268,9 @@ def _plain_names(tools: list[Tool]) -> list[Tool]:
         if match and match.group(1) not in taken:
             taken.discard(tool.name)
             taken.add(match.group(1))
-            tool = attrs.evolve(tool, name=match.group(1))
-        out.append(tool)
+            out.append(attrs.evolve(tool, name=match.group(1)))
+        else:
+            out.append(tool)
     return out
 
 

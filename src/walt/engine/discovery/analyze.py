@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
+from walt.engine.discovery.families import LinkFamily, PageLink, link_families, segment_shape
 from walt.engine.dom import (
     Document,
     Node,
@@ -41,7 +42,6 @@ from walt.engine.dom import (
     parse_html,
     text,
 )
-from walt.engine.discovery.families import LinkFamily, PageLink, link_families, segment_shape
 from walt.engine.extract import (
     css_path,
     extract_document,
@@ -415,12 +415,7 @@ def _options(doc: Document, select: Node) -> tuple[list[tuple[str, str]], list[s
 
 
 def _common(doc: Document, control: Node) -> dict[str, object]:
-    label = (
-        doc.label_for(control)
-        or attr(control, "aria-label")
-        or attr(control, "title")
-        or ""
-    )
+    label = doc.label_for(control) or attr(control, "aria-label") or attr(control, "title") or ""
     return {
         "label": label.strip(),
         "placeholder": (attr(control, "placeholder") or "").strip(),
@@ -637,9 +632,7 @@ def _outline(form: Node, controls: list[Node]) -> tuple[object, ...]:
     )
 
 
-def _row_varying(
-    prior: FormInfo, controls: list[Node]
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _row_varying(prior: FormInfo, controls: list[Node]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     values = {
         attr(c, "name") or "": attr(c, "value") or ""
         for c in controls
@@ -695,8 +688,7 @@ def _forms(doc: Document) -> list[FormInfo]:
             heading=heading,
             legend=legend,
             page_title=page_title,
-            role_search=attr(form, "role") == "search"
-            or closest(form, ("search",)) is not None,
+            role_search=attr(form, "role") == "search" or closest(form, ("search",)) is not None,
             in_chrome=in_chrome(form),
             enctype=(attr(form, "enctype") or "application/x-www-form-urlencoded").lower(),
             accept_charset=(attr(form, "accept-charset") or "").strip() or None,
@@ -828,7 +820,9 @@ _ACTION_VERBS: Final = re.compile(
     r"deactivate|export|move|assign|merge|mark)\b",
     re.IGNORECASE,
 )
-_MENU_ENTRIES: Final = 'a[href^="javascript:"], a[href="#"], [role="menuitem"], button[type="button"]'
+_MENU_ENTRIES: Final = (
+    'a[href^="javascript:"], a[href="#"], [role="menuitem"], button[type="button"]'
+)
 
 
 def _menu_of(node: Node) -> Node | None:
@@ -864,9 +858,7 @@ def _bulk_actions(doc: Document) -> tuple[BulkAction, ...]:
         form
         for form in doc.forms()
         if (attr(form, "method") or "").lower() == "post"
-        and not any(
-            (attr(c, "type") or "").lower() != "hidden" for c in doc.controls(form)
-        )
+        and not any((attr(c, "type") or "").lower() != "hidden" for c in doc.controls(form))
     ]
     if not shells:
         return ()

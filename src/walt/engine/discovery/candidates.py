@@ -11,7 +11,6 @@ Locators prefer stable ids, labels and names to CSS.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
@@ -313,6 +312,9 @@ def _field_name(candidate: Candidate) -> str | None:
     if candidate.form is None or candidate.term_field is None:
         return None
     for field in candidate.form.fields:
-        if field.name == candidate.term_field or field.name.replace("-", "_") == candidate.term_field:
+        if (
+            field.name == candidate.term_field
+            or field.name.replace("-", "_") == candidate.term_field
+        ):
             return field.name
     return candidate.term_field

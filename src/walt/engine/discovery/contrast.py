@@ -197,16 +197,16 @@ def skeleton(doc: Document, depth: int = 3) -> set[str]:
     kept, so one changed wrapper class (``mode_search``) does not hide a shared
     template."""
     out: set[str] = set()
-    stack: list[tuple[Any, str, int]] = [(main_element(doc), "", 0)]
+    stack: list[tuple[Any, int]] = [(main_element(doc), 0)]
     while stack:
-        node, prefix, level = stack.pop()
+        node, level = stack.pop()
         for child in elements(node):
             if child.tag in _NOT_LAYOUT:
                 continue
             path = f"{level}:{_DIGITS.sub('', signature(child))}"
             out.add(path)
             if level + 1 < depth:
-                stack.append((child, path, level + 1))
+                stack.append((child, level + 1))
     return out
 
 

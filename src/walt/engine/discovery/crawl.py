@@ -175,7 +175,9 @@ def _submission(form: FormInfo, term_field: str | None = None, term: str = "") -
     if submitter is not None and submitter.name:
         pairs.append((submitter.name, submitter.value))
     parts = urlsplit(form.action)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs, quote_via=quote), ""))
+    return urlunsplit(
+        (parts.scheme, parts.netloc, parts.path, urlencode(pairs, quote_via=quote), "")
+    )
 
 
 def _search_box(form: FormInfo) -> str | None:
@@ -239,10 +241,9 @@ class Crawler:
             self.robots = await self._fetch_robots()
         for seed in self.seeds:
             self._enqueue(_Entry(seed, 0, 0, "start"))
-        async with self._stack:
-            async with asyncio.TaskGroup() as group:
-                for _ in range(CONCURRENCY):
-                    group.create_task(self._worker())
+        async with self._stack, asyncio.TaskGroup() as group:
+            for _ in range(CONCURRENCY):
+                group.create_task(self._worker())
         if self._opened is not None:
             self.meter.charge_browser(time.perf_counter() - self._opened)
         self._finish()

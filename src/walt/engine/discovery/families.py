@@ -243,9 +243,7 @@ def _path_family(
     if len(values) < 2 and len(samples) < 3:
         return None
     glued = shape[[i for i, p in enumerate(shape) if "{}" in p][main]].replace("{}", "")
-    opaque = tuple(
-        all(is_opaque_segment(t[i]) for t in samples) for i in range(len(slots))
-    )
+    opaque = tuple(all(is_opaque_segment(t[i]) for t in samples) for i in range(len(slots)))
     return LinkFamily(
         page_url,
         "/".join(shape) + ("/" if slash and not tail else ""),
@@ -319,9 +317,7 @@ def _path_families(links: Sequence[PageLink], page_url: str) -> list[LinkFamily]
             continue  # a plain one-segment family says the same more simply
         shape = (*prefix, "{}")
         holes = [i for i, p in enumerate(prefix) if "{}" in p]
-        members = [
-            (item, [*[item.segments[i] for i in holes], rest]) for item, rest in entries
-        ]
+        members = [(item, [*[item.segments[i] for i in holes], rest]) for item, rest in entries]
         keep(_path_family(page_url, shape, False, members, len(holes), tail=True))
     return _most_general(list(out.values()))
 
@@ -335,10 +331,10 @@ def _covers(general: LinkFamily, specific: LinkFamily) -> bool:
     if general.tail:
         head = wide[:-1]
         return len(narrow) >= len(wide) and all(
-            a == b or a == "{}" for a, b in zip(head, narrow, strict=False)
+            a in (b, "{}") for a, b in zip(head, narrow, strict=False)
         )
     return len(wide) == len(narrow) and all(
-        a == b or a == "{}" for a, b in zip(wide, narrow, strict=True)
+        a in (b, "{}") for a, b in zip(wide, narrow, strict=True)
     )
 
 

@@ -234,15 +234,14 @@ class FormGroup:
 def _richer(form: FormInfo, than: FormInfo) -> bool:
     """The instance a group is built from: most visible fields, then fewest hidden ones
     (a results page's copy of a search box carries the refinements of that page)."""
+
     def rank(f: FormInfo) -> tuple[int, int]:
         return (len(f.visible_fields), -(len(f.fields) - len(f.visible_fields)))
 
     return rank(form) > rank(than)
 
 
-def _page_query(
-    url: str, keys: set[tuple[str, str]], method: str
-) -> list[tuple[str, str, bool]]:
+def _page_query(url: str, keys: set[tuple[str, str]], method: str) -> list[tuple[str, str, bool]]:
     parts = urlsplit(url)
     return [
         (k, v, (parts.path, k) in keys) for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -275,9 +274,7 @@ def group_forms(
             if form.method != "get":
                 # A POST's action query is part of what it does (?do=edit vs ?do=save);
                 # a GET form's is replaced by the form data.
-                action_keys = tuple(
-                    sorted({k for k, _ in parse_qsl(urlsplit(form.action).query)})
-                )
+                action_keys = tuple(sorted({k for k, _ in parse_qsl(urlsplit(form.action).query)}))
             # A form the site names (a stable id) is one form whatever fields a page adds
             # (a "minor edit" box only for pages that exist); otherwise its fields say.
             named = form.form_id if form.form_id and not is_generated_id(form.form_id) else None
@@ -467,7 +464,8 @@ def _submitter_input(form: FormInfo, taken: set[str]) -> tuple[ToolInput, str] |
             name,
             type="string",
             enum=tuple(dict.fromkeys(values)),
-            enum_labels=tuple(dict.fromkeys(labels)) if len(set(labels)) == len(set(values))
+            enum_labels=tuple(dict.fromkeys(labels))
+            if len(set(labels)) == len(set(values))
             else None,
             default=values[0],
             required=False,
@@ -568,7 +566,9 @@ def url_candidate(
         is_term = (
             kind == "search"
             and term is None
-            and (is_search_field(field) or is_query_box(field) or field.kind in ("text", "textarea"))
+            and (
+                is_search_field(field) or is_query_box(field) or field.kind in ("text", "textarea")
+            )
         )
         # No default from what the page happened to show (the words searched for).
         keep = field.name not in group.state and not is_term
@@ -604,7 +604,11 @@ def url_candidate(
     all_inputs = tuple(_id_inputs(id_names, group.samples) + inputs)
     options = [f for f in visible if f.kind in ("select", "radio", "checkbox")]
     # A filter over several options is named after none of them.
-    first = options[0].name if len(options) == 1 else (None if options else visible[0].name if visible else None)
+    first = (
+        options[0].name
+        if len(options) == 1
+        else (None if options else visible[0].name if visible else None)
+    )
     verb = form.submit_text if kind == "create" else ""
     tool = Tool(
         name=_name(kind, noun, form, first),
@@ -681,7 +685,9 @@ def steps_candidate(
     id_samples: list[str] = []
     row_input: str | None = None
     noun = _noun(group, kind)
-    steps: list[Step] = [NavigationStep(url=page_template, description="Open the page with the form")]
+    steps: list[Step] = [
+        NavigationStep(url=page_template, description="Open the page with the form")
+    ]
     inputs = _id_inputs(id_names, group.samples)
     if kind in READ_KINDS:
         # A read form's page ids are where it was seen, not what it is about: optional,
@@ -708,7 +714,9 @@ def steps_candidate(
         selector = f"css={selector} >> nth=0"
     for field in form.fields:
         if field.name in varying and kind not in READ_KINDS:
-            name = input_name(field.name if field.name.endswith("id") else f"{field.name}_id", taken)
+            name = input_name(
+                field.name if field.name.endswith("id") else f"{field.name}_id", taken
+            )
             samples = varying[field.name]
             numeric = all(v.isdigit() for v in samples if v)
             row_input = name
@@ -721,7 +729,9 @@ def steps_candidate(
             )
             steps.append(
                 InputStep(
-                    locators=(Locator("css", within(selector, f"[name={css_string(field.name)}]")),),
+                    locators=(
+                        Locator("css", within(selector, f"[name={css_string(field.name)}]")),
+                    ),
                     value=f"{{{name}}}",
                     description=f"Choose the row: {field.name}",
                 )

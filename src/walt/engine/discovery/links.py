@@ -102,7 +102,8 @@ def _record_like(values: Sequence[str], texts: Sequence[str]) -> bool:
 def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
     merged: dict[tuple[str, str, bool, tuple[str, ...]], LinkFamily] = {}
     for page in pages:
-        for family in page.families:
+        for found in page.families:
+            family = found
             fixed_keys = tuple(sorted(k for k, _ in family.fixed if k.lower() not in PAGE_PARAMS))
             # Query links on /shortlog/3f2a... and /shortlog/9c1b... are one family.
             shape = "/".join(segment_shape(s) for s in family.path.split("/"))
@@ -344,7 +345,9 @@ def compose(
                 description=family.param.replace("_", " "),
             )
         inputs.append(spec)
-        template += ("&" if "?" in template else "?") + f"{quote(family.param, safe='[]')}={{{name}}}"
+        template += (
+            "&" if "?" in template else "?"
+        ) + f"{quote(family.param, safe='[]')}={{{name}}}"
     if len(inputs) == len(tool.inputs):
         return tool
     noun = tool.name.removeprefix("search_")
@@ -367,9 +370,7 @@ def _on_results_page(
         return True
     if form_fields is None:
         return False
-    return all(
-        key in form_fields and form_fields[key] in (None, value) for key, value in query
-    )
+    return all(key in form_fields and form_fields[key] in (None, value) for key, value in query)
 
 
 def listing_tools(
@@ -472,13 +473,19 @@ def delete_from_links(
             numeric = all(s.isdigit() for _, s in ids)
             inputs = (
                 ToolInput(
-                    name_in, type="integer" if numeric else "string", description=f"id of the {noun}"
+                    name_in,
+                    type="integer" if numeric else "string",
+                    description=f"id of the {noun}",
                 ),
             )
             tool = Tool(
                 name=f"delete_{noun}",
                 description=describe(
-                    "delete", noun, inputs, auth=auth, extra=" (opens its delete link, then confirms)"
+                    "delete",
+                    noun,
+                    inputs,
+                    auth=auth,
+                    extra=" (opens its delete link, then confirms)",
                 ),
                 kind="delete",
                 start_url=page.url,

@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 READ_KINDS: Final = frozenset({"search", "filter", "sort", "paginate", "navigate", "extract"})
-_SEARCH_WORDS: Final = re.compile(r"\b(search|find|lookup|look up|query|keywords?|filter|go)\b", re.I)
+_SEARCH_WORDS: Final = re.compile(
+    r"\b(search|find|lookup|look up|query|keywords?|filter|go)\b", re.I
+)
 _SEARCH_NAMES: Final = frozenset(
     {"q", "query", "s", "search", "keywords", "keyword", "term", "terms", "text", "k", "kw"}
 )
@@ -56,7 +58,9 @@ _VERB_KINDS: Final = (
     (re.compile(r"\b(comment|reply|respond|add note|post note|answer)\b", re.I), "comment"),
     (re.compile(r"\b(log ?in|sign ?in)\b", re.I), "login"),
     (
-        re.compile(r"\b(edit|update|save|modify|rename|change|apply changes|submit changes)\b", re.I),
+        re.compile(
+            r"\b(edit|update|save|modify|rename|change|apply changes|submit changes)\b", re.I
+        ),
         "edit",
     ),
     (

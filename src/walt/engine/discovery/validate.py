@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import re
 import time
 from collections import Counter
@@ -236,9 +237,7 @@ async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcom
     blank = await runner.attempt(tool, {term_name: ""})
     contrast = [nonsense.doc] + ([blank.doc] if blank is not None else [])
     listed = (
-        results_region(blank.doc, [nonsense.doc], chrome=site.chrome)
-        if blank is not None
-        else None
+        results_region(blank.doc, [nonsense.doc], chrome=site.chrome) if blank is not None else None
     )
     if not probes and listed is not None:
         probes = _words_of(listed.records, site)
@@ -436,7 +435,7 @@ def _comparable(value: Any) -> tuple[int, float | str] | None:
 
 
 def _sorted_share(series: Sequence[Any], descending: bool) -> float:
-    pairs = list(zip(series, series[1:], strict=False))
+    pairs = list(itertools.pairwise(series))
     if not pairs:
         return 0.0
     good = sum(1 for a, b in pairs if (a >= b if descending else a <= b))
@@ -449,10 +448,12 @@ def _sort_key(records: Sequence[dict[str, Any]], label: str, value: str) -> tupl
     wanted = {re.sub(r"[^a-z0-9]+", "_", w.lower()).strip("_") for w in (label, value)}
     wanted |= {w.lstrip("_-") for w in wanted}
     named = [f for f in fields if f in wanted or any(w and w in f for w in wanted if len(w) > 2)]
-    descending_hint = bool(re.search(r"desc|high to low|z-a|newest|latest|most|^-", f"{value} {label}", re.I))
+    descending_hint = bool(
+        re.search(r"desc|high to low|z-a|newest|latest|most|^-", f"{value} {label}", re.I)
+    )
     for field in named + [f for f in fields if f not in named]:
         series = [_comparable(r.get(field)) for r in records]
-        if any(s is None for s in series) or len({s for s in series}) < 2:
+        if any(s is None for s in series) or len(set(series)) < 2:
             continue
         if len({s[0] for s in series if s is not None}) > 1:
             continue
@@ -476,9 +477,7 @@ async def _check_sort(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     raise _Rejected("; ".join(failures))
 
 
-async def _sort_outcome(
-    runner: _Runner, cand: Candidate, site: Site, spec: ToolInput
-) -> _Outcome:
+async def _sort_outcome(runner: _Runner, cand: Candidate, site: Site, spec: ToolInput) -> _Outcome:
     runs = await _option_runs(runner, cand, spec)
     labels = dict(_enum_options(spec))
     found = results_region(runs[0].doc, [r.doc for r in runs[1:]], chrome=site.chrome, every=False)
@@ -564,9 +563,10 @@ async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outc
     if listing is not None:
         # The listing itself is one of the pages (the first) or none of them.
         alone = seen[-1]
-        if not (any(alone == page for page in numbered) or all(
-            not _overlap(alone, page) for page in numbered
-        )):
+        if not (
+            any(alone == page for page in numbered)
+            or all(not _overlap(alone, page) for page in numbered)
+        ):
             raise _Rejected("the listing overlaps its pages without being one of them")
     return _Outcome(
         {
@@ -625,7 +625,9 @@ async def _check_extract(runner: _Runner, cand: Candidate, site: Site) -> _Outco
         data = run.result.data
         if not (data.get("items") or data.get("json") or data.get("text") or data.get("size")):
             raise _Rejected("the download is empty")
-        return _Outcome({"content_type": data.get("content_type"), "records": len(run.result.records)})
+        return _Outcome(
+            {"content_type": data.get("content_type"), "records": len(run.result.records)}
+        )
     found = results_region(run.doc, [], chrome=site.chrome)
     if found is None or len(found.records) < 2:
         raise _Rejected("the page lists no records outside its navigation")
@@ -795,14 +797,10 @@ async def validate_candidates(
             continue
         post = cand.form is not None and cand.form.method == "post"
         if post and cand.kind != "search" and not cand.tool.is_url_tool:
-            if not request.validate_writes:
-                record(
-                    cand,
-                    "unvalidated",
-                    "not run: a POST form is only submitted with validate_writes=True",
-                    {},
-                )
-                continue
+            # Never submitted in discovery, validate_writes or not: a form that only
+            # looks like display options could still change data.
+            record(cand, "unvalidated", "not run: a POST form that is not a search", {})
+            continue
         reads.append(cand)
     await asyncio.gather(*(check(c) for c in reads))
     if writes:
@@ -828,4 +826,3 @@ def _summary(kind: str, evidence: dict[str, Any]) -> str:
     if kind == "extract":
         return f"the page lists {evidence.get('records', 0)} records"
     return "two ids gave two different pages of one layout"
-

@@ -260,7 +260,7 @@ def describe(
     verb: str = "",
     site_label: str = "",
 ) -> str:
-    """"What / precondition / outcome", in the site's words where it has them."""
+    """ "What / precondition / outcome", in the site's words where it has them."""
     pre = "Precondition: logged in (run with auth=...)." if auth else "Precondition: none."
     optional = [i for i in inputs if not i.required]
     main = [i for i in inputs if i.required]
