@@ -146,3 +146,27 @@ def test_two_thousand_forms_are_analysed_in_under_a_second() -> None:
     (form,) = page.forms  # one form per row: analysed once, counted
     assert form.repeats == 2000
     assert dict(form.varying)["id"][:3] == ("0", "1", "2")
+
+
+ESCAPES = ["café", 'say "hi"', "back\\slash", "line\nbreak", "1a", "-1a", "-", "a b", "a.b#c"]
+
+
+async def test_css_escaping_matches_the_browser(chromium: Any) -> None:
+    from walt.core.css import css_ident, css_string
+
+    await chromium.set_content("<p>x</p>")
+    for value in ESCAPES:
+        assert await chromium.evaluate("v => CSS.escape(v)", value) == css_ident(value), value
+        # The quoted string selects the element whose attribute holds the value.
+        found = await chromium.evaluate(
+            """([v, sel]) => {
+                const el = document.createElement("i");
+                el.setAttribute("data-v", v);
+                document.body.appendChild(el);
+                const hit = document.querySelector(sel) === el;
+                el.remove();
+                return hit;
+            }""",
+            [value, f"[data-v={css_string(value)}]"],
+        )
+        assert found, value

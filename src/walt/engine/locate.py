@@ -9,12 +9,12 @@ records which one it was. Waiting is Playwright's: until any candidate matches
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from walt.core.css import css_string
 from walt.core.errors import ExecutionError
 from walt.core.models import ElementStep, Locator
 from walt.core.placeholders import render_text
@@ -34,10 +34,6 @@ class Located:
     @property
     def description(self) -> str:
         return self.candidate.describe()
-
-
-def _css_string(value: str) -> str:
-    return json.dumps(value)
 
 
 def render_locators(
@@ -62,9 +58,9 @@ def render_locators(
 def to_playwright(page: Page, candidate: Locator) -> PWLocator:
     by, value = candidate.by, candidate.value
     if by == "id":
-        return page.locator(f"[id={_css_string(value)}]")
+        return page.locator(f"[id={css_string(value)}]")
     if by == "name":
-        return page.locator(f"[name={_css_string(value)}]")
+        return page.locator(f"[name={css_string(value)}]")
     if by == "role":
         if candidate.role_name:
             return page.get_by_role(value, name=candidate.role_name, exact=candidate.exact)  # type: ignore[arg-type]

@@ -79,27 +79,9 @@ _STRONG_DESTRUCTIVE: Final = re.compile(
 )
 # Verbs that destroy or change state only when the link's text and its target agree
 # ("Close account" to /account/close; not "Closed issues" to ?status=closed).
-_WEAK_DESTRUCTIVE: Final = (
-    "close",
-    "cancel",
-    "deactivate",
-    "disable",
-    "revoke",
-    "reset",
-    "clear",
-    "empty",
-    "unsubscribe",
-    "ban",
-    "block",
-    "terminate",
-    "kill",
-    "drop",
-    "trash",
-    "archive",
-    "unpublish",
-    "lock",
-    "unlock",
-    "leave",
+_WEAK_DESTRUCTIVE: Final = frozenset(
+    """close cancel deactivate disable revoke reset clear empty unsubscribe ban block
+    terminate kill drop trash archive unpublish lock unlock leave""".split()
 )
 _DESTRUCTIVE_QUERY: Final = re.compile(
     r"(?:^|&)[a-z_]*(?:action|do|op|cmd|task|method|mode)=[a-z_]*"
@@ -326,8 +308,8 @@ def is_destructive_link(url: str, link_text: str = "") -> bool:
     """Logout, delete and the like: discovery never follows these.
 
     Strong verbs (log out, delete, remove, destroy...) exclude a link by its text
-    or its target alone; weaker ones (close, cancel, reset...) when the text and
-    the target both say it.
+    or its target alone; weaker ones (close, cancel, reset...) when the text starts
+    with the verb (an order: "Close account") and the target says it too.
     """
     parts = urlsplit(url)
     target = f"{parts.path} {parts.query}"
@@ -338,8 +320,9 @@ def is_destructive_link(url: str, link_text: str = "") -> bool:
     ):
         return True
     target_words = _words(target.replace("_", " ").replace("-", " "))
-    text_words = _words(link_text)
-    return any(verb in target_words and verb in text_words for verb in _WEAK_DESTRUCTIVE)
+    # The text gives the order ("Close account"), the target does it (/account/close).
+    first = next(iter(re.findall(r"[a-z]+", link_text.lower())), "")
+    return first in _WEAK_DESTRUCTIVE and first in target_words
 
 
 def _float(value: str | None) -> float | None:

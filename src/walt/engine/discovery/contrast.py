@@ -180,8 +180,8 @@ def informative_words(
             first.setdefault(word, index)
     if not counts:
         return []
-    ceiling = max(2, len(titles) * 0.5)
-    ranked = [w for w, c in counts.most_common() if c < ceiling]
+    # Not in every title (a word all share tells no result apart).
+    ranked = [w for w, c in counts.most_common() if c < max(2, len(titles))]
     # Prefer words seen a few times (enough results to check) over words seen once, then
     # the titles given first (the tool's own results, the largest listings).
     ranked.sort(key=lambda w: (-min(counts[w], 4), first[w]))

@@ -306,7 +306,7 @@ def _path_families(links: Sequence[PageLink], page_url: str) -> list[LinkFamily]
     for item in shaped:
         origin = urlsplit(item.link.url).netloc
         # At least two segments of prefix (/file/tip/...): one (/shop/...) is a section.
-        for position in range(3, len(item.shape) - 1):
+        for position in range(3, len(item.shape)):
             prefix = tuple(item.shape[:position])
             tails.setdefault((origin, prefix), []).append(
                 (item, "/".join(item.segments[position:]))

@@ -64,6 +64,7 @@ CONCURRENT_CHECKS: Final = 4
 MATCH_SHARE: Final = 0.6
 SORTED_SHARE: Final = 0.9
 NONSENSE: Final = "qzxvwjkq"
+SQL_MARKER: Final = "walt_probe"
 _NUMBER: Final = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _WRITE_ORDER: Final = {"create": 0, "edit": 1, "comment": 2, "delete": 3}
 _BLANK_OPTIONS: Final = frozenset({"", "all", "any", "none", "relevance", "default", "-"})
@@ -229,7 +230,36 @@ def _probe_words(site: Site, tool: Tool) -> list[str]:
     return informative_words(site.titles(path), avoid=site.chrome_words, limit=MAX_PROBES * 2)
 
 
+def _sql_box(cand: Candidate) -> bool:
+    """The search box is an SQL box (a query tool over a database)."""
+    field = next(
+        (f for f in (cand.form.fields if cand.form else ()) if f.name == cand.term_field), None
+    )
+    return field is not None and bool(
+        re.search(r"\bsql\b", f"{field.name} {field.label} {field.placeholder}", re.I)
+    )
+
+
+async def _check_sql(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    """An SQL box: a constant query's row appears, a broken query's does not."""
+    term = cand.term_field or _main_input(cand.tool).name
+    probe = f"select 'walt' as {SQL_MARKER}"
+    answer = await runner.run(cand.tool, {term: probe})
+    broken = await runner.run(cand.tool, {term: NONSENSE})
+    text_of = str(answer.result.data.get("main_text", ""))
+    if SQL_MARKER not in text_of or SQL_MARKER in str(broken.result.data.get("main_text", "")):
+        raise _Rejected(f"the query {probe!r} did not show its row")
+    found = results_region(answer.doc, [broken.doc], chrome=site.chrome)
+    evidence: dict[str, Any] = {"term": probe, "results": 1, "matching": 1.0}
+    evidence |= {"nonsense": 0, "unfiltered": 0}
+    if found is not None:
+        evidence["region"] = _region_evidence(found)
+    return _Outcome(evidence, found.region if found is not None else None)
+
+
 async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    if _sql_box(cand):
+        return await _check_sql(runner, cand, site)
     tool = cand.tool
     term_name = cand.term_field or _main_input(tool).name
     probes = _probe_words(site, tool)

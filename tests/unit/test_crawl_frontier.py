@@ -1,0 +1,141 @@
+"""The crawl's frontier: ranked by URL pattern and novelty, assets and destructive links out."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from walt.core.costs import CostMeter, PriceTable
+from walt.core.messages import DiscoverRequest
+from walt.core.urls import UrlPolicy
+from walt.engine.discovery.analyze import is_destructive_link
+from walt.engine.discovery.crawl import (
+    Crawler,
+    _Entry,
+    is_asset_url,
+    needs_rendering,
+    same_site,
+)
+
+SITE = "http://shop.test"
+
+
+def crawler(**request: Any) -> Crawler:
+    executor: Any = SimpleNamespace(policy=UrlPolicy(), fetcher=None, pool=None)
+    return Crawler(
+        executor,
+        DiscoverRequest(url=SITE + "/", **request),
+        CostMeter(PriceTable(), None),
+        deadline=0.0,
+    )
+
+
+def visited(c: Crawler, *urls: str) -> None:
+    """Record ``urls`` as visited (what _visit does before fetching)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from walt.engine.discovery.analyze import url_pattern
+
+    for url in urls:
+        c.queued.add(url)
+        pattern, variant = url_pattern(url), c._variant(url)
+        c.pattern_pages[pattern] += 1
+        c.variant_pages[variant] += 1
+        c.pattern_variants.setdefault(pattern, set()).add(variant)
+        parts = urlsplit(url)
+        c.path_keys.setdefault(parts.path, set()).add(
+            frozenset(k for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+        )
+
+
+def entry(url: str, source: str = "link", text: str = "") -> _Entry:
+    return _Entry(SITE + url, 0, 1, source, text)
+
+
+def test_a_new_pattern_outranks_the_tenth_page_of_a_known_one() -> None:
+    c = crawler(pages_per_pattern=20)
+    visited(c, *(f"{SITE}/item/{i}" for i in range(1, 10)))
+    assert c._score(entry("/reviews/3")) > c._score(entry("/item/10"))
+
+
+def test_a_new_variant_outranks_another_page_of_a_known_variant() -> None:
+    c = crawler(pages_per_pattern=5)
+    for url in ("/w?do=edit&id=ns:a", "/w?do=recent&id=ns:b", "/w?id=ns:c&do=edit"):
+        c._enqueue(entry(url))  # the values seen make ``do`` a vocabulary, ``id`` a record
+    visited(c, SITE + "/w?do=edit&id=ns:a")
+    assert c._score(entry("/w?do=recent&id=ns:a")) > c._score(entry("/w?do=edit&id=ns:b"))
+
+
+def test_pages_per_pattern_caps_one_variant() -> None:
+    c = crawler(pages_per_pattern=2)
+    visited(c, SITE + "/item/1", SITE + "/item/2")
+    assert c._score(entry("/item/3")) < 0
+
+
+def test_prose_ranks_below_pages_that_offer_something() -> None:
+    c = crawler()
+    assert c._score(entry("/help/faq", text="Help")) < c._score(entry("/catalog", text="Catalog"))
+    assert c._score(entry("/x", source="record")) > c._score(entry("/y", source="chrome"))
+
+
+def test_more_parameters_on_a_known_page_rank_below_a_new_page() -> None:
+    c = crawler()
+    visited(c, SITE + "/media?ns=a")
+    assert c._score(entry("/media?ns=a&tab=upload&image=x")) < c._score(entry("/recent"))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/static/img/logo.png",
+        "/files/report.PDF",
+        "/archive/tip.tar.gz",
+        "/app.js",
+        "/export.csv",
+        "/feed.xml",
+    ],
+)
+def test_assets_are_not_pages(url: str) -> None:
+    assert is_asset_url(SITE + url)
+    c = crawler()
+    c._enqueue(entry(url))
+    assert not c.frontier
+    assert "asset" in (c.result.skipped[0].note or "")
+
+
+@pytest.mark.parametrize(
+    ("url", "text", "destructive"),
+    [
+        ("/account/close", "Close account", True),
+        ("/issues?status=closed", "Closed issues", False),
+        ("/logout", "Sign out", True),
+        ("/item/3/delete", "", True),
+        ("/settings/reset", "Reset settings", True),
+        ("/settings/reset-guide", "How to reset", False),
+        ("/subscriptions", "Cancel", False),
+        ("/subscription/cancel", "Cancel subscription", True),
+        ("/w?do=logout", "", True),
+        ("/deleted-scenes", "Deleted scenes", False),
+    ],
+)
+def test_destructive_links_are_judged_by_text_and_target(
+    url: str, text: str, destructive: bool
+) -> None:
+    assert is_destructive_link(SITE + url, text) is destructive
+
+
+def test_origins_are_compared_after_normalization() -> None:
+    assert same_site("http://SHOP.test/", "http://shop.test:80/a")
+    assert same_site("https://shop.test./", "https://shop.test:443/")
+    assert not same_site("http://shop.test/", "https://shop.test/")
+    assert not same_site("http://shop.test/", "http://shop.test:8080/")
+
+
+def test_only_script_built_pages_are_rendered() -> None:
+    shell = '<html><body><div id="root"></div><script src="/app.js"></script></body></html>'
+    assert needs_rendering(shell)
+    page = "<html><body>" + "<p>Plenty of server-rendered text here.</p>" * 20 + "<script>x()</script>"
+    assert not needs_rendering(page)
+    assert not needs_rendering("<p>no scripts</p>")
