@@ -26,7 +26,7 @@ from walt.engine.discovery.analyze import (
     site_query_values,
 )
 from walt.engine.discovery.bulk import bulk_tools
-from walt.engine.discovery.families import segment_shape
+from walt.engine.discovery.families import PageLink, link_families, segment_shape
 from walt.engine.discovery.forms import (
     FormGroup,
     group_forms,
@@ -119,6 +119,24 @@ def _form_candidates(
     return out
 
 
+def _visited_as_links(pages: Sequence[PageAnalysis]) -> PageAnalysis:
+    """The pages the crawl visited, as links of one page: visited pages of one shape are a
+    family too (file logs met one per page, never side by side)."""
+    page_links = [PageLink(p.url, p.heading or p.title) for p in pages]
+    where = pages[0].url if pages else ""
+    found = tuple(f for f in link_families(page_links, where) if f.in_path)
+    return PageAnalysis(
+        url=where,
+        pattern="",
+        title="",
+        forms=(),
+        families=found,
+        links=(),
+        skipped_links=(),
+        items=(),
+    )
+
+
 def _faceted(candidate: Candidate, linked: set[tuple[str, str]]) -> bool:
     """Every option of a search form's filter tool is also a link family on its path:
     the links' tools say the same."""
@@ -202,7 +220,7 @@ def build_candidates(
         for c in searches
         if c.term_field
     }
-    families = merge_families(pages)
+    families = merge_families([*pages, _visited_as_links(pages)])
     for candidate in searches:
         fields = (
             {f.name: (f.default if f.kind == "hidden" else None) for f in candidate.form.fields}

@@ -20,7 +20,14 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
 
 import attrs
 
-__all__ = ["LinkFamily", "PageLink", "is_opaque_segment", "link_families", "segment_shape"]
+__all__ = [
+    "LinkFamily",
+    "PageLink",
+    "is_opaque_segment",
+    "link_families",
+    "most_general",
+    "segment_shape",
+]
 
 _NUMERIC: Final = re.compile(r"^\d+$")
 _OPAQUE: Final = re.compile(
@@ -319,13 +326,16 @@ def _path_families(links: Sequence[PageLink], page_url: str) -> list[LinkFamily]
         holes = [i for i, p in enumerate(prefix) if "{}" in p]
         members = [(item, [*[item.segments[i] for i in holes], rest]) for item, rest in entries]
         keep(_path_family(page_url, shape, False, members, len(holes), tail=True))
-    return _most_general(list(out.values()))
+    return most_general(list(out.values()))
 
 
 def _covers(general: LinkFamily, specific: LinkFamily) -> bool:
-    """``general``'s template matches every path ``specific``'s does."""
-    if general is specific or general.path == specific.path:
+    """``general``'s template matches every path ``specific``'s does (path families only:
+    a query family lives on one page, whatever template covers that page's path)."""
+    if general is specific or not (general.in_path and specific.in_path):
         return False
+    if general.path == specific.path:
+        return general.tail and not specific.tail
     wide = general.path.rstrip("/").split("/")
     narrow = specific.path.rstrip("/").split("/")
     if general.tail:
@@ -338,7 +348,7 @@ def _covers(general: LinkFamily, specific: LinkFamily) -> bool:
     )
 
 
-def _most_general(families: list[LinkFamily]) -> list[LinkFamily]:
+def most_general(families: list[LinkFamily]) -> list[LinkFamily]:
     """Drop a family another one covers (``/log/{}/README`` inside ``/log/{}/{}``)."""
     return [f for f in families if not any(_covers(g, f) for g in families)]
 

@@ -22,7 +22,7 @@ import attrs
 
 from walt.core.models import ClickStep, Locator, NavigationStep, Tool, ToolInput
 from walt.engine.discovery.analyze import PAGE_PARAMS, SORT_PARAMS, LinkFamily, PageAnalysis
-from walt.engine.discovery.families import is_opaque_segment, segment_shape
+from walt.engine.discovery.families import is_opaque_segment, most_general, segment_shape
 from walt.engine.discovery.forms import MAX_ENUM, annotations_for, provenance
 from walt.engine.discovery.words import (
     describe,
@@ -133,7 +133,65 @@ def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
                 samples=tuple(dict.fromkeys((*prior.samples, *family.samples)))[:500],
                 opaque=tuple(a and b for a, b in zip(prior.opaque, family.opaque, strict=False)),
             )
-    return list(merged.values())
+    families = list(merged.values())
+    return _few_per_route(most_general(families + _tails_across_pages(families)))
+
+
+def _tails_across_pages(families: list[LinkFamily]) -> list[LinkFamily]:
+    """``/annotate/{}/README`` and ``/annotate/{}/src/app.py``, seen on different pages, are
+    one family ``/annotate/{}/{path}``: the literal rest of the path becomes an input."""
+    groups: dict[tuple[str, str], list[tuple[LinkFamily, str]]] = {}
+    for family in families:
+        if not family.in_path or family.tail or "{}" not in family.path:
+            continue
+        head, _, rest = family.path.rstrip("/").rpartition("{}")
+        if not rest.startswith("/") or "{}" in rest:
+            continue
+        key = (urlsplit(family.page_url).netloc, head + "{}")
+        groups.setdefault(key, []).append((family, rest.lstrip("/")))
+    out: list[LinkFamily] = []
+    for (_netloc, head), members in groups.items():
+        rests = {rest for _, rest in members}
+        if len(rests) < 3:
+            continue
+        first = members[0][0]
+        samples = tuple(
+            dict.fromkeys((*sample, rest) for family, rest in members for sample in family.samples)
+        )
+        out.append(
+            attrs.evolve(
+                first,
+                path=head + "/{}",
+                param="path",
+                values=tuple((rest, rest) for rest in sorted(rests)),
+                tail=True,
+                slots=(*first.slots, "path"),
+                samples=samples[:500],
+                main=len(first.slots),
+                opaque=(*first.opaque, False),
+            )
+        )
+    return out
+
+
+QUERY_FAMILIES_PER_ROUTE: Final = 2
+"""Query families on one section of the site with one parameter (``revcount`` on every
+file's log) that a tool keeps; the rest say the same about other pages."""
+
+
+def _few_per_route(families: list[LinkFamily]) -> list[LinkFamily]:
+    kept: list[LinkFamily] = []
+    counts: dict[tuple[str, str, str], int] = {}
+    for family in sorted(families, key=lambda f: (f.path.count("/"), f.path)):
+        if family.in_path:
+            kept.append(family)
+            continue
+        root = family.path.strip("/").split("/", 1)[0]
+        key = (urlsplit(family.page_url).netloc, root, family.param)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= QUERY_FAMILIES_PER_ROUTE:
+            kept.append(family)
+    return kept
 
 
 def _opaque_count(path: str) -> int:
@@ -410,6 +468,7 @@ def download_candidates(
     """A data download the crawl met (CSV, JSON, XML): a tool that reads its rows."""
     out: list[Tool] = []
     seen: set[str] = set()
+    per_kind: dict[tuple[str, str], int] = {}
     for url, content_type, page in downloads:
         if not re.search(r"csv|json|xml|tab-separated|spreadsheet|zip|gzip|tar", content_type):
             continue
@@ -417,6 +476,11 @@ def download_candidates(
         if parts.path in seen:
             continue
         seen.add(parts.path)
+        # A few of one kind per section: the archive of every folder says the same.
+        root = (parts.path.strip("/").split("/", 1)[0], content_type)
+        per_kind[root] = per_kind.get(root, 0) + 1
+        if per_kind[root] > 2:
+            continue
         noun = path_noun(parts.path.replace("/export", "/")) or "data"
         fmt = content_type.rsplit("/", 1)[-1].split("+")[0]
         tool = Tool(
