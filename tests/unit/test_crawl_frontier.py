@@ -136,6 +136,8 @@ def test_origins_are_compared_after_normalization() -> None:
 def test_only_script_built_pages_are_rendered() -> None:
     shell = '<html><body><div id="root"></div><script src="/app.js"></script></body></html>'
     assert needs_rendering(shell)
-    page = "<html><body>" + "<p>Plenty of server-rendered text here.</p>" * 20 + "<script>x()</script>"
+    page = (
+        "<html><body>" + "<p>Plenty of server-rendered text here.</p>" * 20 + "<script>x()</script>"
+    )
     assert not needs_rendering(page)
     assert not needs_rendering("<p>no scripts</p>")

@@ -44,7 +44,9 @@ def test_several_submit_buttons_are_a_choice_defaulting_to_the_first() -> None:
 
 
 def test_one_named_button_sends_its_pair() -> None:
-    tool = tool_of('<form action="/s"><input name="q"><button name="go" value="1">Go</button></form>')
+    tool = tool_of(
+        '<form action="/s"><input name="q"><button name="go" value="1">Go</button></form>'
+    )
     assert tool.url_template == URL + "s?q={q}&go=1"
 
 

@@ -10,9 +10,7 @@ BASE = "https://repo.example"
 
 
 def links(*urls: str, texts: tuple[str, ...] = ()) -> list[PageLink]:
-    return [
-        PageLink(BASE + url, texts[i] if i < len(texts) else url) for i, url in enumerate(urls)
-    ]
+    return [PageLink(BASE + url, texts[i] if i < len(texts) else url) for i, url in enumerate(urls)]
 
 
 def test_an_id_glued_to_a_word_is_one_family_and_one_pattern() -> None:
@@ -61,9 +59,7 @@ def test_sections_are_not_one_family_with_an_input() -> None:
 
 def test_a_lone_next_link_is_a_page_family() -> None:
     page = BASE + "/search/?query=ferry"
-    found = link_families(
-        [PageLink(BASE + "/search/?query=ferry&page=2", "Next")], page
-    )
+    found = link_families([PageLink(BASE + "/search/?query=ferry&page=2", "Next")], page)
     (family,) = found
     assert family.param == "page" and family.values == (("2", "Next"),)
     assert family.fixed == (("query", "ferry"),)

@@ -30,6 +30,7 @@ log = get_logger(__name__)
 
 DialogPolicy = Literal["dismiss", "accept"]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_NOT_READ = frozenset({"image", "media", "font"})
 PopupPolicy = Literal["close", "keep"]
 
 
@@ -81,8 +82,12 @@ class NetworkGuard:
             await context.route("**/*", self._refuse_writes)
 
     async def _refuse_writes(self, route: Route) -> None:
-        """Read-only jobs (a discovery's crawl) send no request that may change data."""
+        """Read-only jobs (a discovery's crawl) send no request that may change data, and
+        load no images, media or fonts (they say nothing about what a page offers)."""
         request = route.request
+        if request.resource_type in _NOT_READ:
+            await route.abort("blockedbyclient")
+            return
         if request.method in _SAFE_METHODS:
             await route.fallback()
             return

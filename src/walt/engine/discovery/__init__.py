@@ -35,7 +35,7 @@ from walt.core.messages import (
 from walt.core.models import Tool
 from walt.core.urls import redact_url
 from walt.engine.discovery.analyze import site_query_values
-from walt.engine.discovery.candidates import build_candidates
+from walt.engine.discovery.candidates import Candidate, build_candidates
 from walt.engine.discovery.crawl import crawl
 from walt.engine.discovery.rank import rank
 from walt.engine.discovery.validate import Verdict, validate_candidates
@@ -167,6 +167,7 @@ async def discover(
         )
     await events.emit("analyze", f"{len(crawled.pages)} pages analysed")
     created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    duplicates: list[tuple[Candidate, str]] = []
     candidates = build_candidates(
         crawled.pages,
         auth=request.auth is not None,
@@ -174,6 +175,7 @@ async def discover(
         generator=f"walt {__version__}",
         query_values=site_query_values(crawled.pages),
         downloads=crawled.downloads,
+        dropped=duplicates,
     )
     events.candidates = len(candidates)
     await events.emit("validate", f"{len(candidates)} candidate tools")
@@ -217,22 +219,26 @@ async def discover(
         )
         for t in chosen
     ]
-    rejected = [
-        ToolVerdict(v.candidate.tool.name, v.candidate.kind, "rejected", v.reason)
-        for v in verdicts
-        if v.status == "rejected"
-    ] + [
-        ToolVerdict(
-            t.name, t.kind, "rejected", f"not among the {request.max_tools} best for the goal"
-        )
-        for t, _ in ranked[request.max_tools :]
-        if t.name not in chosen_names
-    ]
+    rejected = (
+        [
+            ToolVerdict(v.candidate.tool.name, v.candidate.kind, "rejected", v.reason)
+            for v in verdicts
+            if v.status == "rejected"
+        ]
+        + [
+            ToolVerdict(
+                t.name, t.kind, "rejected", f"not among the {request.max_tools} best for the goal"
+            )
+            for t, _ in ranked[request.max_tools :]
+            if t.name not in chosen_names
+        ]
+        + [ToolVerdict(c.tool.name, c.kind, "rejected", reason) for c, reason in duplicates]
+    )
     elapsed = (time.perf_counter() - started) * 1000
     cost = meter.snapshot()
     report = DiscoveryReport(
         pages=tuple(crawled.visits),
-        candidates=len(candidates),
+        candidates=len(candidates) + len(duplicates),
         kept=tuple(kept_verdicts),
         rejected=tuple(rejected),
         elapsed_ms=elapsed,

@@ -196,12 +196,14 @@ def build_candidates(
     generator: str = "",
     query_values: Mapping[tuple[str, str], set[str]] | None = None,
     downloads: Sequence[tuple[str, str, str]] = (),
+    dropped: list[tuple[Candidate, str]] | None = None,
 ) -> list[Candidate]:
     """Every tool the analysed pages offer, before validation, in a stable order.
 
     ``query_values`` are the values seen site-wide per (path, query key) (they tell a
     record id from a view switch); ``downloads`` are (url, content type, page) of
-    non-page responses the crawl met.
+    non-page responses the crawl met. Candidates left out as the same function as
+    another are appended to ``dropped`` with the reason.
     """
     values = query_values if query_values is not None else site_query_values(pages)
     candidates = _form_candidates(group_forms(pages, values), auth, created_at, generator)
@@ -289,7 +291,7 @@ def build_candidates(
     candidates = [
         c for c in candidates if c.is_write or not is_destructive_link(c.tool.url_template or "")
     ]
-    candidates = _without_duplicates(candidates)
+    candidates = _without_duplicates(candidates, dropped)
     _unique_names(candidates)
     return candidates
 
@@ -308,7 +310,9 @@ def _shape(candidate: Candidate) -> tuple[object, ...]:
     return (tool.kind, parts.netloc, path, filled, inputs)
 
 
-def _without_duplicates(candidates: list[Candidate]) -> list[Candidate]:
+def _without_duplicates(
+    candidates: list[Candidate], dropped: list[tuple[Candidate, str]] | None
+) -> list[Candidate]:
     """One candidate per shape: the one whose URL carries the fewest constants."""
     best: dict[tuple[object, ...], Candidate] = {}
     for candidate in candidates:
@@ -317,6 +321,12 @@ def _without_duplicates(candidates: list[Candidate]) -> list[Candidate]:
         if prior is None or _constants(candidate) < _constants(prior):
             best[key] = candidate
     chosen = {id(c) for c in best.values()}
+    if dropped is not None:
+        for candidate in candidates:
+            if id(candidate) not in chosen:
+                same = best[_shape(candidate)]
+                where = same.tool.url_template or same.page_url
+                dropped.append((candidate, f"does what another candidate does ({where})"))
     return [c for c in candidates if id(c) in chosen]
 
 
