@@ -341,11 +341,16 @@ def test_submit_button_outside_the_form(client: walt.UnifiedClient, demo_site: D
     assert "Subscribed a@b.example" in result.data["main_text"]
 
 
-def test_dialogs_are_answered_and_recorded(client: walt.UnifiedClient, demo_site: DemoSite) -> None:
+def test_dialogs_nobody_expected_fail_the_step(
+    client: walt.UnifiedClient, demo_site: DemoSite
+) -> None:
     result = client.execute(t.page_tool(demo_site.url, "awkward/dialog"), prefer_http=False)
-    assert result.ok
+    assert not result.ok
+    assert isinstance(result.error, walt.DialogError)
+    assert result.error.details["dialog"]["type"] == "confirm"
     assert [d["type"] for d in result.data["dialogs"]] == ["confirm", "alert"]
-    assert "dismissed" in result.data["main_text"]
+    assert all(d["action"] == "dismiss" for d in result.data["dialogs"])
+    assert result.steps[0].status == "failed" and "confirm" in (result.steps[0].dialog or "")
     _good_tool_still_works(client, demo_site)
 
 

@@ -20,6 +20,8 @@ timeout)::
           ├── WaltTimeoutError (TimeoutError)      "timeout"
           ├── DiscoveryError                       "discovery_error"
           ├── ExecutionError                       "execution_error"
+          │    ├── DialogError                     "unexpected_dialog"
+          │    ├── ClickInterceptedError           "click_intercepted"
           │    └── LLMRequiredError                "llm_required"
           ├── BudgetExceededError                  "budget_exceeded"
           ├── QueueError                           "queue_error"
@@ -47,7 +49,9 @@ __all__ = [
     "BackendUnavailableError",
     "BrowserNotFoundError",
     "BudgetExceededError",
+    "ClickInterceptedError",
     "DeadLetterError",
+    "DialogError",
     "DiscoveryError",
     "ExecutionError",
     "JobCancelledError",
@@ -363,6 +367,20 @@ class ExecutionError(WaltError):
         """Index (0-based) of the failing step, when a step failed."""
         value = self.details.get("step")
         return value if isinstance(value, int) else None
+
+
+class DialogError(ExecutionError):
+    """A step opened a dialog (alert, confirm, prompt) the tool did not expect; it was
+    dismissed and the step failed (``details["dialog"]`` holds its type and message)."""
+
+    code = "unexpected_dialog"
+
+
+class ClickInterceptedError(ExecutionError):
+    """Another element covered the step's target (a consent banner, a modal) and offered no
+    way to close it; ``details["covering"]`` describes that element."""
+
+    code = "click_intercepted"
 
 
 class LLMRequiredError(ExecutionError):

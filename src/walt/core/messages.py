@@ -140,6 +140,7 @@ class StepRecord:
     elapsed_ms: float = 0.0
     url: str | None = None
     detail: str | None = None
+    dialog: str | None = None  # a dialog the step accepted or dismissed: "confirm: Delete?"
 
 
 @attrs.frozen

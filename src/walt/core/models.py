@@ -104,6 +104,13 @@ LOCATOR_KINDS: tuple[str, ...] = (
 _SLUG_RE = re.compile(r"[^a-zA-Z0-9_-]+")
 
 
+def _fragment_route(template: str) -> bool:
+    """A route in the fragment (``/#/search?q={q}``): a script reads it, a server never
+    sees it, so only a browser can run the tool."""
+    _, hashmark, fragment = template.partition("#")
+    return bool(hashmark) and fragment.startswith(("/", "!"))
+
+
 def _freeze_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(value or {})
 
@@ -179,13 +186,20 @@ class StepBase:
 
 @attrs.frozen(kw_only=True)
 class ElementStep(StepBase):
-    """A step aimed at one element: ordered locator candidates plus sfr-walt's selectors."""
+    """A step aimed at one element: ordered locator candidates plus sfr-walt's selectors.
+
+    ``frame`` is a CSS selector of the ``<iframe>`` the element lives in (same-origin);
+    ``dialog`` says what to do with a dialog the step opens (``accept`` a confirm that
+    guards a delete, ``dismiss``); a dialog the step does not expect fails it.
+    """
 
     locators: tuple[Locator, ...] = attrs.field(default=(), converter=_tuple)
     css_selector: str | None = None
     xpath: str | None = None
     element_tag: str | None = None
     element_hash: str | None = None
+    frame: str | None = None
+    dialog: Literal["accept", "dismiss"] | None = None
 
     def candidates(self) -> tuple[Locator, ...]:
         """Locator candidates in the order the executor tries them."""
@@ -221,6 +235,10 @@ class NavigationStep(StepBase):
 
 @attrs.frozen(kw_only=True)
 class ClickStep(ElementStep):
+    """Click the element; ``repeat`` (a template: ``{page}``) clicks it that many times less
+    one, waiting for each click's effect (a "Load more" button: page 2 is one click)."""
+
+    repeat: str | None = None
     type: ClassVar[str] = "click"
 
 
@@ -405,6 +423,9 @@ class Tool:
     ``inputs`` is stored under the sfr-walt key ``input_schema``; the method
     :meth:`input_schema` gives the JSON Schema of the inputs. ``origin`` is the
     file a tool was loaded from (not part of equality or the wire format).
+    ``results`` says where its records are on the page it ends on; ``encoding`` is
+    the charset its URL's query is encoded in (a form's ``accept-charset`` or its
+    page's encoding; UTF-8 when unset), on the HTTP path and in the browser alike.
     """
 
     name: str
@@ -419,6 +440,7 @@ class Tool:
     provenance: Provenance | None = None
     validation: Validation | None = None
     results: ResultsRegion | None = None
+    encoding: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, converter=_freeze_dict)
     origin: str | None = attrs.field(default=None, eq=False, repr=False)
 
@@ -455,7 +477,7 @@ class Tool:
     def is_url_tool(self) -> bool:
         """True if the tool runs with HTTP alone (a URL template, or only navigation/extraction)."""
         if self.url_template:
-            return True
+            return not _fragment_route(self.url_template)
         # A wait for an explicit event (``until``) asks for a rendering browser; plain
         # ``seconds`` waits (sfr-walt's) have nothing to wait for over HTTP.
         if not self.steps or not all(
@@ -465,6 +487,8 @@ class Tool:
         ):
             return False
         first = self.steps[0]
+        if isinstance(first, NavigationStep) and first.url and _fragment_route(first.url):
+            return False
         return isinstance(first, NavigationStep) and (
             first.url is not None or self.start_url is not None
         )

@@ -67,6 +67,8 @@ _TEMPLATE_FIELDS: Final = (
     ("goal", "goal"),
     ("css_selector", "cssSelector"),
     ("xpath", "xpath"),
+    ("repeat", "repeat"),
+    ("frame", "frame"),
 )
 
 
@@ -302,55 +304,80 @@ def _encode_path_value(name: str, text: str) -> str:
     return quote(text, safe=_PATH_SAFE)
 
 
+def _query_text(text: str, encoding: str | None) -> str:
+    """A query value percent-encoded in ``encoding`` (a form's submission charset), with
+    characters it cannot encode written as numeric character references, as browsers do."""
+    if not encoding:
+        return quote(text, safe="")
+    return quote(text, safe="", encoding=encoding, errors="xmlcharrefreplace")
+
+
+def _drop_and_repeat(
+    template: str, values: Mapping[str, Any], sysvars: Mapping[str, str], encoding: str | None
+) -> str:
+    """Drop ``name={p}`` query pairs whose placeholders are all empty; repeat a pair whose
+    value is a list once per item (a checkbox group: ``color=red&color=blue``)."""
+    head, qmark, rest = template.partition("?")
+    if not qmark:
+        return template
+    query, hashmark, fragment = rest.partition("#")
+    kept: list[str] = []
+    for pair in query.split("&"):
+        names = find_placeholders(pair)
+        key, eq, value_template = pair.partition("=")
+        if not names or not eq or find_placeholders(key):
+            kept.append(pair)
+            continue
+        if all(_lookup(n, values, sysvars) == "" for n in names):
+            continue
+        listed = values.get(names[0]) if value_template == "{" + names[0] + "}" else None
+        if isinstance(listed, list | tuple):
+            kept.extend(
+                f"{key}={_query_text(as_text(item), encoding)}" for item in listed if item != ""
+            )
+            continue
+        kept.append(pair)
+    return head + ("?" + "&".join(kept) if kept else "") + (hashmark + fragment)
+
+
 def render_url(
     template: str,
     values: Mapping[str, Any],
     system: Mapping[str, str] | None = None,
+    *,
+    encoding: str | None = None,
 ) -> str:
     """Render a URL template, escaping each placeholder for the part of the URL it sits in.
 
-    The result still has to pass the URL policy: rendering only guarantees
-    that an input cannot change the structure of the URL around it.
+    Where a placeholder sits is read from the template (its ``?`` and ``#``), so
+    rendering is linear in the template's size. Query values are percent-encoded
+    in ``encoding`` (the form's submission charset; UTF-8 by default); the path and
+    the fragment in UTF-8, as browsers do. The result still has to pass the URL
+    policy: rendering only guarantees that an input cannot change the structure of
+    the URL around it.
     """
     sysvars = system or {}
-    # Drop "name={p}" query pairs whose placeholders are all empty; repeat a pair whose
-    # value is a list once per item (a checkbox group: color=red&color=blue).
-    head, qmark, rest = template.partition("?")
-    if qmark:
-        query, hashmark, fragment = rest.partition("#")
-        kept: list[str] = []
-        for pair in query.split("&"):
-            names = find_placeholders(pair)
-            key, eq, value_template = pair.partition("=")
-            if not names or not eq or find_placeholders(key):
-                kept.append(pair)
-                continue
-            if all(_lookup(n, values, sysvars) == "" for n in names):
-                continue
-            listed = values.get(names[0]) if value_template == "{" + names[0] + "}" else None
-            if isinstance(listed, list | tuple):
-                kept.extend(
-                    f"{key}={quote(as_text(item), safe='')}" for item in listed if item != ""
-                )
-                continue
-            kept.append(pair)
-        template = head + ("?" + "&".join(kept) if kept else "") + (hashmark + fragment)
-
+    template = _drop_and_repeat(template, values, sysvars, encoding)
+    hash_at = template.find("#")
+    query_at = template.find("?")
+    if hash_at >= 0 and 0 <= hash_at < query_at:
+        query_at = -1  # a "?" inside the fragment is the fragment's
+    scheme_end = template.find("://")
+    authority_end = template.find("/", scheme_end + 3) if scheme_end >= 0 else -1
     out: list[str] = []
     pos = 0
     for match in PLACEHOLDER_RE.finditer(template):
-        literal = template[pos : match.start()]
-        out.append(literal)
-        prefix = "".join(out)
+        at = match.start()
+        out.append(template[pos:at])
         name = match.group(1)
         text = _lookup(name, values, sysvars)
-        if not prefix:
+        if at == 0:
             out.append(text)  # a whole base URL (checked by the policy afterwards)
-        elif "#" in prefix:
+        elif 0 <= hash_at < at:
             out.append(quote(text, safe=_FRAGMENT_SAFE))
-        elif "?" in prefix:
-            out.append(quote(text, safe=""))
-        elif "://" in prefix and "/" not in prefix.split("://", 1)[1]:
+        elif 0 <= query_at < at:
+            out.append(_query_text(text, encoding))
+        elif scheme_end >= 0 and (authority_end < 0 or at < authority_end):
             if not _AUTHORITY_RE.match(text):
                 raise ValidationError(f"input {name!r} is not a valid host")
             out.append(text)

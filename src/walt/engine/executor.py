@@ -16,16 +16,13 @@ import csv
 import io
 import json
 import time
-from typing import TYPE_CHECKING, Any, Final, Literal
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final
 
 from walt.core.costs import CostMeter, PriceTable
 from walt.core.errors import (
     BackendUnavailableError,
     ExecutionError,
     LLMRequiredError,
-    UrlBlockedError,
     WaltError,
     WaltTimeoutError,
     translate,
@@ -35,33 +32,21 @@ from walt.core.logging import get_logger
 from walt.core.messages import ExecuteRequest, ExecuteResult, StepRecord
 from walt.core.models import (
     AgentStep,
-    ClickStep,
-    ElementStep,
     ExtractPageContentStep,
-    InputStep,
-    KeyPressStep,
     NavigationStep,
     ResultsRegion,
-    ScrollStep,
-    SelectChangeStep,
     Step,
-    Tool,
-    WaitStep,
 )
-from walt.core.placeholders import (
-    apply_url_operation,
-    find_placeholders,
-    is_blank,
-    render_text,
-    render_url,
-)
+from walt.core.placeholders import apply_url_operation, render_text, render_url
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.browser import BrowserPool
+from walt.engine.effects import PageWatch
 from walt.engine.extract import extract
 from walt.engine.guard import DialogPolicy, PopupPolicy
 from walt.engine.http import Fetched, HttpFetcher, cookie_jar
-from walt.engine.locate import locate, not_found, render_locators
+from walt.engine.runstate import RunState, step_skippable
 from walt.engine.session import SessionPool
+from walt.engine.steps import BrowserSteps
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -84,6 +69,9 @@ _SET_CHECKED: Final = """(el, checked) => {
 BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are extracted on a worker thread."""
 MAX_TEXT: Final = 4000
+UNRENDERED_TEXT: Final = 80
+"""Characters of main text below which a page without its results region counts as a script's
+page that did not render."""
 SETTLE_IDLE: Final = 2.0
 """The bound on the network-idle wait of a wait step without ``seconds``."""
 
@@ -127,76 +115,6 @@ def _non_html(fetched_type: str, text: str) -> dict[str, Any]:
         "size": len(text),
         "truncated": len(text) > MAX_TEXT,
     }
-
-
-@attrs.define
-class _Run:
-    """The state of one execution."""
-
-    tool: Tool
-    values: dict[str, Any]
-    provided: set[str]
-    meter: CostMeter
-    step_timeout: float
-    optional: set[str]
-    path: Literal["http", "browser"] = "http"
-    records: list[StepRecord] = attrs.field(factory=list)
-    current_url: str = ""
-    final_url: str | None = None
-    status: int | None = None
-    title: str | None = None
-    data: dict[str, Any] = attrs.field(factory=dict)
-    extracted: bool = False
-    auth_state: dict[str, Any] | None = None
-    blocked: list[Any] = attrs.field(factory=list)
-    screenshot: bytes | None = None
-    include_html: bool = False
-
-    @property
-    def system(self) -> dict[str, str]:
-        return {"current_url": self.current_url, "start_url": self.tool.start_url or ""}
-
-    def record(self, index: int, step: Step, status: str, started: float, **kw: Any) -> None:
-        self.records.append(
-            StepRecord(
-                index=index,
-                type=step.type,
-                status=status,  # type: ignore[arg-type]
-                description=step.description,
-                elapsed_ms=(time.perf_counter() - started) * 1000,
-                **kw,
-            )
-        )
-
-
-def _check_status(index: int, step: Step, url: str, status: int | None) -> None:
-    if status is not None and status >= 400:
-        raise ExecutionError(
-            f"step {index} ({step.type}): {redact_url(url)} answered HTTP {status}",
-            step=index,
-            step_type=step.type,
-            details={"url": redact_url(url), "status": status},
-        )
-
-
-def _step_skippable(step: Step, run: _Run) -> bool:
-    """A step whose placeholders are all optional inputs left empty is skipped."""
-    templates: list[str | None] = []
-    if isinstance(step, NavigationStep):
-        if step.url is not None:
-            templates.append(step.url)
-        elif step.url_operation is not None:
-            names = [n for v in step.url_operation.replace.values() for n in find_placeholders(v)]
-            if names and not any(n in run.provided for n in names):
-                return all(n in run.optional for n in names)
-            return False
-    elif isinstance(step, InputStep):
-        templates.append(step.value)
-    elif isinstance(step, SelectChangeStep):
-        templates.append(step.selected_text)
-    else:
-        return False
-    return all(is_blank(t, run.values, run.optional) for t in templates if t)
 
 
 class Executor:
@@ -245,7 +163,7 @@ class Executor:
                     step=index,
                     step_type="agent",
                 )
-        run = _Run(
+        run = RunState(
             tool=tool,
             values=values,
             provided=provided,
@@ -317,7 +235,7 @@ class Executor:
 
     # ------------------------------------------------------------------ HTTP path
 
-    async def _run_http(self, run: _Run, auth: dict[str, Any] | None) -> None:
+    async def _run_http(self, run: RunState, auth: dict[str, Any] | None) -> None:
         tool = run.tool
         jar = cookie_jar(auth)
         fetched: Fetched | None = None
@@ -340,7 +258,7 @@ class Executor:
 
         if tool.url_template:
             t0 = time.perf_counter()
-            url = render_url(tool.url_template, run.values, run.system)
+            url = render_url(tool.url_template, run.values, run.system, encoding=tool.encoding)
             try:
                 fetched = await get(url, 0, None)
             finally:
@@ -348,7 +266,7 @@ class Executor:
         else:
             for index, step in enumerate(tool.steps):
                 t0 = time.perf_counter()
-                if _step_skippable(step, run):
+                if step_skippable(step, run):
                     run.record(index, step, "skipped", t0, detail="optional inputs left empty")
                     continue
                 if isinstance(step, NavigationStep):
@@ -373,7 +291,7 @@ class Executor:
             run.title = run.data.get("title") or None
 
     @staticmethod
-    def _http_record(run: _Run, index: int, t0: float, fetched: Fetched | None) -> None:
+    def _http_record(run: RunState, index: int, t0: float, fetched: Fetched | None) -> None:
         run.records.append(
             StepRecord(
                 index=index,
@@ -394,9 +312,9 @@ class Executor:
             data["truncated"] = True
         return data
 
-    def _navigation_url(self, step: NavigationStep, run: _Run) -> str:
+    def _navigation_url(self, step: NavigationStep, run: RunState) -> str:
         if step.url is not None:
-            return render_url(step.url, run.values, run.system)
+            return render_url(step.url, run.values, run.system, encoding=run.tool.encoding)
         assert step.url_operation is not None
         if not run.current_url and "{current_url}" in step.url_operation.base:
             raise ExecutionError(
@@ -408,29 +326,32 @@ class Executor:
 
     # ------------------------------------------------------------------ browser path
 
-    async def _run_browser(self, run: _Run, request: ExecuteRequest) -> None:
+    async def _run_browser(self, run: RunState, request: ExecuteRequest) -> None:
         async with self.pool.slot():
             opened = time.perf_counter()
             session = await self.sessions.take(request.auth, run.step_timeout)
-            run.blocked = session.guard.blocked
-            page = session.page
-            page.on("response", lambda r: self._on_response(run, page, r))
+            guard = session.guard
+            guard.follow_popups = True
+            run.blocked = guard.blocked
+            watch = PageWatch(session.page)
+            steps = BrowserSteps(run, watch, guard, self.policy, self.llm, self._extract_step)
+            session.page.on("response", steps.on_response)
             try:
-                await self._steps(page, run)
+                await steps.run_all()
                 if not run.extracted:
-                    run.data = await self._page_data(page, run)
-                run.final_url = page.url
-                run.title = run.data.get("title") or await _title(page)
+                    run.data = await self._page_data(watch.page, run)
+                    _refuse_an_unrendered_page(run)
+                run.final_url = watch.page.url
+                run.title = run.data.get("title") or await _title(watch.page)
                 if request.capture_auth:
                     run.auth_state = dict(await session.context.storage_state())
             except Exception:
-                run.final_url = page.url
+                run.final_url = watch.page.url
                 if request.screenshot_on_failure:
                     with contextlib.suppress(Exception):
-                        run.screenshot = await page.screenshot(type="png", timeout=5000)
+                        run.screenshot = await watch.page.screenshot(type="png", timeout=5000)
                 raise
             finally:
-                guard = session.guard
                 if guard.dialogs:
                     run.data["dialogs"] = list(guard.dialogs)
                 if guard.popups:
@@ -440,191 +361,7 @@ class Executor:
                 self.sessions.refill()
                 run.meter.charge_browser(time.perf_counter() - opened)
 
-    @staticmethod
-    def _on_response(run: _Run, page: Page, response: Any) -> None:
-        try:
-            if response.frame == page.main_frame and response.request.is_navigation_request():
-                run.status = response.status
-        except Exception:  # the frame may be gone already
-            pass
-
-    async def _steps(self, page: Page, run: _Run) -> None:
-        tool = run.tool
-        steps = tool.steps
-        first = steps[0] if steps else None
-        if first is None and tool.url_template:
-            url = render_url(tool.url_template, run.values, run.system)
-            await self._goto(page, run, url, 0, NavigationStep(url=tool.url_template))
-        elif not (isinstance(first, NavigationStep) and first.url is not None):
-            if not run.current_url:
-                raise ExecutionError(
-                    "the tool does not start with a navigation and has no start_url: "
-                    "run it with start_url=... (the page it works on)",
-                    step=0,
-                    step_type=first.type if first else "navigation",
-                )
-            await self._goto(page, run, run.current_url, 0, first or NavigationStep(url=""))
-        for index, step in enumerate(steps):
-            t0 = time.perf_counter()
-            if _step_skippable(step, run):
-                run.record(index, step, "skipped", t0, detail="optional inputs left empty")
-                continue
-            timeout = step.timeout or run.step_timeout
-            locator_used: str | None = None
-            status_before = run.status
-            try:
-                run.meter.ensure_affordable(timeout * run.meter.prices.browser_second, "a step")
-                locator_used = await self._step(page, run, index, step, timeout)
-                if run.status != status_before:
-                    _check_status(index, step, page.url, run.status)
-            except WaltError as exc:
-                run.record(
-                    index, step, "failed", t0, detail=exc.message[:300], url=redact_url(page.url)
-                )
-                raise
-            except Exception as exc:
-                run.record(
-                    index, step, "failed", t0, detail=str(exc)[:300], url=redact_url(page.url)
-                )
-                raise _step_error(index, step, exc) from exc
-            run.current_url = page.url
-            run.record(index, step, "ok", t0, locator=locator_used, url=redact_url(page.url))
-
-    async def _goto(self, page: Page, run: _Run, url: str, index: int, step: Step) -> None:
-        checked = await self.policy.acheck(url)
-        timeout = (step.timeout or run.step_timeout) * 1000
-        response = await page.goto(checked, wait_until="load", timeout=timeout)
-        status = response.status if response is not None else None
-        run.current_url = page.url
-        if (
-            status is not None
-            and status == 403
-            and response is not None
-            and (response.headers.get("x-walt-blocked") == "1")
-        ):
-            raise UrlBlockedError(
-                f"step {index}: the URL policy refused a request while loading {redact_url(url)}",
-                details={"url": redact_url(url), "step": index},
-            )
-        _check_status(index, step, page.url, status)
-
-    async def _settle(self, page: Page, timeout: float) -> None:
-        """After an action: the load state of whatever it started (no fixed sleep)."""
-        with contextlib.suppress(Exception):
-            await page.wait_for_load_state("load", timeout=timeout * 1000)
-
-    async def _step(
-        self, page: Page, run: _Run, index: int, step: Step, timeout: float
-    ) -> str | None:
-        values, system = run.values, run.system
-        if isinstance(step, NavigationStep):
-            await self._goto(page, run, self._navigation_url(step, run), index, step)
-            return None
-        if isinstance(step, WaitStep):
-            bound = step.seconds if step.seconds else SETTLE_IDLE
-            state = step.until or "networkidle"
-            with contextlib.suppress(Exception):  # the bound was reached: carry on
-                await page.wait_for_load_state(state, timeout=min(bound, timeout) * 1000)  # type: ignore[arg-type]
-            return None
-        if isinstance(step, ScrollStep):
-            await page.mouse.wheel(step.scroll_x, step.scroll_y)
-            return None
-        if isinstance(step, ExtractPageContentStep):
-            run.data = await self._extract_step(page, run, step, index)
-            run.extracted = True
-            return None
-        if isinstance(step, AgentStep):
-            from walt.engine.agent import run_agent_step
-
-            assert self.llm is not None
-            task = render_text(step.task, values, system)
-            await run_agent_step(
-                page, self.llm, run.meter, task, step.max_steps, timeout, index, self.policy
-            )
-            run.current_url = page.url
-            return None
-        if isinstance(step, KeyPressStep) and not step.candidates():
-            await page.keyboard.press(render_text(step.key, values, system))
-            await self._settle(page, timeout)
-            return None
-        assert isinstance(step, ElementStep)
-        candidates = render_locators(step, values, system)
-        located = await locate(
-            page, candidates, timeout=timeout, step_index=index, step_type=step.type
-        )
-        try:
-            await self._act(page, run, index, step, located.locator, timeout)
-        except WaltError:
-            raise
-        except Exception as exc:
-            if len(candidates) == 1 and _is_not_found(exc):
-                raise await not_found(
-                    page, candidates, timeout=timeout, step_index=index, step_type=step.type
-                ) from exc
-            raise
-        return located.description
-
-    async def _act(
-        self, page: Page, run: _Run, index: int, step: ElementStep, target: Any, timeout: float
-    ) -> None:
-        values, system = run.values, run.system
-        if isinstance(step, ClickStep):
-            await target.click(timeout=timeout * 1000)
-            await self._settle(page, timeout)
-        elif isinstance(step, InputStep):
-            await self._fill(target, render_text(step.value, values, system), timeout)
-        elif isinstance(step, SelectChangeStep):
-            await self._select(
-                target, render_text(step.selected_text, values, system), timeout, index
-            )
-        elif isinstance(step, KeyPressStep):
-            await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
-            await self._settle(page, timeout)
-
-    @staticmethod
-    async def _fill(target: Any, text: str, timeout: float) -> None:
-        # Only a boolean-looking value can be meant for a checkbox: ask the type then only.
-        if text.strip().lower() in _BOOLEAN_WORDS:
-            kind = (await target.get_attribute("type", timeout=timeout * 1000) or "").lower()
-            if kind in ("checkbox", "radio"):
-                if not await target.is_visible():
-                    await target.evaluate(_SET_CHECKED, text.strip().lower() in _TRUE_WORDS)
-                    return
-                await target.set_checked(
-                    text.strip().lower() in _TRUE_WORDS, timeout=timeout * 1000
-                )
-                return
-        if not await target.is_visible():
-            # A field the page keeps out of sight (a closed tab, a row's hidden id): what
-            # the form submits is its value, so set it as a script would.
-            await target.evaluate(_SET_VALUE, text)
-            return
-        await target.fill(text, timeout=timeout * 1000)
-
-    @staticmethod
-    async def _select(target: Any, text: str, timeout: float, index: int) -> None:
-        try:
-            await target.select_option(label=text, timeout=min(timeout, 2.0) * 1000)
-            return
-        except Exception:
-            pass
-        try:
-            await target.select_option(value=text, timeout=min(timeout, 2.0) * 1000)
-            return
-        except Exception:
-            pass
-        options = await target.evaluate(
-            "el => Array.from(el.options || []).map(o => o.label + ' (' + o.value + ')')"
-        )
-        raise ExecutionError(
-            f"step {index} (select_change): no option labelled or valued {text!r}; "
-            f"options: {', '.join(options[:30])}",
-            step=index,
-            step_type="select_change",
-            details={"wanted": text, "options": options[:50]},
-        )
-
-    async def _page_data(self, page: Page, run: _Run) -> dict[str, Any]:
+    async def _page_data(self, page: Page, run: RunState) -> dict[str, Any]:
         html = await page.content()
         data = await extract_async(html, page.url, run.tool.results)
         if run.include_html:
@@ -632,7 +369,7 @@ class Executor:
         return data
 
     async def _extract_step(
-        self, page: Page, run: _Run, step: ExtractPageContentStep, index: int
+        self, page: Page, run: RunState, step: ExtractPageContentStep
     ) -> dict[str, Any]:
         data = await self._page_data(page, run)
         if step.goal and self.llm is not None:
@@ -643,26 +380,23 @@ class Executor:
         return data
 
 
+def _refuse_an_unrendered_page(run: RunState) -> None:
+    """A page whose results region is missing and that shows almost no text is a script's
+    page that did not render: its rows are not the rows of a result."""
+    region = run.data.get("region")
+    if not isinstance(region, dict) or region.get("found"):
+        return
+    if len(str(run.data.get("main_text") or "")) >= UNRENDERED_TEXT:
+        return
+    raise ExecutionError(
+        "the page showed neither its results nor any content (a page a script builds that "
+        "did not render within the step timeout)",
+        details={"url": redact_url(str(run.data.get("url") or ""))},
+        retryable=True,
+    )
+
+
 async def _title(page: Page) -> str | None:
     with contextlib.suppress(Exception):
         return await page.title()
     return None
-
-
-def _is_not_found(exc: Exception) -> bool:
-    """A Playwright timeout or strictness violation: the target was not exactly one element."""
-    text = str(exc)
-    return (
-        "strict mode violation" in text
-        or "Timeout" in type(exc).__name__
-        or ("Timeout" in text and "waiting for" in text)
-    )
-
-
-def _step_error(index: int, step: Step, exc: Exception) -> WaltError:
-    mapped = translate(exc, ExecutionError)
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    message = f"step {index} ({step.type}) failed: {first_line}"
-    err = type(mapped)(message, details={"step": index, "step_type": step.type})
-    err.__cause__ = exc
-    return err

@@ -49,6 +49,11 @@ class NetworkGuard:
         self.popup_policy = popups
         self.blocked: list[BlockedRequest] = []
         self.dialogs: list[dict[str, str]] = []
+        # What the running step expects of a dialog ("accept", "dismiss"), or None: a
+        # dialog then is unexpected, dismissed, and kept in ``unexpected`` for the step.
+        self.expect_dialog: str | None = None
+        self.unexpected: list[dict[str, str]] = []
+        self.follow_popups = False  # the executor follows a tab a step opens
         self.popups: list[str] = []
         self.downloads: list[str] = []
         self.proxy = GuardProxy(policy, self._record_block)
@@ -113,14 +118,23 @@ class NetworkGuard:
         with contextlib.suppress(Exception):
             await page.wait_for_load_state("domcontentloaded", timeout=5000)
         self.popups.append(redact_url(page.url))
-        if self.popup_policy == "close":
+        if self.popup_policy == "close" and not self.follow_popups:
             with contextlib.suppress(Exception):
                 await page.close()
 
     def _on_dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append({"type": dialog.type, "message": dialog.message[:300]})
-        action = dialog.accept() if self.dialog_policy == "accept" else dialog.dismiss()
-        self._spawn(action)
+        entry = {"type": dialog.type, "message": dialog.message[:300]}
+        if dialog.type == "beforeunload":
+            choice = "accept"  # leaving a page is what the step asked for
+        elif self.expect_dialog in ("accept", "dismiss"):
+            choice = self.expect_dialog
+        else:
+            choice = self.dialog_policy
+            if choice != "accept":
+                self.unexpected.append(entry)
+        entry["action"] = choice
+        self.dialogs.append(entry)
+        self._spawn(dialog.accept() if choice == "accept" else dialog.dismiss())
 
     def _on_download(self, download: Download) -> None:
         url = redact_url(download.url)

@@ -22,6 +22,7 @@ from walt.core.costs import CostMeter
 from walt.core.errors import ExecutionError, WaltTimeoutError, translate
 from walt.core.logging import get_logger
 from walt.core.urls import UrlPolicy, redact_url
+from walt.engine.charset import sniff_encoding
 
 if TYPE_CHECKING:
     import httpx
@@ -51,6 +52,7 @@ class Fetched:
     elapsed_ms: float
     headers: dict[str, str] = attrs.field(factory=dict)
     body_skipped: bool = False
+    encoding: str = "utf-8"  # what the body was decoded with (as a browser would)
 
 
 def cookie_jar(storage_state: dict[str, Any] | None) -> httpx.Cookies:
@@ -201,11 +203,13 @@ class HttpFetcher:
                     body, truncated = await self._read(response)
             finally:
                 await response.aclose()
+            encoding = sniff_encoding(content_type, body)
             return Fetched(
                 url=normalized,
                 status=response.status_code,
                 content_type=media_type,
-                text=body.decode(response.encoding or "utf-8", errors="replace"),
+                text=body.decode(encoding, errors="replace"),
+                encoding=encoding,
                 truncated=truncated,
                 hops=tuple(hops),
                 elapsed_ms=(time.perf_counter() - started) * 1000,

@@ -20,8 +20,8 @@ from walt.core.models import ElementStep, Locator
 from walt.core.placeholders import render_text
 
 if TYPE_CHECKING:
+    from playwright.async_api import FrameLocator, Page
     from playwright.async_api import Locator as PWLocator
-    from playwright.async_api import Page
 
 __all__ = ["Located", "locate", "render_locators", "to_playwright"]
 
@@ -55,7 +55,7 @@ def render_locators(
     return rendered
 
 
-def to_playwright(page: Page, candidate: Locator) -> PWLocator:
+def to_playwright(page: Page | FrameLocator, candidate: Locator) -> PWLocator:
     by, value = candidate.by, candidate.value
     if by == "id":
         return page.locator(f"[id={css_string(value)}]")
@@ -81,7 +81,12 @@ def to_playwright(page: Page, candidate: Locator) -> PWLocator:
 
 
 async def locate(
-    page: Page, candidates: list[Locator], *, timeout: float, step_index: int, step_type: str
+    page: Page | FrameLocator,
+    candidates: list[Locator],
+    *,
+    timeout: float,
+    step_index: int,
+    step_type: str,
 ) -> Located:
     """The first candidate matching exactly one element; waits up to ``timeout`` seconds."""
     if not candidates:
@@ -112,7 +117,12 @@ async def locate(
 
 
 async def not_found(
-    page: Page, candidates: list[Locator], *, timeout: float, step_index: int, step_type: str
+    page: Page | FrameLocator,
+    candidates: list[Locator],
+    *,
+    timeout: float,
+    step_index: int,
+    step_type: str,
 ) -> ExecutionError:
     """The error for a target no candidate found, with what each candidate matched."""
     counts = []

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
+from walt.engine.charset import encoding_label
 from walt.engine.discovery.families import LinkFamily, PageLink, link_families, segment_shape
 from walt.engine.dom import (
     Document,
@@ -214,6 +215,7 @@ class FormInfo:
     enctype: str = "application/x-www-form-urlencoded"
     accept_charset: str | None = None
     name: str | None = None
+    charset: str = "utf-8"  # what the form submits in: accept-charset, else the page's
     repeats: int = 1  # identical forms on the page (one per row of a listing)
     varying: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hidden fields that differ per row
     revealed_by: str = ""  # the menu entry whose click built these controls (a script's form)
@@ -630,7 +632,17 @@ def _row_varying(prior: FormInfo, controls: list[Node]) -> tuple[tuple[str, tupl
     return _varying(prior, row)
 
 
-def _forms(doc: Document) -> list[FormInfo]:
+def _submission_charset(form: Node, page_encoding: str) -> str:
+    """The first encoding ``accept-charset`` names that exists, else the page's encoding
+    (HTML standard, "pick an encoding for the form")."""
+    for label in (attr(form, "accept-charset") or "").replace(",", " ").split():
+        found = encoding_label(label)
+        if found is not None:
+            return found
+    return page_encoding
+
+
+def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
     forms: list[FormInfo] = []
     shapes: dict[tuple[object, ...], int] = {}
     page_title = doc.title
@@ -676,6 +688,7 @@ def _forms(doc: Document) -> list[FormInfo]:
             enctype=(attr(form, "enctype") or "application/x-www-form-urlencoded").lower(),
             accept_charset=(attr(form, "accept-charset") or "").strip() or None,
             name=attr(form, "name"),
+            charset=_submission_charset(form, encoding),
         )
         if info.method == "dialog":
             continue  # closes a dialog; submits nothing
@@ -883,8 +896,8 @@ def _chrome_words(links: list[PageLink]) -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
-def analyze_document(doc: Document) -> PageAnalysis:
-    """Analyse a parsed page (see the module docstring)."""
+def analyze_document(doc: Document, encoding: str = "utf-8") -> PageAnalysis:
+    """Analyse a parsed page (see the module docstring); ``encoding`` is the page's."""
     links, skipped = _page_links(doc)
     data = extract_document(doc)
     sampled, blocks, records = _record_samples(doc)
@@ -893,7 +906,7 @@ def analyze_document(doc: Document) -> PageAnalysis:
         url=doc.url,
         pattern=url_pattern(doc.url),
         title=doc.title,
-        forms=tuple(_forms(doc)),
+        forms=tuple(_forms(doc, encoding)),
         families=tuple(link_families(links, doc.url)),
         links=tuple((link.url, link.text) for link in links),
         skipped_links=tuple(skipped),
@@ -924,6 +937,6 @@ def site_query_values(pages: Iterable[PageAnalysis]) -> dict[tuple[str, str], se
     return out
 
 
-def analyze(html: str, url: str) -> PageAnalysis:
-    """Analyse a page's rendered HTML."""
-    return analyze_document(parse_html(html, url, max_nodes=DISCOVERY_MAX_NODES))
+def analyze(html: str, url: str, encoding: str = "utf-8") -> PageAnalysis:
+    """Analyse a page's rendered HTML (``encoding``: the charset the page came in)."""
+    return analyze_document(parse_html(html, url, max_nodes=DISCOVERY_MAX_NODES), encoding)

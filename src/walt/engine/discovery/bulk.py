@@ -55,6 +55,7 @@ def _tool(action: BulkAction, created_at: str, generator: str, auth: bool) -> To
                 Locator("role", "link", role_name=action.text),
             ),
             description=f"Choose: {action.text}",
+            dialog="accept",  # the page asks to confirm the action on the rows ticked
         )
     )
     target = action.form_action.split("?", 1)[0]

@@ -95,11 +95,11 @@ BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are analysed on a worker thread."""
 
 
-async def analyze_page(html: str, url: str) -> PageAnalysis:
+async def analyze_page(html: str, url: str, encoding: str = "utf-8") -> PageAnalysis:
     """:func:`~walt.engine.discovery.analyze.analyze`, off the event loop for a big page."""
     if len(html) > BIG_PAGE:
-        return await asyncio.to_thread(analyze, html, url)
-    return analyze(html, url)
+        return await asyncio.to_thread(analyze, html, url, encoding)
+    return analyze(html, url, encoding)
 
 
 @attrs.define
@@ -452,7 +452,9 @@ class Crawler:
             except Exception as exc:  # a click that fails reveals nothing
                 log.debug("revealing %r failed: %s", label, exc)
                 continue
-            clicked = await analyze_page(html, final)
+            clicked = await analyze_page(
+                html, final, page.forms[0].charset if page.forms else "utf-8"
+            )
             for form in clicked.forms:
                 if (form.form_id, form.action) in known and form.visible_fields:
                     found.append(attrs.evolve(form, revealed_by=label, page_url=page.url))
@@ -497,7 +499,7 @@ class Crawler:
             else:
                 if needs_rendering(html):
                     final, html, status = await self._render(final)
-                analysis = await analyze_page(html, final)
+                analysis = await analyze_page(html, final, fetched.encoding)
                 if analysis.revealers:
                     analysis = await self._reveal(analysis)
         except UrlBlockedError as exc:

@@ -329,11 +329,17 @@ def group_forms(
 # --------------------------------------------------------------------------- locators
 
 
-def form_selector(form: FormInfo, action_path: str) -> str:
+def form_selector(form: FormInfo, action_template: str) -> str:
+    """A CSS selector for the form on any page of its kind: its stable id, else its action
+    when the action names no record, else the form that has its first named field."""
     if form.form_id and not is_generated_id(form.form_id):
         return f"form[id={css_string(form.form_id)}]"
-    if action_path and "{" not in action_path:
-        return f"form[action*={css_string(action_path)}]"
+    if action_template and "{" not in action_template:
+        return f"form[action*={css_string(action_template)}]"
+    named = next((f.name for f in form.fields if f.kind != "hidden"), None)
+    named = named or next((f.name for f in form.fields), None)
+    if named:
+        return f"form:has([name={css_string(named)}])"
     return "form"
 
 
@@ -611,6 +617,7 @@ def url_candidate(
     )
     verb = form.submit_text if kind == "create" else ""
     tool = Tool(
+        encoding=form.charset if form.charset != "utf-8" else None,
         name=_name(kind, noun, form, first),
         description=describe(
             kind,
@@ -678,10 +685,9 @@ def steps_candidate(
 ) -> Built:
     """A form as browser steps on the page that carries it (see the module docstring)."""
     form = group.form
-    action_path = urlsplit(form.action).path
     taken: set[str] = set()
     page_template, id_names = _page_template(group, taken)
-    selector = form_selector(form, action_path)
+    selector = form_selector(form, group.action.template)
     id_samples: list[str] = []
     row_input: str | None = None
     noun = _noun(group, kind)
@@ -757,6 +763,9 @@ def steps_candidate(
         ClickStep(
             locators=_submit_locators(form, selector, choice[0].name if choice else None),
             description=f"Submit: {form.submit_text or 'the form'}",
+            # A delete asks "are you sure?" before it sends; the tool says yes. Any other
+            # dialog is unexpected and fails the step.
+            dialog="accept" if kind == "delete" else None,
         )
     )
     tool = Tool(

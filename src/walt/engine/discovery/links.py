@@ -562,6 +562,7 @@ def delete_from_links(
                             Locator("css", "form[method=post i] [type=submit]"),
                         ),
                         description="Confirm the deletion",
+                        dialog="accept",
                     ),
                 ),
                 annotations=annotations_for("delete"),

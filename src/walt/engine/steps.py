@@ -1,0 +1,476 @@
+"""A tool's steps in the browser: each one done, its effect waited for, its outcome true.
+
+* Every action (a click, a fill, a selection, a key) is followed by its effect:
+  a navigation, the page's own data requests, a new tab (the run continues
+  there), see :mod:`walt.engine.effects`; nothing is read from the page before.
+* A dialog the step expects (``dialog="accept"``: a ``confirm()`` that guards a
+  delete) is answered and reported in the step's record; one it does not expect
+  is dismissed and fails the step with a :class:`~walt.core.errors.DialogError`.
+* An element covered by another (a consent banner) is uncovered through the
+  covering layer's own accept or close button; without one the step fails with a
+  :class:`~walt.core.errors.ClickInterceptedError` naming the layer.
+* A step may address an ``<iframe>`` (``frame``), repeat a click (``repeat``: a
+  "Load more" button) or take a list (one click per row to tick).
+* A select takes a value or a label: the options are read once, no waiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from walt.core.errors import (
+    ClickInterceptedError,
+    DialogError,
+    ExecutionError,
+    UrlBlockedError,
+    WaltError,
+    translate,
+)
+from walt.core.models import (
+    AgentStep,
+    ClickStep,
+    ElementStep,
+    ExtractPageContentStep,
+    InputStep,
+    KeyPressStep,
+    NavigationStep,
+    ScrollStep,
+    SelectChangeStep,
+    Step,
+    WaitStep,
+)
+from walt.core.placeholders import apply_url_operation, find_placeholders, render_text, render_url
+from walt.core.urls import UrlPolicy, redact_url
+from walt.engine.effects import COVERING_SCRIPT, PageWatch
+from walt.engine.guard import NetworkGuard
+from walt.engine.locate import locate, not_found, render_locators
+from walt.engine.runstate import RunState, check_status, step_skippable
+
+if TYPE_CHECKING:
+    from playwright.async_api import FrameLocator, Page
+
+    from walt.core.llm import LLM
+
+Extractor = Callable[["Page", RunState, ExtractPageContentStep], Awaitable[dict[str, Any]]]
+"""How the executor reads a page for an extract step (it knows the tool's results region)."""
+
+__all__ = ["BrowserSteps"]
+
+_BOOLEAN_WORDS: Final = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off"})
+_TRUE_WORDS: Final = frozenset({"true", "1", "yes", "on"})
+SETTLE_IDLE: Final = 2.0
+"""The bound on the network-idle wait of a wait step without ``seconds``."""
+FIRST_CLICK: Final = 1.5
+"""Seconds a click may take before walt looks for what covers its target."""
+MAX_REPEAT: Final = 50
+_REASONS: Final = re.compile(
+    r"intercepts pointer events|not visible|not enabled|not editable|detached|"
+    r"outside of the viewport|not stable|strict mode violation",
+    re.IGNORECASE,
+)
+_SET_VALUE: Final = """(el, value) => {
+  el.value = value;
+  el.dispatchEvent(new Event("input", {bubbles: true}));
+  el.dispatchEvent(new Event("change", {bubbles: true}));
+}"""
+_SET_CHECKED: Final = """(el, checked) => {
+  el.checked = checked;
+  el.dispatchEvent(new Event("change", {bubbles: true}));
+}"""
+_OPTIONS: Final = "el => Array.from(el.options || []).map(o => [o.value, o.label, o.text])"
+
+
+class BrowserSteps:
+    """Runs one tool's steps on one page (see the module docstring)."""
+
+    def __init__(
+        self,
+        run: RunState,
+        watch: PageWatch,
+        guard: NetworkGuard,
+        policy: UrlPolicy,
+        llm: LLM | None,
+        extract: Extractor,
+    ) -> None:
+        self.run = run
+        self.watch = watch
+        self.guard = guard
+        self.policy = policy
+        self.llm = llm
+        self.extract = extract
+
+    @property
+    def page(self) -> Page:
+        return self.watch.page
+
+    # ------------------------------------------------------------------ the steps
+
+    async def run_all(self) -> None:
+        run = self.run
+        tool = run.tool
+        steps = tool.steps
+        first = steps[0] if steps else None
+        if first is None and tool.url_template:
+            url = render_url(tool.url_template, run.values, run.system, encoding=tool.encoding)
+            await self.goto(url, 0, NavigationStep(url=tool.url_template))
+        elif not (isinstance(first, NavigationStep) and first.url is not None):
+            if not run.current_url:
+                raise ExecutionError(
+                    "the tool does not start with a navigation and has no start_url: "
+                    "run it with start_url=... (the page it works on)",
+                    step=0,
+                    step_type=first.type if first else "navigation",
+                )
+            await self.goto(run.current_url, 0, first or NavigationStep(url=""))
+        for index, step in enumerate(steps):
+            await self._one(index, step)
+
+    async def _one(self, index: int, step: Step) -> None:
+        run = self.run
+        started = time.perf_counter()
+        if step_skippable(step, run):
+            run.record(index, step, "skipped", started, detail="optional inputs left empty")
+            return
+        timeout = step.timeout or run.step_timeout
+        status_before = run.status
+        seen_dialogs = len(self.guard.dialogs)
+        seen_unexpected = len(self.guard.unexpected)
+        self.guard.expect_dialog = step.dialog if isinstance(step, ElementStep) else None
+        locator: str | None = None
+        try:
+            run.meter.ensure_affordable(timeout * run.meter.prices.browser_second, "a step")
+            locator = await self._step(index, step, timeout)
+            self._check_dialogs(index, step, seen_unexpected)
+            if run.status != status_before:
+                check_status(index, step, self.page.url, run.status)
+        except WaltError as exc:
+            run.record(
+                index,
+                step,
+                "failed",
+                started,
+                detail=exc.message[:300],
+                url=redact_url(self.page.url),
+                dialog=_dialogs(self.guard, seen_dialogs),
+            )
+            exc.details.setdefault("elapsed_ms", round((time.perf_counter() - started) * 1000))
+            raise
+        except Exception as exc:
+            error = _step_error(index, step, exc, started)
+            run.record(
+                index,
+                step,
+                "failed",
+                started,
+                detail=error.message[:300],
+                url=redact_url(self.page.url),
+                dialog=_dialogs(self.guard, seen_dialogs),
+            )
+            raise error from exc
+        finally:
+            self.guard.expect_dialog = None
+        run.current_url = self.page.url
+        run.record(
+            index,
+            step,
+            "ok",
+            started,
+            locator=locator,
+            url=redact_url(self.page.url),
+            dialog=_dialogs(self.guard, seen_dialogs),
+        )
+
+    def _check_dialogs(self, index: int, step: Step, seen: int) -> None:
+        unexpected = self.guard.unexpected[seen:]
+        if not unexpected:
+            return
+        dialog = unexpected[0]
+        raise DialogError(
+            f"step {index} ({step.type}) opened a {dialog['type']} dialog the tool does not "
+            f"expect ({dialog['message'][:120]!r}); it was dismissed",
+            step=index,
+            step_type=step.type,
+            details={"dialog": dialog},
+        )
+
+    async def goto(self, url: str, index: int, step: Step) -> None:
+        run = self.run
+        checked = await self.policy.acheck(url)
+        timeout = step.timeout or run.step_timeout
+        self.watch.before_action()
+        response = await self.page.goto(checked, wait_until="load", timeout=timeout * 1000)
+        status = response.status if response is not None else None
+        # A page that builds its content by script: its own data requests, then the rows.
+        await self.watch.settle(timeout, grace=0)
+        await self.watch.close_popups()
+        run.current_url = self.page.url
+        if status == 403 and response is not None and response.headers.get("x-walt-blocked") == "1":
+            raise UrlBlockedError(
+                f"step {index}: the URL policy refused a request while loading {redact_url(url)}",
+                details={"url": redact_url(url), "step": index},
+            )
+        check_status(index, step, self.page.url, status)
+
+    async def _step(self, index: int, step: Step, timeout: float) -> str | None:
+        run = self.run
+        values, system = run.values, run.system
+        if isinstance(step, NavigationStep):
+            await self.goto(self._navigation_url(step), index, step)
+            return None
+        if isinstance(step, WaitStep):
+            bound = step.seconds if step.seconds else SETTLE_IDLE
+            state = step.until or "networkidle"
+            with contextlib.suppress(Exception):  # the bound was reached: carry on
+                await self.page.wait_for_load_state(state, timeout=min(bound, timeout) * 1000)  # type: ignore[arg-type]
+            return None
+        if isinstance(step, ScrollStep):
+            self.watch.before_action()
+            await self.page.mouse.wheel(step.scroll_x, step.scroll_y)
+            await self.watch.settle(timeout)
+            return None
+        if isinstance(step, ExtractPageContentStep):
+            run.data = await self.extract(self.page, run, step)
+            run.extracted = True
+            return None
+        if isinstance(step, AgentStep):
+            from walt.engine.agent import run_agent_step
+
+            assert self.llm is not None
+            task = render_text(step.task, values, system)
+            await run_agent_step(
+                self.page, self.llm, run.meter, task, step.max_steps, timeout, index, self.policy
+            )
+            run.current_url = self.page.url
+            return None
+        if isinstance(step, KeyPressStep) and not step.candidates():
+            self.watch.before_action()
+            await self.page.keyboard.press(render_text(step.key, values, system))
+            await self.watch.settle(timeout)
+            return None
+        assert isinstance(step, ElementStep)
+        listed = _listed_placeholder(step, values)
+        if listed is not None:
+            name, items = listed
+            used: str | None = None
+            for item in items:
+                used = await self._element(index, step, timeout, {**values, name: item})
+            return used
+        return await self._element(index, step, timeout, values)
+
+    def _navigation_url(self, step: NavigationStep) -> str:
+        run = self.run
+        if step.url is not None:
+            return render_url(step.url, run.values, run.system, encoding=run.tool.encoding)
+        assert step.url_operation is not None
+        if not run.current_url and "{current_url}" in step.url_operation.base:
+            raise ExecutionError(
+                "a url_operation on {current_url} needs a current page: give the tool a "
+                "start_url or run it with start_url=...",
+                step_type="navigation",
+            )
+        return apply_url_operation(step.url_operation, run.values, run.system, run.provided)
+
+    def _scope(self, step: ElementStep) -> Page | FrameLocator:
+        if step.frame:
+            return self.page.frame_locator(step.frame)
+        return self.page
+
+    async def _element(
+        self, index: int, step: ElementStep, timeout: float, values: dict[str, Any]
+    ) -> str | None:
+        system = self.run.system
+        candidates = render_locators(step, values, system)
+        times = 1
+        if isinstance(step, ClickStep) and step.repeat:
+            times = _repeat_count(render_text(step.repeat, values, system), index) - 1
+            if times <= 0:
+                return None  # page 1 of a "Load more" listing: nothing to press
+        used: str | None = None
+        for attempt in range(times):
+            scope = self._scope(step)
+            try:
+                located = await locate(
+                    scope, candidates, timeout=timeout, step_index=index, step_type=step.type
+                )
+            except ExecutionError:
+                if attempt > 0:
+                    break  # the button is gone: nothing more to load
+                raise
+            try:
+                await self._act(index, step, located.locator, timeout, values)
+            except WaltError:
+                raise
+            except Exception as exc:
+                if len(candidates) == 1 and _is_not_found(exc):
+                    raise await not_found(
+                        scope, candidates, timeout=timeout, step_index=index, step_type=step.type
+                    ) from exc
+                raise
+            used = located.description
+        return used
+
+    async def _act(
+        self, index: int, step: ElementStep, target: Any, timeout: float, values: dict[str, Any]
+    ) -> None:
+        system = self.run.system
+        self.watch.before_action()
+        if isinstance(step, ClickStep):
+            await self._click(index, step, target, timeout)
+        elif isinstance(step, InputStep):
+            await _fill(target, render_text(step.value, values, system), timeout)
+        elif isinstance(step, SelectChangeStep):
+            chosen = values.get(_single_placeholder(step.selected_text) or "")
+            wanted: str | list[str] = (
+                [str(v) for v in chosen]
+                if isinstance(chosen, list)
+                else render_text(step.selected_text, values, system)
+            )
+            await _select(target, wanted, timeout, index)
+        elif isinstance(step, KeyPressStep):
+            await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
+        await self.watch.settle(timeout)
+        popup = await self.watch.follow_popup(timeout)
+        if popup is not None:
+            popup.on("response", self.on_response)
+            self.run.current_url = popup.url
+
+    def on_response(self, response: Any) -> None:
+        """Keeps the status of the page's own navigations (the step checks it)."""
+        try:
+            if response.frame == self.page.main_frame and response.request.is_navigation_request():
+                self.run.status = response.status
+        except Exception:  # the frame may be gone already
+            pass
+
+    async def _click(self, index: int, step: Step, target: Any, timeout: float) -> None:
+        """Click; if another element covers the target, close it with its own button."""
+        started = time.monotonic()
+        try:
+            await target.click(timeout=min(timeout, FIRST_CLICK) * 1000)
+            return
+        except Exception as exc:
+            if time.monotonic() - started >= timeout:
+                raise
+            first = exc
+        covering = None
+        if "intercepts pointer events" in str(first):
+            with contextlib.suppress(Exception):
+                covering = await target.evaluate(COVERING_SCRIPT)
+        if covering is not None:
+            if not covering.get("closer"):
+                raise ClickInterceptedError(
+                    f"step {index} ({step.type}): {covering['covering']} covers the target "
+                    f"and has no accept or close button ({covering['text'][:80]!r})",
+                    step=index,
+                    step_type=step.type,
+                    details={"covering": covering["covering"], "text": covering["text"]},
+                ) from first
+            await self.page.click("[data-walt-closer]", timeout=timeout * 1000)
+            await self.watch.settle(timeout)
+        remaining = max(0.5, timeout - (time.monotonic() - started))
+        await target.click(timeout=remaining * 1000)
+
+
+def _dialogs(guard: NetworkGuard, seen: int) -> str | None:
+    entries = guard.dialogs[seen:]
+    if not entries:
+        return None
+    return "; ".join(f"{d['type']} {d.get('action', '')}: {d['message'][:100]}" for d in entries)
+
+
+def _single_placeholder(template: str) -> str | None:
+    names = find_placeholders(template)
+    return names[0] if len(names) == 1 and template == "{" + names[0] + "}" else None
+
+
+def _listed_placeholder(step: ElementStep, values: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """A click whose locator takes a list (rows to tick): one click per item."""
+    if not isinstance(step, ClickStep):
+        return None
+    for candidate in step.candidates():
+        for name in find_placeholders(candidate.value):
+            if isinstance(values.get(name), list):
+                return name, list(values[name])
+    return None
+
+
+def _repeat_count(text: str, index: int) -> int:
+    try:
+        count = int(float(text.strip()))
+    except ValueError:
+        raise ExecutionError(
+            f"step {index} (click): repeat must be a number, got {text!r}", step=index
+        ) from None
+    return max(0, min(count, MAX_REPEAT))
+
+
+async def _fill(target: Any, text: str, timeout: float) -> None:
+    # Only a boolean-looking value can be meant for a checkbox: ask the type then only.
+    if text.strip().lower() in _BOOLEAN_WORDS:
+        kind = (await target.get_attribute("type", timeout=timeout * 1000) or "").lower()
+        if kind in ("checkbox", "radio"):
+            checked = text.strip().lower() in _TRUE_WORDS
+            if not await target.is_visible():
+                await target.evaluate(_SET_CHECKED, checked)
+                return
+            await target.set_checked(checked, timeout=timeout * 1000)
+            return
+    if not await target.is_visible():
+        # A field the page keeps out of sight (a closed tab, a row's hidden id): what the
+        # form submits is its value, so set it as a script would.
+        await target.evaluate(_SET_VALUE, text)
+        return
+    await target.fill(text, timeout=timeout * 1000)
+
+
+async def _select(target: Any, wanted: str | list[str], timeout: float, index: int) -> None:
+    """Choose by value, else by visible label (case-insensitive); the options are read once."""
+    options: list[list[str]] = await target.evaluate(_OPTIONS)
+    chosen: list[str] = []
+    for want in [wanted] if isinstance(wanted, str) else wanted:
+        value = next((o[0] for o in options if o[0] == want), None)
+        if value is None:
+            folded = want.strip().casefold()
+            value = next(
+                (o[0] for o in options if folded in {t.strip().casefold() for t in o[1:]}), None
+            )
+        if value is None:
+            shown = [f"{o[1]} ({o[0]})" for o in options]
+            raise ExecutionError(
+                f"step {index} (select_change): no option valued or labelled {want!r}; "
+                f"options: {', '.join(shown[:30])}",
+                step=index,
+                step_type="select_change",
+                details={"wanted": want, "options": shown[:50]},
+            )
+        chosen.append(value)
+    await target.select_option(value=chosen, timeout=timeout * 1000)
+
+
+def _is_not_found(exc: Exception) -> bool:
+    """A Playwright timeout or strictness violation: the target was not exactly one element."""
+    text = str(exc)
+    return (
+        "strict mode violation" in text
+        or "Timeout" in type(exc).__name__
+        or ("Timeout" in text and "waiting for" in text)
+    )
+
+
+def _step_error(index: int, step: Step, exc: Exception, started: float) -> WaltError:
+    """The step's error: its number, how long it ran, and the browser's own reason."""
+    mapped = translate(exc, ExecutionError)
+    lines = [line.strip(" -") for line in str(exc).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    reason = next((line for line in reversed(lines[1:]) if _REASONS.search(line)), None)
+    message = f"step {index} ({step.type}) failed: {first}" + (f" ({reason})" if reason else "")
+    elapsed = round((time.perf_counter() - started) * 1000)
+    err = type(mapped)(
+        message, details={"step": index, "step_type": step.type, "elapsed_ms": elapsed}
+    )
+    err.__cause__ = exc
+    return err
