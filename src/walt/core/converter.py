@@ -288,6 +288,7 @@ def make_converter() -> cattrs.Converter:
         m.Provenance,
         m.Validation,
         m.ResultsRegion,
+        m.ApiRequest,
         m.CandidateElement,
         m.ToolCandidate,
         *m.STEP_TYPES.values(),

@@ -32,6 +32,7 @@ __all__ = [
     "TOOL_KINDS",
     "AgentStep",
     "Annotations",
+    "ApiRequest",
     "CandidateElement",
     "ClickStep",
     "ElementStep",
@@ -371,6 +372,23 @@ class Validation:
 
 
 @attrs.frozen
+class ApiRequest:
+    """A call to the site's own JSON endpoint that does what the tool does (API promotion).
+
+    ``url`` is a URL template; ``body`` a JSON template whose placeholders sit inside
+    JSON strings (``{"filter": "name = '{q}'"}``) and are escaped as JSON; ``headers``
+    are the ones the page's own call sent that matter (content type, CSRF header).
+    """
+
+    method: Literal["GET", "POST"] = "GET"
+    url: str = ""
+    body: str | None = None
+    headers: dict[str, str] = attrs.field(factory=dict, converter=_freeze_dict)
+    records: str | None = None  # the JSON key that holds the records ("runs"), if known
+    extra: dict[str, Any] = attrs.field(factory=dict, converter=_freeze_dict)
+
+
+@attrs.frozen
 class ResultsRegion:
     """Where a tool's records are on the page it ends on, learned by contrast in discovery.
 
@@ -441,6 +459,7 @@ class Tool:
     validation: Validation | None = None
     results: ResultsRegion | None = None
     encoding: str | None = None
+    request: ApiRequest | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, converter=_freeze_dict)
     origin: str | None = attrs.field(default=None, eq=False, repr=False)
 
@@ -476,6 +495,8 @@ class Tool:
     @property
     def is_url_tool(self) -> bool:
         """True if the tool runs with HTTP alone (a URL template, or only navigation/extraction)."""
+        if self.request is not None:
+            return True
         if self.url_template:
             return not _fragment_route(self.url_template)
         # A wait for an explicit event (``until``) asks for a rendering browser; plain

@@ -16,6 +16,7 @@ Nothing in a tool or an input is ever evaluated.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -44,7 +45,7 @@ __all__ = [
 PLACEHOLDER_RE: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\-]{0,63})\}")
 SYSTEM_VARIABLES: Final = frozenset({"current_url", "start_url"})
 InputValues: TypeAlias = dict[str, Any]
-Context: TypeAlias = Literal["text", "css", "xpath"]
+Context: TypeAlias = Literal["text", "css", "xpath", "json"]
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
@@ -93,9 +94,14 @@ def step_placeholders(step: Step, path: str = "$") -> Iterator[tuple[str, str]]:
 
 
 def tool_placeholders(tool: Tool) -> Iterator[tuple[str, str]]:
-    """``(name, json_path)`` for every placeholder of a tool (steps and URL template)."""
+    """``(name, json_path)`` for every placeholder of a tool (steps, URL template, request)."""
     for name in find_placeholders(tool.url_template):
         yield name, "$.url_template"
+    if tool.request is not None:
+        for name in find_placeholders(tool.request.url):
+            yield name, "$.request.url"
+        for name in find_placeholders(tool.request.body):
+            yield name, "$.request.body"
     for index, step in enumerate(tool.steps):
         yield from step_placeholders(step, f"$.steps[{index}]")
 
@@ -275,6 +281,8 @@ def render_text(
         text = _lookup(match.group(1), values, sysvars)
         if context == "css":
             return _css_escape(text)
+        if context == "json":
+            return json.dumps(text)[1:-1]  # the inside of a JSON string
         if context == "xpath" and "'" in text and '"' in text:
             raise ValidationError(
                 f"input {match.group(1)!r} cannot contain both kinds of quotes inside an XPath"

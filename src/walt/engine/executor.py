@@ -43,7 +43,8 @@ from walt.engine.browser import BrowserPool
 from walt.engine.effects import PageWatch
 from walt.engine.extract import extract
 from walt.engine.guard import DialogPolicy, PopupPolicy
-from walt.engine.http import Fetched, HttpFetcher, cookie_jar
+from walt.engine.http import Fetched, HttpFetcher, cookie_jar, needs_rendering
+from walt.engine.jsondata import json_records
 from walt.engine.runstate import RunState, step_skippable
 from walt.engine.session import SessionPool
 from walt.engine.steps import BrowserSteps
@@ -69,6 +70,7 @@ _SET_CHECKED: Final = """(el, checked) => {
 BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are extracted on a worker thread."""
 MAX_TEXT: Final = 4000
+_PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", ""})
 UNRENDERED_TEXT: Final = 80
 """Characters of main text below which a page without its results region counts as a script's
 page that did not render."""
@@ -98,10 +100,15 @@ def _delimited(fetched_type: str, text: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _non_html(fetched_type: str, text: str) -> dict[str, Any]:
+def _non_html(fetched_type: str, text: str, records: str | None = None) -> dict[str, Any]:
     if fetched_type == "application/json" or fetched_type.endswith("+json"):
         with contextlib.suppress(ValueError):
-            return {"content_type": fetched_type, "json": json.loads(text[:1_000_000])}
+            document = json.loads(text[:1_000_000])
+            return {
+                "content_type": fetched_type,
+                "json": document,
+                "items": json_records(document, records),
+            }
     if fetched_type in ("text/csv", "text/tab-separated-values", "application/csv"):
         return {
             "content_type": fetched_type,
@@ -186,9 +193,13 @@ class Executor:
         error: WaltError | None = None
         try:
             async with asyncio.timeout(request.timeout):
+                rendered = False
                 if use_http:
-                    await self._run_http(run, request.auth)
-                else:
+                    rendered = await self._run_http(run, request.auth)
+                if not use_http or not rendered:
+                    # A page a script builds: what came over HTTP is its shell.
+                    run.records.clear()
+                    run.extracted = False
                     run.path = "browser"
                     await self._run_browser(run, request)
         except TimeoutError:
@@ -235,7 +246,9 @@ class Executor:
 
     # ------------------------------------------------------------------ HTTP path
 
-    async def _run_http(self, run: RunState, auth: dict[str, Any] | None) -> None:
+    async def _run_http(self, run: RunState, auth: dict[str, Any] | None) -> bool:
+        """The tool over HTTP; False when the page it got is a script's shell (the browser
+        must run it)."""
         tool = run.tool
         jar = cookie_jar(auth)
         fetched: Fetched | None = None
@@ -256,7 +269,13 @@ class Executor:
                 )
             return result
 
-        if tool.url_template:
+        if tool.request is not None:
+            t0 = time.perf_counter()
+            try:
+                fetched = await self._call_api(run, jar)
+            finally:
+                self._http_record(run, 0, t0, fetched, "call the site's JSON endpoint")
+        elif tool.url_template:
             t0 = time.perf_counter()
             url = render_url(tool.url_template, run.values, run.system, encoding=tool.encoding)
             try:
@@ -285,28 +304,74 @@ class Executor:
                     run.record(index, step, "ok", t0, detail="nothing to wait for over HTTP")
         if fetched is not None:
             if not run.extracted:
-                run.data = await self._http_data(fetched, tool.results)
+                run.data = await self._http_data(
+                    fetched, tool.results, tool.request.records if tool.request else None
+                )
             if run.include_html:
                 run.data["html"] = fetched.text
             run.title = run.data.get("title") or None
+            if tool.request is None and fetched.content_type in _PAGE_TYPES:
+                return not needs_rendering(fetched.text)
+        return True
+
+    async def _call_api(self, run: RunState, jar: Any) -> Fetched:
+        """The tool's own JSON endpoint, called as the page calls it."""
+        api = run.tool.request
+        assert api is not None
+        url = render_url(api.url, run.values, run.system)
+        body = (
+            render_text(api.body, run.values, run.system, context="json").encode()
+            if api.body is not None
+            else None
+        )
+        headers = dict(api.headers)
+        if body is not None:
+            headers.setdefault("Content-Type", "application/json")
+        result = await self.fetcher.fetch(
+            url,
+            jar=jar,
+            meter=run.meter,
+            timeout=run.step_timeout,
+            method=api.method,
+            body=body,
+            headers=headers,
+        )
+        run.current_url = run.final_url = result.url
+        run.status = result.status
+        if result.status >= 400:
+            raise ExecutionError(
+                f"{api.method} {redact_url(result.url)} answered HTTP {result.status}",
+                step=0,
+                step_type="navigation",
+                details={"url": redact_url(result.url), "status": result.status},
+            )
+        return result
 
     @staticmethod
-    def _http_record(run: RunState, index: int, t0: float, fetched: Fetched | None) -> None:
+    def _http_record(
+        run: RunState,
+        index: int,
+        t0: float,
+        fetched: Fetched | None,
+        description: str = "GET the URL template",
+    ) -> None:
         run.records.append(
             StepRecord(
                 index=index,
                 type="navigation",
                 status="ok" if fetched is not None and fetched.status < 400 else "failed",
-                description="GET the URL template",
+                description=description,
                 elapsed_ms=(time.perf_counter() - t0) * 1000,
                 url=redact_url(fetched.url) if fetched else None,
             )
         )
 
     @staticmethod
-    async def _http_data(fetched: Fetched, region: ResultsRegion | None) -> dict[str, Any]:
+    async def _http_data(
+        fetched: Fetched, region: ResultsRegion | None, records: str | None = None
+    ) -> dict[str, Any]:
         if fetched.content_type not in ("text/html", "application/xhtml+xml", ""):
-            return _non_html(fetched.content_type, fetched.text)
+            return _non_html(fetched.content_type, fetched.text, records)
         data = await extract_async(fetched.text, fetched.url, region)
         if fetched.truncated:
             data["truncated"] = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import http.cookiejar
+import re
 import time
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -27,7 +28,7 @@ from walt.engine.charset import sniff_encoding
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Fetched", "HttpFetcher", "cookie_jar"]
+__all__ = ["Fetched", "HttpFetcher", "cookie_jar", "needs_rendering"]
 
 log = get_logger(__name__)
 
@@ -71,6 +72,37 @@ def cookie_jar(storage_state: dict[str, Any] | None) -> httpx.Cookies:
             path=str(cookie.get("path", "/")),
         )
     return jar
+
+
+@attrs.frozen
+class _Send:
+    method: str
+    body: bytes | None
+    headers: dict[str, str]
+
+
+_OWN_HEADERS: Final = frozenset({"host", "cookie", "content-length", "user-agent"})
+
+
+_SCRIPT: Final = re.compile(r"<script\b", re.IGNORECASE)
+_TAGS: Final = re.compile(r"<[^>]*>|<script\b.*?</script>|<style\b.*?</style>", re.I | re.S)
+_APP_MOUNT: Final = re.compile(
+    r"<(div|main|section)\b[^>]*\bid=[\"']?(root|app|__next|__nuxt|main|application)[\"']?[^>]*>\s*</\1>",
+    re.IGNORECASE,
+)
+RENDER_TEXT_FLOOR: Final = 200
+"""A page with scripts and less visible text than this (characters) is rendered."""
+
+
+def needs_rendering(html: str) -> bool:
+    """Content built by scripts: an empty app mount point, or scripts and almost no text
+    (what an HTTP client gets of a single-page app is its shell)."""
+    if not _SCRIPT.search(html):
+        return False
+    if _APP_MOUNT.search(html):
+        return True
+    visible = " ".join(_TAGS.sub(" ", html[:2_000_000]).split())
+    return len(visible) < RENDER_TEXT_FLOOR
 
 
 class HttpFetcher:
@@ -117,20 +149,26 @@ class HttpFetcher:
         meter: CostMeter | None = None,
         timeout: float | None = None,
         page_only: bool = False,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Fetched:
-        """GET ``url`` following redirects, each hop checked; raises walt errors only.
+        """Request ``url`` (GET, or ``method`` with ``body`` and ``headers``: a site's own
+        JSON endpoint) following redirects, each hop checked; raises walt errors only.
 
         With ``page_only`` the body is read only when the response is an HTML page
         (by its Content-Type); otherwise ``body_skipped`` is set and ``text`` is empty.
+        A 303 turns the request into a GET; 307 and 308 keep it (RFC 9110).
         """
         started = time.perf_counter()
         budget = timeout or self.timeout
+        send = _Send(method.upper(), body, dict(headers or {}))
         try:
             async with asyncio.timeout(budget):
-                return await self._fetch(url, jar, meter, started, page_only)
+                return await self._fetch(url, jar, meter, started, page_only, send)
         except TimeoutError:
             raise WaltTimeoutError(
-                f"GET {redact_url(url)} took longer than {budget:g} s",
+                f"{send.method} {redact_url(url)} took longer than {budget:g} s",
                 details={"url": redact_url(url), "timeout": budget},
             ) from None
 
@@ -141,12 +179,14 @@ class HttpFetcher:
         meter: CostMeter | None,
         started: float,
         page_only: bool = False,
+        send: _Send | None = None,
     ) -> Fetched:
         import httpx
 
         client = self._http()
         hops: list[str] = []
         current = url
+        send = send or _Send("GET", None, {})
         while True:
             parsed, addresses = await self.policy.aresolve(current)
             normalized = parsed.geturl()
@@ -158,24 +198,27 @@ class HttpFetcher:
             host = f"[{target}]" if ":" in target else target
             netloc = host if parsed.port is None else f"{host}:{parsed.port}"
             pinned = urlunsplit((parsed.scheme, netloc, parsed.path, parsed.query, ""))
-            named = httpx.Request("GET", normalized)
+            named = httpx.Request(send.method, normalized)
             headers = {
                 "Host": parsed.netloc,
                 "User-Agent": self.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
                 "Accept-Language": "en",
+                **{k: v for k, v in send.headers.items() if k.lower() not in _OWN_HEADERS},
             }
             if jar is not None:
                 jar.set_cookie_header(named)
                 if "cookie" in named.headers:
                     headers["Cookie"] = named.headers["cookie"]
             extensions = {"sni_hostname": parsed.host} if parsed.scheme == "https" else {}
-            request = client.build_request("GET", pinned, headers=headers, extensions=extensions)
+            request = client.build_request(
+                send.method, pinned, headers=headers, extensions=extensions, content=send.body
+            )
             try:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise translate(
-                    exc, ExecutionError, f"GET {redact_url(normalized)} failed: {exc}"
+                    exc, ExecutionError, f"{send.method} {redact_url(normalized)} failed: {exc}"
                 ) from exc
             try:
                 if jar is not None:
@@ -192,6 +235,10 @@ class HttpFetcher:
                             details={"hops": hops},
                         )
                     current = urljoin(normalized, response.headers["location"])
+                    if response.status_code == 303 or (
+                        response.status_code in (301, 302) and send.method == "POST"
+                    ):
+                        send = _Send("GET", None, {})
                     log.debug("redirect %s -> %s", redact_url(normalized), redact_url(current))
                     continue
                 content_type = response.headers.get("content-type", "")

@@ -52,7 +52,7 @@ from walt.engine.discovery.analyze import (
 )
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
-from walt.engine.http import cookie_jar
+from walt.engine.http import cookie_jar, needs_rendering
 
 __all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "same_site"]
 
@@ -78,19 +78,11 @@ _PROSE: Final = re.compile(
     r"credits|accessibility|sitemap\.xml)(?:[^a-z]|$)",
     re.IGNORECASE,
 )
-_SCRIPT: Final = re.compile(r"<script\b", re.IGNORECASE)
-_TAGS: Final = re.compile(r"<[^>]*>|<script\b.*?</script>|<style\b.*?</style>", re.I | re.S)
-_APP_MOUNT: Final = re.compile(
-    r"<(div|main|section)\b[^>]*\bid=[\"']?(root|app|__next|__nuxt|main|application)[\"']?[^>]*>\s*</\1>",
-    re.IGNORECASE,
-)
 _CLICK: Final = """selector => {
   const el = document.querySelector(selector);
   if (el) el.click();
   return Boolean(el);
 }"""
-RENDER_TEXT_FLOOR: Final = 200
-"""A page with scripts and less visible text than this (characters) is rendered."""
 BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are analysed on a worker thread."""
 
@@ -145,16 +137,6 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 def same_site(a: str, b: str) -> bool:
     """Same origin after normalization (case, trailing dot, default port)."""
     return _origin(a) == _origin(b)
-
-
-def needs_rendering(html: str) -> bool:
-    """Content built by scripts: an empty app mount point, or scripts and almost no text."""
-    if not _SCRIPT.search(html):
-        return False
-    if _APP_MOUNT.search(html):
-        return True
-    visible = " ".join(_TAGS.sub(" ", html).split())
-    return len(visible) < RENDER_TEXT_FLOOR
 
 
 def _submission(form: FormInfo, term_field: str | None = None, term: str = "") -> str | None:
