@@ -2,7 +2,7 @@
 
 Every number is a ratio against a baseline measured in the same run, because
 these machines are shared and noisy; absolute times are printed for context.
-Names: url, form, seed, memory, discovery, parse (default: all of them, then the
+Names: url, form, seed, memory, discovery, parse, promotion (default: all of them, then the
 queue benchmark when a redis-server is installed).
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 
 from walt.demo import DemoSite
 
-NAMES = ("url", "form", "seed", "memory", "discovery", "parse", "queue")
+NAMES = ("url", "form", "seed", "memory", "discovery", "parse", "promotion", "queue")
 
 
 async def run(names: list[str], rounds: int) -> list[dict[str, Any]]:
@@ -41,6 +41,10 @@ async def run(names: list[str], rounds: int) -> list[dict[str, Any]]:
         from bench import parsing
 
         rows.extend(parsing.bench_parse(rounds))
+    if "promotion" in names:
+        from bench import promotion
+
+        rows.extend(await promotion.bench_promotion(rounds))
     if "queue" in names:
         from bench import queue
 

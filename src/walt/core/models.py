@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 import attrs
 
+from walt.core.routes import has_route
 from walt.core.validate import TOOL_NAME_RE
 
 if TYPE_CHECKING:
@@ -103,13 +104,6 @@ LOCATOR_KINDS: tuple[str, ...] = (
 )
 
 _SLUG_RE = re.compile(r"[^a-zA-Z0-9_-]+")
-
-
-def _fragment_route(template: str) -> bool:
-    """A route in the fragment (``/#/search?q={q}``): a script reads it, a server never
-    sees it, so only a browser can run the tool."""
-    _, hashmark, fragment = template.partition("#")
-    return bool(hashmark) and fragment.startswith(("/", "!"))
 
 
 def _freeze_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -498,7 +492,7 @@ class Tool:
         if self.request is not None:
             return True
         if self.url_template:
-            return not _fragment_route(self.url_template)
+            return not has_route(self.url_template)
         # A wait for an explicit event (``until``) asks for a rendering browser; plain
         # ``seconds`` waits (sfr-walt's) have nothing to wait for over HTTP.
         if not self.steps or not all(
@@ -508,7 +502,7 @@ class Tool:
         ):
             return False
         first = self.steps[0]
-        if isinstance(first, NavigationStep) and first.url and _fragment_route(first.url):
+        if isinstance(first, NavigationStep) and first.url and has_route(first.url):
             return False
         return isinstance(first, NavigationStep) and (
             first.url is not None or self.start_url is not None

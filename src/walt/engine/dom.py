@@ -27,6 +27,8 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from walt.core.routes import flatten, is_route_fragment, unflatten
+
 __all__ = [
     "BLOCK",
     "CONTROLS",
@@ -244,7 +246,9 @@ class Document:
         self.body: Node = parser.body or root
         base = parser.css_first("base[href]")
         href = attr(base, "href") if base is not None else None
-        self.base_url = urljoin(url, href.strip()) if href else url
+        # Links resolve against the document the browser loaded, never a flattened route.
+        self.document_url = unflatten(url).split("#", 1)[0]
+        self.base_url = urljoin(self.document_url, href.strip()) if href else self.document_url
         self._source = source
         self._ids: dict[str, Node] | None = None
         self._labels: dict[str, Node] | None = None
@@ -267,17 +271,21 @@ class Document:
         return text(node, 500) if node is not None else ""
 
     def resolve(self, href: str | None) -> str | None:
-        """An absolute http(s) URL for ``href`` (fragment dropped), or None for
-        ``javascript:``, ``mailto:``, a bare fragment and the like."""
+        """An absolute http(s) URL for ``href`` (fragment dropped, a route fragment kept
+        and flattened: :mod:`walt.core.routes`), or None for ``javascript:``,
+        ``mailto:``, a bare fragment and the like."""
         if not href:
             return None
         href = href.strip()
-        if not href or href.startswith("#"):
+        _, hashmark, fragment = href.partition("#")
+        route = bool(hashmark) and is_route_fragment(fragment)
+        if not href or (href.startswith("#") and not route):
             return None
         absolute = urljoin(self.base_url, href)
         if urlsplit(absolute).scheme not in ("http", "https"):
             return None
-        return absolute.split("#", 1)[0]
+        # A route in the fragment is a page of a single-page app: kept, flattened.
+        return flatten(absolute) if route else absolute.split("#", 1)[0]
 
     def by_id(self, ident: str) -> Node | None:
         """The first element in tree order with this id (as ``getElementById``)."""

@@ -32,10 +32,12 @@ from walt.core.logging import get_logger
 from walt.core.messages import ExecuteRequest, ExecuteResult, StepRecord
 from walt.core.models import (
     AgentStep,
+    ElementStep,
     ExtractPageContentStep,
     NavigationStep,
     ResultsRegion,
     Step,
+    Tool,
 )
 from walt.core.placeholders import apply_url_operation, render_text, render_url
 from walt.core.urls import UrlPolicy, redact_url
@@ -427,8 +429,8 @@ class Executor:
                 run.meter.charge_browser(time.perf_counter() - opened)
 
     async def _page_data(self, page: Page, run: RunState) -> dict[str, Any]:
-        html = await page.content()
-        data = await extract_async(html, page.url, run.tool.results)
+        html, url = await _reading_document(page, run.tool)
+        data = await extract_async(html, url, run.tool.results)
         if run.include_html:
             data["html"] = html
         return data
@@ -443,6 +445,20 @@ class Executor:
             goal = render_text(step.goal, run.values, run.system)
             data["llm_extraction"] = await llm_extract(self.llm, run.meter, goal, data)
         return data
+
+
+async def _reading_document(page: Page, tool: Tool) -> tuple[str, str]:
+    """The HTML and URL to read results from: the frame the tool's last element step
+    acted in, while the page still has it (a form in a frame shows its results there),
+    else the page."""
+    selector = next((s.frame for s in reversed(tool.steps) if isinstance(s, ElementStep)), None)
+    if selector:
+        with contextlib.suppress(Exception):
+            handle = await page.locator(selector).first.element_handle(timeout=500)
+            frame = await handle.content_frame() if handle is not None else None
+            if frame is not None:
+                return await frame.content(), frame.url
+    return await page.content(), page.url
 
 
 def _refuse_an_unrendered_page(run: RunState) -> None:

@@ -7,14 +7,19 @@
   ``dialogs="dismiss"`` (default) or ``"accept"`` and recorded;
 * popups are recorded and closed (``popups="close"``) or kept (``"keep"``);
 * with ``read_only=True`` (a discovery's crawl), requests other than GET, HEAD and
-  OPTIONS are refused and recorded: nothing the crawl clicks can change data.
+  OPTIONS are refused and recorded: nothing the crawl clicks can change data. A
+  script's POST to an endpoint that names a read (``…/search``, ``…/query``, a GraphQL
+  ``query``) passes unless :attr:`NetworkGuard.allow_read_posts` is cleared: single-page
+  apps load their data that way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any, Literal
+import re
+from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import urlsplit
 
 from walt.core.logging import get_logger
 from walt.core.messages import BlockedRequest
@@ -22,9 +27,17 @@ from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.proxy import GuardProxy
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Dialog, Download, Page, Response, Route
+    from playwright.async_api import (
+        BrowserContext,
+        Dialog,
+        Download,
+        Page,
+        Request,
+        Response,
+        Route,
+    )
 
-__all__ = ["NetworkGuard"]
+__all__ = ["NetworkGuard", "is_read_call"]
 
 log = get_logger(__name__)
 
@@ -32,6 +45,28 @@ DialogPolicy = Literal["dismiss", "accept"]
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NOT_READ = frozenset({"image", "media", "font"})
 PopupPolicy = Literal["close", "keep"]
+_READ_ENDPOINT: Final = re.compile(
+    r"/(?:search|query|list|find|filter|lookup|get|fetch|count|suggest|autocomplete|graphql)"
+    r"(?:[-_][a-z]+)*/?$",
+    re.IGNORECASE,
+)
+# Conservative: any mention of a mutation (even inside a variable) keeps the call out.
+_MUTATION: Final = re.compile(r"\bmutation\b", re.IGNORECASE)
+
+
+def is_read_call(request: Request) -> bool:
+    """A script's POST that asks for data rather than changing it: a fetch or XHR to an
+    endpoint whose last path segment names a read (the RPC-style naming of REST and
+    JSON APIs: ``runs/search``, ``items/query``), or a GraphQL request with no mutation."""
+    if request.resource_type not in ("fetch", "xhr"):
+        return False
+    path = urlsplit(request.url).path
+    if not _READ_ENDPOINT.search(path):
+        return False
+    if path.rstrip("/").lower().endswith("graphql"):
+        body = request.post_data or ""
+        return not _MUTATION.search(body)
+    return True
 
 
 class NetworkGuard:
@@ -45,6 +80,8 @@ class NetworkGuard:
     ) -> None:
         self.policy = policy
         self.read_only = read_only
+        # A single-page app may load its data by POSTing a query to its API (``/runs/search``).
+        self.allow_read_posts = read_only
         self.dialog_policy = dialogs
         self.popup_policy = popups
         self.blocked: list[BlockedRequest] = []
@@ -93,7 +130,7 @@ class NetworkGuard:
         if request.resource_type in _NOT_READ:
             await route.abort("blockedbyclient")
             return
-        if request.method in _SAFE_METHODS:
+        if request.method in _SAFE_METHODS or (self.allow_read_posts and is_read_call(request)):
             await route.fallback()
             return
         self._record_block(redact_url(request.url), f"a {request.method} while only reading")

@@ -85,22 +85,29 @@ _OWN_HEADERS: Final = frozenset({"host", "cookie", "content-length", "user-agent
 
 
 _SCRIPT: Final = re.compile(r"<script\b", re.IGNORECASE)
-_TAGS: Final = re.compile(r"<[^>]*>|<script\b.*?</script>|<style\b.*?</style>", re.I | re.S)
+# Script and style bodies first: their text is not visible, and the tag branch would
+# otherwise consume only their opening tags.
+_TAGS: Final = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]*>", re.I | re.S)
+_HASH_ROUTE_LINK: Final = re.compile(r"""href=["']?#!?/""", re.I)
+_TABLE_CELL: Final = re.compile(r"<td\b", re.I)
 _APP_MOUNT: Final = re.compile(
     r"<(div|main|section)\b[^>]*\bid=[\"']?(root|app|__next|__nuxt|main|application)[\"']?[^>]*>\s*</\1>",
     re.IGNORECASE,
 )
-RENDER_TEXT_FLOOR: Final = 200
+RENDER_TEXT_FLOOR: Final = 100
 """A page with scripts and less visible text than this (characters) is rendered."""
 
 
 def needs_rendering(html: str) -> bool:
-    """Content built by scripts: an empty app mount point, or scripts and almost no text
-    (what an HTTP client gets of a single-page app is its shell)."""
+    """Content built by scripts: an empty app mount point, links to routes in the fragment
+    (``href="#/..."``, which only a script can serve), or scripts and almost no text (what an
+    HTTP client gets of a single-page app is its shell)."""
     if not _SCRIPT.search(html):
         return False
-    if _APP_MOUNT.search(html):
+    if _APP_MOUNT.search(html) or _HASH_ROUTE_LINK.search(html):
         return True
+    if len(_TABLE_CELL.findall(html[:200_000])) >= 4:
+        return False  # the server sent a table of records: short, but not a shell
     visible = " ".join(_TAGS.sub(" ", html[:2_000_000]).split())
     return len(visible) < RENDER_TEXT_FLOOR
 

@@ -176,6 +176,7 @@ async def discover(
         query_values=site_query_values(crawled.pages),
         downloads=crawled.downloads,
         dropped=duplicates,
+        explorations=crawled.explorations,
     )
     events.candidates = len(candidates)
     await events.emit("validate", f"{len(candidates)} candidate tools")

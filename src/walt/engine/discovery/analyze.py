@@ -30,7 +30,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
+from walt.core.css import css_string
+from walt.core.routes import flatten
 from walt.engine.charset import encoding_label
+from walt.engine.discovery.controls import Control, script_controls
 from walt.engine.discovery.families import LinkFamily, PageLink, link_families, segment_shape
 from walt.engine.dom import (
     Document,
@@ -219,6 +222,14 @@ class FormInfo:
     repeats: int = 1  # identical forms on the page (one per row of a listing)
     varying: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hidden fields that differ per row
     revealed_by: str = ""  # the menu entry whose click built these controls (a script's form)
+    frame: str | None = None  # CSS selector of the same-origin iframe the form lives in
+    script_filled: tuple[str, ...] = ()  # empty hidden fields a suggestion widget fills
+
+    @property
+    def needs_browser(self) -> bool:
+        """The submission depends on what a script writes (a suggestion widget's hidden
+        id): only the page, in a browser, knows the value to send."""
+        return bool(self.script_filled)
 
     @property
     def visible_fields(self) -> tuple[Field, ...]:
@@ -281,6 +292,9 @@ class PageAnalysis:
     chrome_words: tuple[str, ...] = ()  # words of links in the page's navigation
     revealers: tuple[tuple[str, str], ...] = ()  # (CSS path, text) of menu entries to click
     bulk_actions: tuple[BulkAction, ...] = ()
+    rendered: bool = False  # a script built the page: only a browser sees its content
+    frames: tuple[tuple[str, str], ...] = ()  # (URL, CSS path) of same-origin iframes
+    controls: tuple[Control, ...] = ()  # search boxes and "Load more" buttons to try
 
     @property
     def is_listing(self) -> bool:
@@ -632,6 +646,32 @@ def _row_varying(prior: FormInfo, controls: list[Node]) -> tuple[tuple[str, tupl
     return _varying(prior, row)
 
 
+def _script_filled(controls: list[Node]) -> tuple[str, ...]:
+    """Hidden fields sent empty beside a suggestion widget (a combobox: ARIA's
+    ``role=combobox`` or ``aria-autocomplete``, or an input with a ``list`` of
+    suggestions): the widget's script writes the chosen suggestion's id into them, so
+    they are not constants of the form."""
+    widget = any(
+        c.tag == "input"
+        and (
+            attr(c, "role") == "combobox"
+            or attr(c, "aria-autocomplete") is not None
+            or attr(c, "list") is not None
+        )
+        for c in controls
+    )
+    if not widget:
+        return ()
+    return tuple(
+        name
+        for c in controls
+        if c.tag == "input"
+        and (attr(c, "type") or "").lower() == "hidden"
+        and not (attr(c, "value") or "")
+        and (name := attr(c, "name"))
+    )
+
+
 def _submission_charset(form: Node, page_encoding: str) -> str:
     """The first encoding ``accept-charset`` names that exists, else the page's encoding
     (HTML standard, "pick an encoding for the form")."""
@@ -674,7 +714,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         method = (attr(form, "method") or "get").strip().lower()
         info = FormInfo(
             page_url=doc.url,
-            action=doc.resolve(attr(form, "action")) or doc.url.split("#", 1)[0],
+            action=doc.resolve(attr(form, "action")) or doc.document_url,
             method="post" if method == "post" else ("dialog" if method == "dialog" else "get"),
             fields=tuple(fields),
             submitters=tuple(submitters),
@@ -689,6 +729,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
             accept_charset=(attr(form, "accept-charset") or "").strip() or None,
             name=attr(form, "name"),
             charset=_submission_charset(form, encoding),
+            script_filled=_script_filled(controls),
         )
         if info.method == "dialog":
             continue  # closes a dialog; submits nothing
@@ -777,6 +818,7 @@ def _page_links(doc: Document) -> tuple[list[PageLink], list[str]]:
 
 _MENU_ROLES: Final = frozenset({"menu", "listbox", "menubar"})
 MAX_REVEALERS: Final = 8
+MAX_FRAMES: Final = 8
 
 
 def _in_menu(node: Node) -> bool:
@@ -866,7 +908,7 @@ def _bulk_actions(doc: Document) -> tuple[BulkAction, ...]:
     if not rows:
         return ()
     name, values = max(rows.items(), key=lambda item: len(item[1]))
-    action = doc.resolve(attr(shells[0], "action")) or doc.url
+    action = doc.resolve(attr(shells[0], "action")) or doc.document_url
     out: list[BulkAction] = []
     for entry in doc.parser.css(_MENU_ENTRIES):
         label = text(entry, 60)
@@ -923,7 +965,24 @@ def analyze_document(doc: Document, encoding: str = "utf-8") -> PageAnalysis:
         chrome_words=_chrome_words(links),
         revealers=_revealers(doc),
         bulk_actions=_bulk_actions(doc),
+        frames=_frames(doc),
+        controls=script_controls(doc),
     )
+
+
+def _frames(doc: Document) -> tuple[tuple[str, str], ...]:
+    """Same-origin ``iframe``/``frame`` documents: a widget's form lives in its own
+    document, which the crawl loads like a page and the tool's steps address."""
+    origin = urlsplit(doc.url)[:2]
+    found: list[tuple[str, str]] = []
+    for node in doc.parser.css("iframe[src], frame[src]"):
+        url = doc.resolve(attr(node, "src"))
+        if url is None or urlsplit(url)[:2] != origin:
+            continue
+        source = attr(node, "src") or ""
+        selector = f"{node.tag}[src={css_string(source)}]"
+        found.append((url, selector))
+    return tuple(found[:MAX_FRAMES])
 
 
 def site_query_values(pages: Iterable[PageAnalysis]) -> dict[tuple[str, str], set[str]]:
@@ -938,5 +997,6 @@ def site_query_values(pages: Iterable[PageAnalysis]) -> dict[tuple[str, str], se
 
 
 def analyze(html: str, url: str, encoding: str = "utf-8") -> PageAnalysis:
-    """Analyse a page's rendered HTML (``encoding``: the charset the page came in)."""
-    return analyze_document(parse_html(html, url, max_nodes=DISCOVERY_MAX_NODES), encoding)
+    """Analyse a page's rendered HTML (``encoding``: the charset the page came in). A URL
+    with a route fragment is analysed flattened (:mod:`walt.core.routes`)."""
+    return analyze_document(parse_html(html, flatten(url), max_nodes=DISCOVERY_MAX_NODES), encoding)

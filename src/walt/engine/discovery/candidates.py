@@ -17,7 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from walt.core.models import NavigationStep, Tool
+from walt.core.models import ApiRequest, NavigationStep, Tool
+from walt.core.routes import flatten, has_route, unflatten
 from walt.engine.discovery.analyze import (
     FormInfo,
     LinkFamily,
@@ -26,6 +27,7 @@ from walt.engine.discovery.analyze import (
     site_query_values,
 )
 from walt.engine.discovery.bulk import bulk_tools
+from walt.engine.discovery.explore import Exploration
 from walt.engine.discovery.families import PageLink, link_families, segment_shape
 from walt.engine.discovery.forms import (
     FormGroup,
@@ -43,6 +45,7 @@ from walt.engine.discovery.links import (
     listing_tools,
     merge_families,
 )
+from walt.engine.discovery.scripted import scripted_tools
 from walt.engine.discovery.semantics import READ_KINDS
 
 __all__ = ["READ_KINDS", "Candidate", "build_candidates"]
@@ -77,6 +80,7 @@ class Candidate:
     sample_ids: tuple[str, ...] = ()  # values seen for path_param
     sample_inputs: dict[str, Any] = attrs.field(factory=dict)  # other inputs as the site had them
     sample_sets: tuple[dict[str, Any], ...] = ()  # whole input sets the site's links had
+    api: ApiRequest | None = None  # the site's JSON call behind it, offered for promotion
 
     @property
     def kind(self) -> str:
@@ -100,7 +104,11 @@ def _form_candidates(
             # A search box with facets beside it is also a filter over those facets.
             kinds.append("filter")
         for kind in kinds:
-            use_url = group.form.method == "get" and kind in READ_KINDS | {"create"}
+            use_url = (
+                group.form.method == "get"
+                and kind in READ_KINDS | {"create"}
+                and not group.form.needs_browser
+            )
             builder = url_candidate if use_url else steps_candidate
             built = builder(group, kind, auth, created_at, generator)
             facets = kind == "filter" and group.kind == "search"
@@ -197,13 +205,15 @@ def build_candidates(
     query_values: Mapping[tuple[str, str], set[str]] | None = None,
     downloads: Sequence[tuple[str, str, str]] = (),
     dropped: list[tuple[Candidate, str]] | None = None,
+    explorations: Sequence[Exploration] = (),
 ) -> list[Candidate]:
     """Every tool the analysed pages offer, before validation, in a stable order.
 
     ``query_values`` are the values seen site-wide per (path, query key) (they tell a
     record id from a view switch); ``downloads`` are (url, content type, page) of
-    non-page responses the crawl met. Candidates left out as the same function as
-    another are appended to ``dropped`` with the reason.
+    non-page responses the crawl met; ``explorations`` the script-driven controls the
+    crawl tried (:mod:`~walt.engine.discovery.scripted`). Candidates left out as the
+    same function as another are appended to ``dropped`` with the reason.
     """
     values = query_values if query_values is not None else site_query_values(pages)
     candidates = _form_candidates(group_forms(pages, values), auth, created_at, generator)
@@ -276,6 +286,30 @@ def build_candidates(
         candidates.append(Candidate(tool, "download", tool.start_url or ""))
     for tool, rows in bulk_tools(pages, auth, created_at, generator):
         candidates.append(Candidate(tool, "bulk", tool.start_url or "", sample_ids=rows))
+    answered = _script_answered(explorations)
+    for candidate in [c for c in candidates if c.source == "form" and c.form is not None]:
+        assert candidate.form is not None
+        action = urlsplit(candidate.form.action)
+        if candidate.kind == "search" and any(
+            (action.netloc, action.path, f.name) in answered for f in candidate.form.fields
+        ):
+            candidates.remove(candidate)
+            if dropped is not None:
+                dropped.append(
+                    (candidate, "the page's script answers this form (tried in the browser)")
+                )
+    for tool, api, samples in scripted_tools(explorations, created_at, generator):
+        box = tool.inputs[0].name if tool.kind == "search" and tool.inputs else None
+        candidates.append(
+            Candidate(
+                tool,
+                "script",
+                tool.start_url or "",
+                term_field=box,
+                api=api,
+                sample_inputs=samples,
+            )
+        )
     names = {c.tool.name for c in candidates}
     for made in delete_from_links(pages, names, auth, created_at, generator):
         candidates.append(
@@ -291,9 +325,41 @@ def build_candidates(
     candidates = [
         c for c in candidates if c.is_write or not is_destructive_link(c.tool.url_template or "")
     ]
+    for candidate in candidates:
+        candidate.tool = _browser_urls(candidate.tool)
     candidates = _without_duplicates(candidates, dropped)
     _unique_names(candidates)
     return candidates
+
+
+def _script_answered(explorations: Sequence[Exploration]) -> set[tuple[str, str, str]]:
+    """(host, document path, box name) of search boxes whose Enter a script answered
+    (a route in the fragment, or the same URL with new rows): the HTTP submission of
+    their form only reloads the page's shell."""
+    out: set[tuple[str, str, str]] = set()
+    for seen in explorations:
+        if seen.role != "search" or not seen.control.name or not seen.url_after:
+            continue
+        if has_route(seen.url_after) or flatten(seen.url_after) == flatten(seen.page_url):
+            page = urlsplit(unflatten(seen.page_url))
+            out.add((page.netloc, page.path, seen.control.name))
+    return out
+
+
+def _browser_urls(tool: Tool) -> Tool:
+    """The tool with the URLs a browser loads: routes back in the fragment."""
+    steps = tuple(
+        attrs.evolve(s, url=unflatten(s.url))
+        if isinstance(s, NavigationStep) and s.url is not None
+        else s
+        for s in tool.steps
+    )
+    return attrs.evolve(
+        tool,
+        url_template=unflatten(tool.url_template) if tool.url_template else tool.url_template,
+        start_url=unflatten(tool.start_url) if tool.start_url else tool.start_url,
+        steps=steps,
+    )
 
 
 def _shape(candidate: Candidate) -> tuple[object, ...]:
@@ -303,7 +369,7 @@ def _shape(candidate: Candidate) -> tuple[object, ...]:
     template = tool.url_template or next(
         (s.url for s in tool.steps if isinstance(s, NavigationStep) and s.url), ""
     )
-    parts = urlsplit(template)
+    parts = urlsplit(flatten(template))
     path = "/".join(segment_shape(s) if "{" not in s else "{}" for s in parts.path.split("/"))
     filled = tuple(sorted(k for k, v in parse_qsl(parts.query) if "{" in v))
     inputs = tuple(sorted(i.name for i in tool.inputs if i.required))

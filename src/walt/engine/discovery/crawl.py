@@ -42,6 +42,7 @@ from walt.core.costs import CostMeter
 from walt.core.errors import UrlBlockedError, WaltError
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, PageVisit
+from walt.core.routes import flatten, has_route, unflatten
 from walt.core.urls import redact_url
 from walt.engine.discovery.analyze import (
     FormInfo,
@@ -50,6 +51,7 @@ from walt.engine.discovery.analyze import (
     is_destructive_link,
     url_pattern,
 )
+from walt.engine.discovery.explore import Exploration, explore_control
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
 from walt.engine.http import cookie_jar, needs_rendering
@@ -103,6 +105,7 @@ class CrawlResult:
     loaded: list[str] = attrs.field(factory=list)  # every URL the browser loaded, in order
     unvisited_patterns: list[str] = attrs.field(factory=list)
     downloads: list[tuple[str, str, str]] = attrs.field(factory=list)  # (url, type, page)
+    explorations: list[Exploration] = attrs.field(factory=list)  # script-driven controls tried
 
 
 @attrs.define
@@ -203,6 +206,8 @@ class Crawler:
         self.path_keys: dict[str, set[frozenset[str]]] = {}
         self.values: dict[tuple[str, str], set[str]] = {}
         self.probed_actions: set[str] = set()
+        self.frame_of: dict[str, tuple[str, str]] = {}  # frame URL -> (embedding page, selector)
+        self.explored: set[tuple[str, str, str]] = set()  # (role, control css, URL pattern)
         self.samples: list[str] = []
         self.robots: urllib.robotparser.RobotFileParser | None = None
         self.guard = NetworkGuard(
@@ -272,7 +277,9 @@ class Crawler:
         )
 
     def _enqueue(self, entry: _Entry) -> None:
-        url = entry.url.split("#", 1)[0]
+        # A route fragment names a page of a single-page app; any other fragment a place
+        # in one page.
+        url = flatten(entry.url).split("#", 1)[0]
         entry.url = url
         if url in self.queued or len(self.queued) >= MAX_FRONTIER:
             return
@@ -338,9 +345,15 @@ class Crawler:
             if self.variant_pages[variant] >= self.request.pages_per_pattern:
                 return -1.0
             score = 30.0 - 8 * self.variant_pages[variant]
-        score += {"record": 12, "probe": 14, "form": 10, "start": 50, "link": 4, "chrome": 0}.get(
-            entry.source, 0
-        )
+        score += {
+            "record": 12,
+            "probe": 14,
+            "form": 10,
+            "frame": 12,
+            "start": 50,
+            "link": 4,
+            "chrome": 0,
+        }.get(entry.source, 0)
         if _PROSE.search(urlsplit(entry.url).path) or _PROSE.search(entry.text):
             score -= 45
         return score - 2 * entry.hops
@@ -459,31 +472,11 @@ class Crawler:
         note: str | None = None
         analysis: PageAnalysis | None = None
         try:
-            remaining = max(0.5, self.deadline - time.monotonic())
-            fetched = await self.executor.fetcher.fetch(
-                url,
-                jar=self.jar,
-                meter=self.meter,
-                timeout=min(PAGE_TIMEOUT, remaining),
-                page_only=True,
-            )
-            status, final, html = fetched.status, fetched.url, fetched.text
-            if not same_site(final, self.start):
-                note = "left the site"
-            elif status >= 400:
-                note = f"HTTP {status}"
-            elif fetched.content_type not in _PAGE_TYPES or fetched.body_skipped:
-                note = f"not a page ({fetched.content_type or 'unknown type'}): body not read"
-                self.result.downloads.append((final, fetched.content_type, entry.referrer))
-            elif "attachment" in fetched.headers.get("content-disposition", "").lower():
-                note = "a download, not a page"
-                self.result.downloads.append((final, fetched.content_type, entry.referrer))
+            if has_route(unflatten(url)):
+                # The server sees no route: only the page's script can show it.
+                analysis, status = await self._visit_rendered(unflatten(url))
             else:
-                if needs_rendering(html):
-                    final, html, status = await self._render(final)
-                analysis = await analyze_page(html, final, fetched.encoding)
-                if analysis.revealers:
-                    analysis = await self._reveal(analysis)
+                analysis, status, note = await self._visit_fetched(entry)
         except UrlBlockedError as exc:
             note = f"refused: {exc.reason}"
         except WaltError as exc:
@@ -501,15 +494,112 @@ class Crawler:
             pattern=pattern,
         )
         self.result.visits.append(visit)
+        if analysis is not None and url in self.frame_of:
+            analysis = _framed(analysis, *self.frame_of[url])
         if analysis is not None:
             self.result.pages.append(analysis)
-            self._follow(analysis, entry)
+            scripted = await self._explore(analysis, entry)
+            self._follow(analysis, entry, scripted)
         if self.on_page is not None:
             outcome = self.on_page(visit, len(self.result.visits), len(self.pattern_pages))
             if asyncio.iscoroutine(outcome):
                 await outcome
 
-    def _follow(self, page: PageAnalysis, entry: _Entry) -> None:
+    async def _visit_fetched(
+        self, entry: _Entry
+    ) -> tuple[PageAnalysis | None, int | None, str | None]:
+        """A page fetched over HTTP, rendered in the browser when a script builds it."""
+        remaining = max(0.5, self.deadline - time.monotonic())
+        fetched = await self.executor.fetcher.fetch(
+            entry.url,
+            jar=self.jar,
+            meter=self.meter,
+            timeout=min(PAGE_TIMEOUT, remaining),
+            page_only=True,
+        )
+        status, final, html = fetched.status, fetched.url, fetched.text
+        if not same_site(final, self.start):
+            return None, status, "left the site"
+        if status >= 400:
+            return None, status, f"HTTP {status}"
+        if fetched.content_type not in _PAGE_TYPES or fetched.body_skipped:
+            self.result.downloads.append((final, fetched.content_type, entry.referrer))
+            return (
+                None,
+                status,
+                f"not a page ({fetched.content_type or 'unknown type'}): body not read",
+            )
+        if "attachment" in fetched.headers.get("content-disposition", "").lower():
+            self.result.downloads.append((final, fetched.content_type, entry.referrer))
+            return None, status, "a download, not a page"
+        if needs_rendering(html):
+            analysis, rendered_status = await self._visit_rendered(final, fetched.encoding)
+            return analysis, rendered_status, None
+        analysis = await analyze_page(html, final, fetched.encoding)
+        if analysis.revealers:
+            analysis = await self._reveal(analysis)
+        return analysis, status, None
+
+    async def _visit_rendered(
+        self, url: str, encoding: str = "utf-8"
+    ) -> tuple[PageAnalysis, int | None]:
+        """A page only a browser can show: rendered, analysed, then explored (its search
+        boxes, menus and "Load more" buttons tried in the read-only browser)."""
+        final, html, status = await self._render(url)
+        analysis = attrs.evolve(await analyze_page(html, final, encoding), rendered=True)
+        if analysis.revealers:
+            analysis = await self._reveal(analysis)
+        return analysis, status
+
+    async def _explore(self, page: PageAnalysis, entry: _Entry) -> set[str]:
+        """Use the page's script-driven controls once each (a search box only where a
+        script builds the page: elsewhere its form is submitted over HTTP). Returns the
+        names of the search boxes whose Enter a script handled (their forms' HTTP
+        submissions only reload the page's shell)."""
+        handled: set[str] = set()
+        if page.forms and any(f.frame for f in page.forms):
+            return handled  # a frame's controls are tried from the page that embeds it
+        for control in page.controls:
+            if control.role == "search" and page.rendered and control.name:
+                handled.add(control.name)
+            if control.role == "search" and not page.rendered:
+                continue
+            # A search box in the site's header is one box on every page; a "Load more"
+            # button belongs to its listing.
+            where = url_pattern(flatten(page.url)) if control.role == "more" else ""
+            key = (control.role, control.css, where)
+            if key in self.explored or time.monotonic() >= self.deadline - 1:
+                continue
+            # The records a page shows are what its own search box searches first.
+            term = (
+                _probe_word(list(page.samples)) or _probe_word(self.samples)
+                if control.role == "search"
+                else ""
+            )
+            if term is None:
+                continue
+            self.explored.add(key)
+            context = await self._browser()
+            seen = await explore_control(
+                context,
+                unflatten(page.url),
+                control,
+                term=term,
+                timeout=min(PAGE_TIMEOUT, max(1.0, self.deadline - time.monotonic())),
+                watch_page=self.guard.watch_page,
+            )
+            if seen is None:
+                continue
+            self.result.explorations.append(seen)
+            self.result.loaded.append(unflatten(page.url))
+            if control.role == "search" and seen.url_after:
+                # The results page carries sorting, refinement and paging of its own.
+                self._enqueue(_Entry(seen.url_after, 0, entry.hops + 1, "probe", "", page.url))
+        return handled
+
+    def _follow(
+        self, page: PageAnalysis, entry: _Entry, scripted: set[str] | frozenset[str] = frozenset()
+    ) -> None:
         self.samples.extend(page.samples[:30])
         record_urls = {str(i.get("url")) for i in page.items if i.get("url")}
         for link in page.page_links:
@@ -527,9 +617,14 @@ class Crawler:
                     page.url,
                 )
             )
+        for url, selector in page.frames:
+            self.frame_of.setdefault(flatten(url), (page.url, selector))
+            self._enqueue(_Entry(url, entry.depth, entry.hops + 1, "frame", "", page.url))
         for url in page.skipped_links:
             self._skip(url, "looks destructive or session-ending: never followed", entry.hops + 1)
         for form in page.forms:
+            if form.method == "get" and any(f.name in scripted for f in form.fields):
+                continue  # the page's script answers this form; it was tried in the browser
             submission = _submission(form)
             if submission:
                 self._enqueue(_Entry(submission, 0, entry.hops + 1, "form", "", page.url))
@@ -548,6 +643,13 @@ class Crawler:
         submission = _submission(form, box, term)
         if submission:
             self._enqueue(_Entry(submission, 0, entry.hops + 1, "probe", "", page_url))
+
+
+def _framed(page: PageAnalysis, parent: str, selector: str) -> PageAnalysis:
+    """A frame's forms as seen from the page that embeds it: their steps open that page
+    and address the frame."""
+    forms = tuple(attrs.evolve(f, page_url=parent, frame=selector) for f in page.forms)
+    return attrs.evolve(page, forms=forms)
 
 
 _WORD: Final = re.compile(r"[^\W\d_]{4,}", re.UNICODE)

@@ -30,6 +30,7 @@ from walt.core.css import css_string
 from walt.core.models import (
     Annotations,
     ClickStep,
+    ElementStep,
     InputStep,
     Locator,
     NavigationStep,
@@ -768,6 +769,11 @@ def steps_candidate(
             dialog="accept" if kind == "delete" else None,
         )
     )
+    if form.frame is not None:
+        steps = [
+            attrs.evolve(step, frame=form.frame) if isinstance(step, ElementStep) else step
+            for step in steps
+        ]
     tool = Tool(
         name=_name(kind, noun, form, None),
         description=describe(

@@ -39,8 +39,9 @@ import attrs
 
 from walt.core.costs import Budget, CostMeter
 from walt.core.errors import WaltError
+from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, ExecuteRequest, ExecuteResult
-from walt.core.models import ResultsRegion, Tool, ToolInput, Validation
+from walt.core.models import ClickStep, ResultsRegion, Tool, ToolInput, Validation
 from walt.engine.discovery.analyze import PageAnalysis
 from walt.engine.discovery.candidates import Candidate
 from walt.engine.discovery.contrast import (
@@ -49,6 +50,7 @@ from walt.engine.discovery.contrast import (
     contains,
     informative_words,
     record_key,
+    record_text,
     results_region,
     standing_region,
     template_similarity,
@@ -57,6 +59,8 @@ from walt.engine.dom import Document, parse_html
 from walt.engine.executor import Executor
 
 __all__ = ["Site", "Verdict", "validate_candidates"]
+
+log = get_logger(__name__)
 
 MAX_OPTIONS: Final = 4
 MAX_PROBES: Final = 4
@@ -97,6 +101,8 @@ class _Rejected(Exception):
 class _Outcome:
     evidence: dict[str, Any]
     region: ResultsRegion | None = None
+    records: tuple[dict[str, Any], ...] = ()  # what the validating run read (a search's hits)
+    tool: Tool | None = None  # the tool as validated, when the check changed it (promotion)
 
 
 @attrs.define
@@ -263,6 +269,9 @@ async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcom
     tool = cand.tool
     term_name = cand.term_field or _main_input(tool).name
     probes = _probe_words(site, tool)
+    seen = cand.sample_inputs.get(term_name)
+    if isinstance(seen, str) and seen:
+        probes.insert(0, seen)  # the word that showed results when the crawl tried the box
     nonsense = await runner.run(tool, {term_name: NONSENSE})
     blank = await runner.attempt(tool, {term_name: ""})
     contrast = [nonsense.doc] + ([blank.doc] if blank is not None else [])
@@ -319,6 +328,7 @@ async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcom
                 "probes": tried,
             },
             found.region,
+            tuple(found.records),
         )
     raise _Rejected("; ".join(failures) or "no probe word could be tried")
 
@@ -556,6 +566,8 @@ def _page_values(cand: Candidate, spec: ToolInput) -> list[Any]:
 
 
 async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    if any(isinstance(s, ClickStep) and s.repeat for s in cand.tool.steps):
+        return await _check_more(runner, cand, site)
     spec = next((i for i in cand.tool.inputs if i.name != cand.term_field and not i.enum), None)
     spec = spec or _main_input(cand.tool)
     base = _fixed_inputs(cand, spec)
@@ -607,6 +619,78 @@ async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outc
         },
         found.region,
     )
+
+
+async def _check_more(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    """A "Load more" button: page 2 shows page 1's records and more after them."""
+    spec = next(i for i in cand.tool.inputs if i.type == "integer")
+    first = await runner.run(cand.tool, {spec.name: 1})
+    second = await runner.run(cand.tool, {spec.name: 2})
+    found = results_region(second.doc, [first.doc], chrome=site.chrome, every=False)
+    if found is None:
+        raise _Rejected("pressing the button changed no results region")
+    _, before = standing_region(first.doc, found.region)
+    _, after = standing_region(second.doc, found.region)
+    kept = {record_key(r) for r in before}
+    grown = {record_key(r) for r in after}
+    if not before or len(grown) <= len(kept):
+        raise _Rejected(f"page 2 shows {len(grown)} records, page 1 {len(kept)}: nothing was added")
+    if len(kept & grown) < 0.8 * len(kept):
+        raise _Rejected("page 2 does not keep page 1's records (not an appended batch)")
+    return _Outcome(
+        {
+            "input": spec.name,
+            "pages": ["1", "2"],
+            "records": [len(kept), len(grown)],
+            "region": _region_evidence(found),
+        },
+        found.region,
+    )
+
+
+# --------------------------------------------------------------------------- API promotion
+
+PROMOTION_SHARE: Final = 0.8
+"""Share of the browser's results the site's JSON answer must name for a promotion."""
+
+
+async def _promote(runner: _Runner, cand: Candidate, outcome: _Outcome) -> _Outcome:
+    """Offer a validated search as a direct call to the JSON endpoint its page used: kept
+    when the call, given the same word, names the results the browser showed and a
+    nonsense word gets fewer of them. Otherwise the browser tool stays as validated."""
+    api = cand.api
+    term = outcome.evidence.get("term")
+    if api is None or not isinstance(term, str) or not outcome.records:
+        return outcome
+    term_name = cand.term_field or _main_input(cand.tool).name
+    tool = attrs.evolve(cand.tool, request=api, results=None)
+    hits = await runner.attempt(tool, {term_name: term})
+    misses = await runner.attempt(tool, {term_name: NONSENSE})
+    if hits is None or misses is None:
+        return outcome
+    answer = [record_text(r).lower() for r in hits.result.records]
+    titles = [_title(r) for r in outcome.records]
+    titles = [t for t in titles if t]
+    named = sum(1 for t in titles if any(t in a for a in answer))
+    share = named / len(titles) if titles else 0.0
+    if share < PROMOTION_SHARE or len(misses.result.records) >= len(hits.result.records):
+        log.debug("API promotion not kept: %.0f%% of the results named", share * 100)
+        return outcome
+    evidence = outcome.evidence | {
+        "api": {
+            "method": api.method,
+            "url": api.url,
+            "results": len(hits.result.records),
+            "named": round(share, 3),
+            "nonsense": len(misses.result.records),
+        }
+    }
+    return attrs.evolve(outcome, evidence=evidence, tool=tool, region=None)
+
+
+def _title(record: dict[str, Any]) -> str:
+    value = record.get("title") or record.get("name") or record.get("text") or ""
+    return " ".join(str(value).split()).lower()
 
 
 def _overlap(first: set[str], second: set[str]) -> bool:
@@ -793,6 +877,10 @@ async def validate_candidates(
                 outcome = await _CHECKS.get(cand.kind, _check_navigate)(
                     runner_for(cand), cand, site
                 )
+                if cand.api is not None:
+                    outcome = await _promote(runner_for(cand), cand, outcome)
+                    if outcome.tool is not None:
+                        cand.tool = outcome.tool
                 record(
                     cand,
                     "validated",

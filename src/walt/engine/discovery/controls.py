@@ -1,0 +1,149 @@
+"""Controls that only a script gives meaning to: search boxes outside any submitted form,
+and "Load more" buttons.
+
+On a page a script builds, a search box's Enter is handled by the script (it changes
+the route, calls the site's API and renders rows), and a "Load more" button appends
+the next batch of records; neither is a form submission or a link an HTTP client can
+follow. Discovery finds them here, from the page model, and tries them in the
+browser (:mod:`walt.engine.discovery.explore`).
+
+A search box is a text input whose type (``search``), role (``searchbox``) or words
+(name, id, placeholder, accessible label, test id) say so, or any text input of a
+``role=search`` landmark; inputs of POST forms and of forms with a password are never
+search boxes. A "Load more" button is a button (or an element with the button role)
+outside any form whose text asks for more of the same list ("Load more", "Show more
+results"), the wording sites of every kind use for an appended page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Literal
+
+import attrs
+
+from walt.core.models import Locator
+from walt.engine.dom import Document, Node, attr, closest, text
+from walt.engine.extract import css_path, is_generated_id
+
+__all__ = ["Control", "script_controls"]
+
+MAX_CONTROLS: Final = 4
+_TEXT_TYPES: Final = frozenset({"", "text", "search"})
+_SEARCH_WORDS: Final = re.compile(r"search|query|filter|find|keyword|lookup", re.IGNORECASE)
+_MORE: Final = re.compile(
+    r"^\W*(?:load|show|view|see|display|get)\s+(?:\d+\s+)?more\b|^\W*more\s+(?:results|items|rows)\b",
+    re.IGNORECASE,
+)
+
+
+@attrs.frozen
+class Control:
+    """A control discovery tries in the browser: ``role`` says what it is for,
+    ``css`` finds it on the page it was seen on, ``locators`` (most stable first) are
+    what a tool's steps use, ``label`` is its visible words."""
+
+    role: Literal["search", "more"]
+    css: str
+    label: str
+    locators: tuple[Locator, ...]
+    name: str = ""  # the control's name attribute, when it has one
+
+
+def script_controls(doc: Document) -> tuple[Control, ...]:
+    """The page's search boxes and "Load more" buttons (see the module docstring)."""
+    found = [*_search_boxes(doc), *_more_buttons(doc)]
+    return tuple(found[:MAX_CONTROLS])
+
+
+def _search_boxes(doc: Document) -> list[Control]:
+    out: list[Control] = []
+    for node in doc.parser.css("input"):
+        kind = (attr(node, "type") or "").strip().lower()
+        if kind not in _TEXT_TYPES or attr(node, "disabled") is not None:
+            continue
+        form = doc.form_owner(node)
+        if form is not None and not _searchable_form(doc, form):
+            continue
+        label = doc.label_for(node)
+        words = " ".join(
+            v
+            for v in (
+                attr(node, "name"),
+                attr(node, "id"),
+                attr(node, "placeholder"),
+                attr(node, "aria-label"),
+                attr(node, "data-testid"),
+                label,
+            )
+            if v
+        )
+        landmark = closest(node, ("form", "div", "section", "header", "nav"))
+        in_landmark = (form is not None and attr(form, "role") == "search") or (
+            landmark is not None and attr(landmark, "role") == "search"
+        )
+        if not (
+            kind == "search"
+            or attr(node, "role") == "searchbox"
+            or in_landmark
+            or _SEARCH_WORDS.search(words)
+        ):
+            continue
+        out.append(
+            Control(
+                role="search",
+                css=css_path(node),
+                label=attr(node, "placeholder") or label or attr(node, "aria-label") or "",
+                locators=_input_locators(node, label),
+                name=attr(node, "name") or "",
+            )
+        )
+    return out[:2]
+
+
+def _searchable_form(doc: Document, form: Node) -> bool:
+    if (attr(form, "method") or "get").strip().lower() != "get":
+        return False
+    return not any((attr(c, "type") or "").lower() == "password" for c in doc.controls(form))
+
+
+def _input_locators(node: Node, label: str) -> tuple[Locator, ...]:
+    out: list[Locator] = []
+    ident = attr(node, "id")
+    if ident and not is_generated_id(ident):
+        out.append(Locator("id", ident))
+    test_id = attr(node, "data-testid")
+    if test_id:
+        out.append(Locator("test_id", test_id))
+    placeholder = attr(node, "placeholder")
+    if placeholder:
+        out.append(Locator("placeholder", placeholder))
+    if label:
+        out.append(Locator("label", label))
+    name = attr(node, "name")
+    if name:
+        out.append(Locator("name", name))
+    out.append(Locator("css", css_path(node)))
+    return tuple(out)
+
+
+def _more_buttons(doc: Document) -> list[Control]:
+    out: list[Control] = []
+    for node in doc.parser.css("button, [role=button], input[type=button]"):
+        submit = node.tag == "button" and (attr(node, "type") or "submit").lower() == "submit"
+        if submit and doc.form_owner(node) is not None:
+            continue  # a form's submit button sends the form
+        label = (attr(node, "value") if node.tag == "input" else text(node, 80)) or attr(
+            node, "aria-label"
+        )
+        if not label or not _MORE.search(label) or attr(node, "disabled") is not None:
+            continue
+        locators = [Locator("role", "button", role_name=label.strip(), exact=True)]
+        test_id = attr(node, "data-testid")
+        if test_id:
+            locators.insert(0, Locator("test_id", test_id))
+        locators.append(Locator("css", css_path(node)))
+        out.append(
+            Control(role="more", css=css_path(node), label=label.strip(), locators=tuple(locators))
+        )
+    return out[:1]

@@ -1,0 +1,179 @@
+"""Trying a page's script-driven controls in the crawl's read-only browser.
+
+A search box on a page a script builds, and a "Load more" button on any page, do
+nothing an HTTP client can see (:mod:`walt.engine.discovery.controls`). The crawl
+opens such a page, uses the control once as a person would, waits for the effect
+(:class:`walt.engine.effects.PageWatch`) and records what happened:
+
+* for a search box: the word typed, the page's URL afterwards (a route such as
+  ``#/search?q=word`` or a query), and the fetch/XHR calls the page made that carry
+  the word (the site's own API: method, URL, body, content types);
+* for a "Load more" button: how many records the page showed before and after.
+
+The crawl's browser stays behind the read-only network guard, so a control that
+would write is blocked, never sent. :mod:`walt.engine.discovery.scripted` turns the
+observations into candidate tools; this module only drives the browser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import unquote_plus
+
+import attrs
+
+from walt.core.logging import get_logger
+from walt.engine.discovery.controls import Control
+from walt.engine.dom import parse_html
+from walt.engine.effects import PageWatch
+from walt.engine.extract import extract_document
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page, Request
+
+__all__ = ["Exploration", "ObservedCall", "explore_control"]
+
+log = get_logger(__name__)
+
+SETTLE: Final = 4.0
+"""Seconds at most to wait for a control's effect."""
+MAX_CALLS: Final = 8
+_CALL_TYPES: Final = frozenset({"fetch", "xhr"})
+_MAX_BODY: Final = 20_000
+
+
+@attrs.frozen
+class ObservedCall:
+    """A fetch/XHR call a page made in answer to a control: ``content_type`` is the
+    response's media type (``application/json``), ``request_type`` the body's."""
+
+    method: str
+    url: str
+    body: str | None = None
+    request_type: str = ""
+    content_type: str = ""
+    status: int | None = None
+
+
+@attrs.frozen
+class Exploration:
+    """What using one control did (see the module docstring). ``records_before`` and
+    ``records_after`` count the records read from the page before and after it."""
+
+    page_url: str
+    control: Control
+    term: str = ""
+    url_after: str = ""
+    calls: tuple[ObservedCall, ...] = ()
+    records_before: int = 0
+    records_after: int = 0
+
+    @property
+    def role(self) -> Literal["search", "more"]:
+        return self.control.role
+
+
+async def explore_control(
+    context: Any,
+    url: str,
+    control: Control,
+    *,
+    term: str,
+    timeout: float,
+    watch_page: Any = None,
+) -> Exploration | None:
+    """Open ``url`` in the browser context ``context`` and use ``control`` once (a search
+    box gets ``term`` and Enter; a button is clicked). ``timeout`` (seconds) bounds the
+    whole try; ``watch_page`` is the network guard's per-page hook. None when the
+    control cannot be found or used."""
+    started = time.monotonic()
+    page: Page = await context.new_page()
+    if watch_page is not None:
+        watch_page(page)
+    calls: list[Request] = []
+    listening = False
+
+    def on_request(request: Request) -> None:
+        if listening and len(calls) < MAX_CALLS * 4 and request.resource_type in _CALL_TYPES:
+            calls.append(request)
+
+    page.on("request", on_request)
+    watch = PageWatch(page)
+    try:
+        await page.goto(url, wait_until="load", timeout=timeout * 1000)
+        await watch.settle(min(SETTLE, _left(started, timeout)))
+        element = page.locator(control.css).first
+        if not await element.count():
+            return None
+        before = await _record_count(page)
+        watch.before_action()
+        listening = True
+        if control.role == "search":
+            await element.fill(term, timeout=2000)
+            await element.press("Enter", timeout=2000)
+        else:
+            await element.click(timeout=2000)
+        await watch.settle(min(SETTLE, _left(started, timeout)), grace=0.3)
+        listening = False
+        after = await _record_count(page)
+        observed = [await _observed(r) for r in calls]
+        if control.role == "search":
+            observed = [c for c in observed if _carries(c, term)]
+        return Exploration(
+            page_url=url,
+            control=control,
+            term=term,
+            url_after=page.url,
+            calls=tuple(observed[:MAX_CALLS]),
+            records_before=before,
+            records_after=after,
+        )
+    except Exception as exc:  # a control that cannot be used is simply not a tool
+        log.debug("exploring a %s control failed: %s", control.role, type(exc).__name__)
+        return None
+    finally:
+        with contextlib.suppress(Exception):
+            await page.close()
+
+
+def _left(started: float, timeout: float) -> float:
+    return max(0.2, timeout - (time.monotonic() - started))
+
+
+async def _record_count(page: Page) -> int:
+    data = extract_document(parse_html(await page.content(), page.url))
+    rows = sum(len(t.get("rows", ())) for t in data["tables"])
+    return max(len(data["items"]), rows)
+
+
+async def _observed(request: Request) -> ObservedCall:
+    try:
+        body = request.post_data
+    except Exception:  # a binary body is nothing a template can carry
+        body = None
+    if body is not None and len(body) > _MAX_BODY:
+        body = None
+    response = None
+    with contextlib.suppress(Exception):
+        response = await request.response()
+    headers = request.headers
+    return ObservedCall(
+        method=request.method.upper(),
+        url=request.url,
+        body=body,
+        request_type=headers.get("content-type", "").split(";")[0].strip().lower(),
+        content_type=(
+            (response.headers.get("content-type", "") if response else "")
+            .split(";")[0]
+            .strip()
+            .lower()
+        ),
+        status=response.status if response else None,
+    )
+
+
+def _carries(call: ObservedCall, term: str) -> bool:
+    needle = term.lower()
+    return needle in unquote_plus(call.url).lower() or needle in (call.body or "").lower()

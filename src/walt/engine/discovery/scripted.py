@@ -1,0 +1,204 @@
+"""Candidate tools from explored script-driven controls. Pure.
+
+The crawl tried a search box or a "Load more" button in the browser
+(:mod:`walt.engine.discovery.explore`); this module turns what it saw into tools:
+
+* a search whose word ended up in the page's URL (a query, or a route in the
+  fragment such as ``#/search?q=word``) becomes a URL template with the word's
+  parameter as the input. A route URL runs in the browser, where the page's script
+  can read it (:mod:`walt.core.routes`);
+* a search that left the URL alone becomes browser steps: open the page, fill the
+  box (by its most stable locator), press Enter;
+* either way, when the page fetched JSON with the word in the call's URL or body,
+  the call is kept as an :class:`~walt.core.models.ApiRequest` (the word replaced
+  by the input's placeholder), offered to validation for promotion;
+* a "Load more" button that added records becomes a paginate tool: open the
+  listing and press the button ``page - 1`` times (:attr:`ClickStep.repeat`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Final
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from walt.core.models import (
+    ApiRequest,
+    ClickStep,
+    InputStep,
+    KeyPressStep,
+    NavigationStep,
+    Tool,
+    ToolInput,
+)
+from walt.core.routes import flatten, unflatten
+from walt.engine.discovery.explore import Exploration, ObservedCall
+from walt.engine.discovery.forms import annotations_for, provenance
+from walt.engine.discovery.words import describe, input_name, path_noun, search_noun, snake
+
+__all__ = ["api_request", "scripted_tools"]
+
+TERM: Final = "q"
+_JSON_TYPES: Final = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
+
+
+def scripted_tools(
+    explorations: Sequence[Exploration], created_at: str, generator: str
+) -> list[tuple[Tool, ApiRequest | None, dict[str, str]]]:
+    """One tool per exploration that showed an effect, with the API call that fed it and
+    the inputs that showed records in the crawl (a search's word)."""
+    out: list[tuple[Tool, ApiRequest | None, dict[str, str]]] = []
+    for seen in explorations:
+        if seen.role == "search":
+            tool, api = _search_tool(seen, created_at, generator)
+            worked = {tool.inputs[0].name: seen.term} if seen.records_after else {}
+            out.append((tool, api, worked))
+        elif seen.records_after > seen.records_before > 0:
+            out.append((_more_tool(seen, created_at, generator), None, {}))
+    return out
+
+
+def _noun(seen: Exploration) -> str:
+    path = urlsplit(flatten(seen.url_after or seen.page_url)).path.replace("%23", "")
+    return (
+        search_noun([seen.control.label], path)
+        if seen.role == "search"
+        else (path_noun(path) or "records")
+    )
+
+
+def _search_tool(
+    seen: Exploration, created_at: str, generator: str
+) -> tuple[Tool, ApiRequest | None]:
+    noun = _noun(seen)
+    name = input_name(seen.control.name or TERM, set())
+    spec = ToolInput(name, required=True, description="words to search for")
+    template = url_with_term(seen.url_after, seen.term, name) if seen.url_after else None
+    if template is not None:
+        steps: tuple[NavigationStep | InputStep | KeyPressStep, ...] = (
+            NavigationStep(url=template, description=f"Open the {noun} results"),
+        )
+    else:
+        steps = (
+            NavigationStep(url=seen.page_url, description="Open the page with the search box"),
+            InputStep(
+                locators=seen.control.locators,
+                value=f"{{{name}}}",
+                description=f"Type the words into {seen.control.label or 'the search box'}",
+            ),
+            KeyPressStep(
+                locators=seen.control.locators,
+                key="Enter",
+                description="Press Enter to search",
+            ),
+        )
+    tool = Tool(
+        name=f"search_{snake(noun, 30) or 'site'}",
+        description=describe("search", noun, (spec,)),
+        kind="search",
+        start_url=seen.page_url,
+        url_template=template,
+        inputs=(spec,),
+        steps=steps,
+        annotations=annotations_for("search"),
+        provenance=provenance(seen.page_url, created_at, generator),
+    )
+    return tool, api_request(seen.calls, seen.term, name)
+
+
+def _more_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
+    noun = _noun(seen)
+    spec = ToolInput(
+        "page",
+        type="integer",
+        required=False,
+        default=1,
+        minimum=1,
+        description=f"which batch of {noun} (1 is what the page shows first)",
+    )
+    label = seen.control.label or "Load more"
+    return Tool(
+        name=f"paginate_{snake(noun, 30) or 'records'}",
+        description=describe("paginate", noun, (spec,)),
+        kind="paginate",
+        start_url=seen.page_url,
+        inputs=(spec,),
+        steps=(
+            NavigationStep(url=seen.page_url, description=f"Open the {noun} list"),
+            ClickStep(
+                locators=seen.control.locators,
+                repeat="{page}",
+                description=f'Press "{label}" once per page after the first',
+            ),
+        ),
+        annotations=annotations_for("paginate"),
+        provenance=provenance(seen.page_url, created_at, generator),
+    )
+
+
+def url_with_term(url: str, term: str, name: str) -> str | None:
+    """``url`` with the query parameter whose value is ``term`` as ``{name}`` (a route's
+    query counts); None when no parameter carries the word."""
+    parts = urlsplit(flatten(url))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(v == term for _, v in pairs):
+        return None
+    query = "&".join(
+        f"{quote(k, safe='[]')}={{{name}}}" if v == term else urlencode([(k, v)]) for k, v in pairs
+    )
+    return unflatten(urlunsplit(parts._replace(query=query, fragment="")))
+
+
+def api_request(calls: Sequence[ObservedCall], term: str, name: str) -> ApiRequest | None:
+    """The JSON call among ``calls`` that carries ``term`` as a whole value (a query
+    parameter or a string in a JSON body), as a template with ``{name}`` in its place.
+    Only the request's content type is kept of its headers: cookies and tokens are the
+    session's, sent by the executor."""
+    for call in calls:
+        if not _JSON_TYPES.match(call.content_type) or (call.status or 200) >= 400:
+            continue
+        url = url_with_term(call.url, term, name) or call.url
+        body: str | None = None
+        if call.method == "POST":
+            body = _json_template(call.body, term, name)
+            if body is None:
+                continue
+        elif "{" + name + "}" not in url:
+            continue
+        headers = {"content-type": call.request_type} if call.request_type else {}
+        return ApiRequest(
+            method="POST" if call.method == "POST" else "GET",
+            url=url,
+            body=body,
+            headers=headers,
+        )
+    return None
+
+
+def _json_template(body: str | None, term: str, name: str) -> str | None:
+    """The JSON body with every string containing ``term`` templated; None when the body
+    is not JSON or carries the word nowhere. A placeholder inside a JSON string is
+    escaped as JSON when rendered (see :class:`ApiRequest`)."""
+    if not body:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    found = False
+
+    def walk(value: object) -> object:
+        nonlocal found
+        if isinstance(value, str) and term in value:
+            found = True
+            return value.replace(term, "{" + name + "}")
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    templated = walk(data)
+    return json.dumps(templated, separators=(",", ":")) if found else None

@@ -1,0 +1,283 @@
+"""Browser steps on the awkward pages real sites have, served by a small local site.
+
+A delete guarded by ``confirm()``, a consent banner over the page, a form that opens
+its result in a new tab, a search form inside a same-origin iframe, and an edit form
+per ticket (text, select, radio). Each test says what the site must have received,
+so a run that reports ``ok`` without doing the work fails.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import walt
+from tests.sites import Request, Response, Site, html, serve
+from walt.core.models import ClickStep, InputStep, Locator, NavigationStep
+
+pytestmark = pytest.mark.browser
+
+NOTES: dict[int, str] = {}
+TICKETS: dict[int, dict[str, str]] = {}
+FRUIT = ["Apple", "Apricot", "Banana", "Blueberry", "Cherry", "Damson"]
+
+
+def reset() -> None:
+    NOTES.clear()
+    NOTES.update({1: "Buy milk", 2: "Call Ann", 3: "Pay rent"})
+    TICKETS.clear()
+    TICKETS.update(
+        {
+            1: {"title": "Printer jams", "priority": "p2", "status": "open"},
+            2: {"title": "VPN drops", "priority": "p3", "status": "open"},
+            3: {"title": "New laptop", "priority": "p2", "status": "closed"},
+        }
+    )
+
+
+def home(request: Request) -> Response:
+    links = "".join(f'<li><a href="/tickets/{i}/edit">Ticket {i}</a></li>' for i in TICKETS)
+    return html(
+        f"""<html><head><title>Desk</title></head><body><h1>Desk</h1><ul>{links}</ul>
+<p><a href="/fruit">Fruit search</a></p></body></html>"""
+    )
+
+
+def note_page(request: Request) -> Response:
+    note = int(request.arg("id", "0"))
+    if request.method == "POST":
+        NOTES.pop(int(request.form["id"][0]), None)
+        return 303, {"Location": "/notes"}, b""
+    if note not in NOTES:
+        listed = "".join(f"<li>{n}</li>" for n in NOTES.values())
+        return html(f"<html><body><h1>Notes</h1><ul>{listed}</ul></body></html>")
+    return html(
+        f"""<html><body><h1>{NOTES[note]}</h1>
+<form method="post" action="/notes" onsubmit="return confirm('Delete this note?')">
+<input type="hidden" name="id" value="{note}"><button>Delete</button></form></body></html>"""
+    )
+
+
+BANNER = """<div id="consent" style="position:fixed;inset:0;background:#fff;z-index:9">
+<p>We use cookies to run this site.</p>%s</div>"""
+
+
+def consent_page(request: Request) -> Response:
+    button = (
+        "<button onclick=\"document.getElementById('consent').remove()\">Accept all</button>"
+        if request.arg("closable") == "1"
+        else ""
+    )
+    return html(
+        f"""<html><body>{BANNER % button}
+<button id="show" onclick="document.getElementById('out').textContent='Shown'">Show</button>
+<p id="out"></p></body></html>"""
+    )
+
+
+def export_page(request: Request) -> Response:
+    return html(
+        """<html><body><form action="/report" target="_blank"><label>Year
+<input name="year"></label><button>Export</button></form></body></html>"""
+    )
+
+
+def report_page(request: Request) -> Response:
+    year = html_lib.escape(request.arg("year"))
+    return html(f"<html><body><h1>Report for {year}</h1><p>12 sales in {year}</p></body></html>")
+
+
+def fruit_outer(request: Request) -> Response:
+    return html(
+        """<html><body><h1>Fruit</h1><iframe src="/fruit/frame" title="search"></iframe>
+</body></html>"""
+    )
+
+
+def fruit_frame(request: Request) -> Response:
+    return html(
+        """<html><body><form method="post" action="/fruit/results"><label>Fruit name
+<input type="search" name="name"></label><button>Find</button></form>
+<ul class="catalogue">"""
+        + "".join(
+            f'<li class="fruit"><span class="name">{f}</span> <span class="kind">fresh</span></li>'
+            for f in FRUIT
+        )
+        + "</ul></body></html>"
+    )
+
+
+def fruit_results(request: Request) -> Response:
+    words = (request.form.get("name") or [""])[0].lower()
+    rows = "".join(
+        f'<li class="fruit"><span class="name">{f}</span> <span class="kind">fresh</span></li>'
+        for f in FRUIT
+        if words in f.lower()
+    )
+    return html(f'<html><body><h2>Results</h2><ul class="catalogue">{rows}</ul></body></html>')
+
+
+def ticket_edit(request: Request) -> Response:
+    ticket = int(request.path.split("/")[2])
+    record = TICKETS[ticket]
+    if request.method == "POST":
+        form = {k: v[0] for k, v in request.form.items()}
+        record.update({k: form[k] for k in ("title", "priority", "status") if k in form})
+        return 303, {"Location": f"/tickets/{ticket}/edit"}, b""
+    options = "".join(
+        f'<option value="{p}"{" selected" if record["priority"] == p else ""}>{label}</option>'
+        for p, label in (("p1", "Urgent"), ("p2", "Normal"), ("p3", "Low"))
+    )
+    radios = "".join(
+        f'<label><input type="radio" name="status" value="{s}"'
+        f"{' checked' if record['status'] == s else ''}> {s.title()}</label>"
+        for s in ("open", "closed")
+    )
+    return html(
+        f"""<html><body><h1>Edit ticket {ticket}</h1>
+<form method="post" action="/tickets/{ticket}/edit">
+<label>Title <input name="title" value="{html_lib.escape(record["title"])}" required></label>
+<label>Priority <select name="priority">{options}</select></label>
+<fieldset><legend>Status</legend>{radios}</fieldset>
+<button>Save ticket</button></form></body></html>"""
+    )
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    reset()
+    routes: dict[str, Any] = {
+        "/": home,
+        "/notes": note_page,
+        "/consent": consent_page,
+        "/export": export_page,
+        "/report": report_page,
+        "/fruit": fruit_outer,
+        "/fruit/frame": fruit_frame,
+        "/fruit/results": fruit_results,
+    }
+    for ticket in TICKETS:
+        routes[f"/tickets/{ticket}/edit"] = ticket_edit
+    with serve(routes) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def client(site: Site) -> Iterator[walt.UnifiedClient]:
+    with walt.UnifiedClient("inprocess", allow_hosts=[site.netloc], cache=False) as made:
+        yield made
+
+
+def _button(name: str, **step: Any) -> ClickStep:
+    return ClickStep(locators=(Locator("role", "button", role_name=name, exact=True),), **step)
+
+
+def _delete_tool(site: Site, dialog: str | None) -> walt.Tool:
+    return walt.Tool(
+        name="delete_note",
+        kind="delete",
+        inputs=(walt.ToolInput("id", type="integer"),),
+        steps=(
+            NavigationStep(url=site.url + "notes?id={id}"),
+            _button("Delete", dialog=dialog),
+        ),
+    )
+
+
+def test_a_confirm_the_tool_expects_is_accepted_and_reported(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    result = client.execute(_delete_tool(site, "accept"), {"id": 3})
+    assert result.ok, result.error
+    assert 3 not in NOTES
+    assert result.steps[1].dialog is not None and "Delete this note?" in result.steps[1].dialog
+
+
+def test_a_confirm_nobody_expected_fails_the_step_and_sends_nothing(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    posts = len(site.paths("POST"))
+    result = client.execute(_delete_tool(site, None), {"id": 2})
+    assert not result.ok and isinstance(result.error, walt.DialogError)
+    assert result.error.details["step"] == 1
+    assert 2 in NOTES and len(site.paths("POST")) == posts
+
+
+def _show_tool(site: Site, closable: str) -> walt.Tool:
+    return walt.Tool(
+        name="show",
+        steps=(NavigationStep(url=site.url + f"consent?closable={closable}"), _button("Show")),
+    )
+
+
+def test_a_banner_over_the_target_is_closed_with_its_own_button(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    result = client.execute(_show_tool(site, "1"))
+    assert result.ok, result.error
+    assert "Shown" in result.data["main_text"]
+
+
+def test_a_banner_without_a_button_fails_the_step_naming_it(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    result = client.execute(_show_tool(site, "0"), timeout=20)
+    assert not result.ok and isinstance(result.error, walt.ClickInterceptedError)
+    assert result.error.details["covering"] == "div#consent"
+    assert "intercepts pointer events" in str(result.error.__cause__ or result.error.details)
+
+
+def test_a_submit_that_opens_a_new_tab_is_followed_there(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    tool = walt.Tool(
+        name="export",
+        inputs=(walt.ToolInput("year"),),
+        steps=(
+            NavigationStep(url=site.url + "export"),
+            InputStep(locators=(Locator("label", "Year"),), value="{year}"),
+            _button("Export"),
+        ),
+    )
+    result = client.execute(tool, {"year": "2024"})
+    assert result.ok, result.error
+    assert "/report?year=2024" in (result.final_url or "")
+    assert "12 sales in 2024" in result.data["main_text"]
+
+
+@pytest.fixture(scope="module")
+def found(client: walt.UnifiedClient, site: Site) -> walt.DiscoverResult:
+    return client.discover(site.url, time_budget=30)
+
+
+def test_a_form_in_a_same_origin_frame_is_found_and_run_through_the_frame(
+    found: walt.DiscoverResult, client: walt.UnifiedClient
+) -> None:
+    search = next(t for t in found.tools if t.kind == "search" and "name" in t.input_names)
+    assert search.validation is not None and search.validation.status == "validated"
+    # A POST form: steps on the page that embeds the frame, addressing the frame.
+    assert search.steps[0].url.endswith("/fruit")  # type: ignore[union-attr]
+    framed = [s for s in search.steps[1:] if getattr(s, "frame", None)]
+    assert framed and all(s.frame == 'iframe[src="/fruit/frame"]' for s in framed)  # type: ignore[attr-defined]
+    result = client.execute(search, {"name": "ap"})
+    assert result.ok, result.error
+    names = sorted(str(r.get("name") or r.get("title")) for r in result.records)
+    assert names == ["Apple", "Apricot"]
+
+
+def test_edits_of_several_records_keep_what_the_caller_left_out(
+    found: walt.DiscoverResult, client: walt.UnifiedClient
+) -> None:
+    edit = next(t for t in found.tools if t.kind == "edit")
+    ticket = next(i.name for i in edit.inputs if i.type == "integer")
+    assert not any(i.required for i in edit.inputs if i.name in ("priority", "status"))
+    closed = client.execute(edit, {ticket: 2, "status": "closed"})
+    assert closed.ok, closed.error
+    raised = client.execute(edit, {ticket: 3, "priority": "Urgent"})  # a label, not a value
+    assert raised.ok, raised.error
+    assert TICKETS[2] == {"title": "VPN drops", "priority": "p3", "status": "closed"}
+    assert TICKETS[3] == {"title": "New laptop", "priority": "p1", "status": "closed"}
+    assert TICKETS[1]["status"] == "open"

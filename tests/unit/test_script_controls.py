@@ -1,0 +1,245 @@
+"""Script-driven pages, pure parts: routes in the fragment, the controls a script gives
+meaning to, the tools built from trying them, and the crawl's read-only POSTs."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from walt.core.models import ClickStep, InputStep, KeyPressStep, Locator, NavigationStep, Tool
+from walt.core.routes import flatten, has_route, is_route_fragment, unflatten
+from walt.engine.discovery.controls import Control, script_controls
+from walt.engine.discovery.explore import Exploration, ObservedCall
+from walt.engine.discovery.scripted import api_request, scripted_tools, url_with_term
+from walt.engine.dom import parse_html
+from walt.engine.guard import is_read_call
+from walt.engine.http import needs_rendering
+
+BOX = Control("search", "input#q", "Search products", (Locator("id", "q"),), name="q")
+MORE = Control(
+    "more",
+    "button#more",
+    "Load more",
+    (Locator("role", "button", role_name="Load more", exact=True),),
+)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@pytest.mark.parametrize(
+    ("url", "flat"),
+    [
+        ("http://h/#/search?q=shoe", "http://h/%23/search?q=shoe"),
+        ("http://h/app#!/item/3", "http://h/app%23!/item/3"),
+        ("http://h#/x", "http://h/%23/x"),
+        ("http://h/?lang=en#/search?q=a", "http://h/%3Flang=en%23/search?q=a"),
+        ("http://h/page#section-2", "http://h/page#section-2"),
+        ("http://h/list?page=2", "http://h/list?page=2"),
+    ],
+)
+def test_route_urls_flatten_and_come_back(url: str, flat: str) -> None:
+    assert flatten(url) == flat
+    expected = url.replace("http://h#", "http://h/#")
+    assert unflatten(flat) == expected
+
+
+def test_only_fragments_starting_with_a_slash_are_routes() -> None:
+    assert is_route_fragment("/search?q=1") and is_route_fragment("!/item/2")
+    assert not is_route_fragment("top") and not is_route_fragment("")
+    assert has_route("http://h/#/search?q={q}")
+    assert not has_route("http://h/docs#install")
+
+
+def test_a_route_url_tool_is_not_an_http_tool() -> None:
+    tool = Tool(name="s", url_template="http://h/#/search?q={q}")
+    assert not tool.is_url_tool
+    assert Tool(name="s", url_template="http://h/search?q={q}").is_url_tool
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def test_pages_whose_routes_live_in_the_fragment_are_rendered() -> None:
+    page = (
+        "<body><a href='#/category/shoes'>Shoes</a>"
+        + "<p>Server text that is long enough to read as content.</p>" * 10
+        + "<script>route()</script></body>"
+    )
+    assert needs_rendering(page)
+
+
+def test_script_text_is_not_visible_text() -> None:
+    shell = "<body><p>Loading</p><script>" + "var x = 'long program text';" * 100 + "</script>"
+    assert needs_rendering(shell)
+
+
+def test_a_short_server_rendered_result_page_is_not_a_shell() -> None:
+    rows = "".join(f"<tr><td>Book {i} title</td><td>mystery</td></tr>" for i in range(3))
+    page = f"<body><h1>Books</h1><table>{rows}</table><script>menu()</script></body>"
+    assert not needs_rendering(page)
+
+
+# --------------------------------------------------------------------------- controls
+
+
+def test_search_boxes_and_load_more_buttons_are_found() -> None:
+    doc = parse_html(
+        """<header><div role="search"><input id="q" name="q" placeholder="Find products">
+        </div></header><main><ul><li>a</li></ul>
+        <button type="button" data-testid="more">Show more results</button></main>""",
+        "http://h/",
+    )
+    found = script_controls(doc)
+    assert [c.role for c in found] == ["search", "more"]
+    box, more = found
+    assert box.name == "q" and box.locators[0] == Locator("id", "q")
+    assert more.label == "Show more results"
+    assert more.locators[0] == Locator("test_id", "more")
+
+
+def test_post_and_login_forms_have_no_search_boxes_and_submit_buttons_are_not_more() -> None:
+    doc = parse_html(
+        """<form method="post" action="/save"><input name="search_title"></form>
+        <form action="/login"><input name="query"><input type="password" name="p">
+        <button>Load more</button></form>
+        <nav><a href="/next">Load more</a></nav>""",
+        "http://h/",
+    )
+    assert script_controls(doc) == ()
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def test_a_search_that_lands_on_a_route_is_a_route_url_template() -> None:
+    assert url_with_term("http://h/#/search?q=shoe&page=1", "shoe", "q") == (
+        "http://h/#/search?q={q}&page=1"
+    )
+    assert url_with_term("http://h/search?q=boot", "shoe", "q") is None
+
+
+def test_explored_search_becomes_a_browser_run_route_tool_with_its_api() -> None:
+    seen = Exploration(
+        page_url="http://h/",
+        control=BOX,
+        term="running",
+        url_after="http://h/#/search?q=running",
+        calls=(
+            ObservedCall("GET", "http://h/api/stats", content_type="application/json"),
+            ObservedCall(
+                "GET", "http://h/api/items?q=running&limit=20", content_type="application/json"
+            ),
+        ),
+        records_after=3,
+    )
+    [(tool, api, samples)] = scripted_tools([seen], "", "walt")
+    assert tool.kind == "search" and tool.url_template == "http://h/#/search?q={q}"
+    assert not tool.is_url_tool
+    assert samples == {"q": "running"}
+    assert api is not None and api.method == "GET"
+    assert api.url == "http://h/api/items?q={q}&limit=20"
+    assert api.headers == {}
+
+
+def test_a_search_that_keeps_the_url_becomes_fill_and_enter_steps() -> None:
+    seen = Exploration("http://h/app", BOX, "running", "http://h/app", records_after=0)
+    [(tool, api, samples)] = scripted_tools([seen], "", "walt")
+    assert tool.url_template is None and api is None and samples == {}
+    nav, fill, enter = tool.steps
+    assert isinstance(nav, NavigationStep) and nav.url == "http://h/app"
+    assert isinstance(fill, InputStep) and fill.value == "{q}"
+    assert isinstance(enter, KeyPressStep) and enter.key == "Enter"
+
+
+def test_a_posted_json_query_is_templated_inside_its_strings_only() -> None:
+    body = json.dumps({"filter": "name LIKE '%trail%'", "max_results": 25, "trail": True})
+    call = ObservedCall(
+        "POST",
+        "http://h/api/runs/search",
+        body=body,
+        request_type="application/json",
+        content_type="application/json",
+    )
+    api = api_request([call], "trail", "q")
+    assert api is not None and api.method == "POST"
+    assert api.headers == {"content-type": "application/json"}
+    assert json.loads(api.body or "") == {
+        "filter": "name LIKE '%{q}%'",
+        "max_results": 25,
+        "trail": True,
+    }
+
+
+def test_calls_that_are_not_json_or_failed_are_not_promoted() -> None:
+    html = ObservedCall("GET", "http://h/search?q=x", content_type="text/html")
+    failed = ObservedCall("GET", "http://h/api?q=x", content_type="application/json", status=500)
+    elsewhere = ObservedCall("GET", "http://h/api/all", content_type="application/json")
+    assert api_request([html, failed, elsewhere], "x", "q") is None
+
+
+def test_a_load_more_button_that_added_records_is_a_paginate_tool() -> None:
+    grew = Exploration("http://h/prints", MORE, records_before=6, records_after=12)
+    same = Exploration("http://h/other", MORE, records_before=6, records_after=6)
+    [(tool, api, _)] = scripted_tools([grew, same], "", "walt")
+    assert tool.kind == "paginate" and api is None
+    assert tool.input("page").default == 1
+    click = tool.steps[1]
+    assert isinstance(click, ClickStep) and click.repeat == "{page}"
+
+
+# --------------------------------------------------------------------------- guard
+
+
+def _request(method: str, url: str, kind: str = "fetch", body: str = "") -> Any:
+    return SimpleNamespace(method=method, url=url, resource_type=kind, post_data=body)
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "body", "read"),
+    [
+        ("http://h/ajax-api/2.0/runs/search", "fetch", "{}", True),
+        ("http://h/api/items/query", "xhr", "{}", True),
+        ("http://h/graphql", "fetch", '{"query": "{ items { id } }"}', True),
+        ("http://h/graphql", "fetch", '{"query": "mutation { delete(id: 1) }"}', False),
+        ("http://h/api/items/delete", "fetch", "{}", False),
+        ("http://h/search", "document", "q=x", False),
+    ],
+)
+def test_read_calls_are_told_from_writes(url: str, kind: str, body: str, read: bool) -> None:
+    assert is_read_call(_request("POST", url, kind, body)) is read
+
+
+# --------------------------------------------------------------------------- script-filled fields
+
+
+def test_a_hidden_id_a_suggestion_widget_fills_keeps_the_form_in_the_browser() -> None:
+    from walt.engine.discovery.analyze import analyze
+    from walt.engine.discovery.candidates import build_candidates
+
+    page = analyze(
+        """<html><body><h1>Orders</h1><form action="/orders">
+        <label>Customer <input name="customer" role="combobox" aria-autocomplete="list"></label>
+        <input type="hidden" name="customer_id"><input type="hidden" name="view" value="all">
+        <button>Search orders</button></form></body></html>""",
+        "http://h/orders",
+    )
+    [form] = page.forms
+    assert form.script_filled == ("customer_id",) and form.needs_browser
+    tools = [c.tool for c in build_candidates([page]) if c.source == "form"]
+    assert tools and all(t.url_template is None for t in tools)
+    assert all(not t.is_url_tool for t in tools)
+    assert all("customer_id" not in t.input_names for t in tools)
+
+
+def test_hidden_fields_without_a_widget_stay_constants() -> None:
+    from walt.engine.discovery.analyze import analyze
+
+    page = analyze(
+        """<form action="/s"><input name="q"><input type="hidden" name="lang"></form>""",
+        "http://h/",
+    )
+    assert page.forms[0].script_filled == ()
