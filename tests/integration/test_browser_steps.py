@@ -16,7 +16,7 @@ import pytest
 
 import walt
 from tests.sites import Request, Response, Site, html, serve
-from walt.core.models import ClickStep, InputStep, Locator, NavigationStep
+from walt.core.models import ClickStep, ElementStep, InputStep, Locator, NavigationStep
 
 pytestmark = pytest.mark.browser
 
@@ -259,9 +259,10 @@ def test_a_form_in_a_same_origin_frame_is_found_and_run_through_the_frame(
     search = next(t for t in found.tools if t.kind == "search" and "name" in t.input_names)
     assert search.validation is not None and search.validation.status == "validated"
     # A POST form: steps on the page that embeds the frame, addressing the frame.
-    assert search.steps[0].url.endswith("/fruit")  # type: ignore[union-attr]
-    framed = [s for s in search.steps[1:] if getattr(s, "frame", None)]
-    assert framed and all(s.frame == 'iframe[src="/fruit/frame"]' for s in framed)  # type: ignore[attr-defined]
+    first = search.steps[0]
+    assert isinstance(first, NavigationStep) and (first.url or "").endswith("/fruit")
+    framed = [s for s in search.steps[1:] if isinstance(s, ElementStep)]
+    assert framed and all(s.frame == 'iframe[src="/fruit/frame"]' for s in framed)
     result = client.execute(search, {"name": "ap"})
     assert result.ok, result.error
     names = sorted(str(r.get("name") or r.get("title")) for r in result.records)
