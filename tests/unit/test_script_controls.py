@@ -243,3 +243,20 @@ def test_hidden_fields_without_a_widget_stay_constants() -> None:
         "http://h/",
     )
     assert page.forms[0].script_filled == ()
+
+
+def test_api_filter_expressions_keep_their_text_around_the_word() -> None:
+    url = "http://h/api/models/search?filter=name+ilike+%27%25ferry%25%27&max_results=20"
+    assert url_with_term(url, "ferry", "q", inside=True) == (
+        "http://h/api/models/search?filter=name%20ilike%20%27%25{q}%25%27&max_results=20"
+    )
+    assert url_with_term(url, "ferry", "q") is None  # the whole value is not the word
+
+
+def test_more_columns_or_filters_are_not_more_records() -> None:
+    doc = parse_html(
+        """<main><ul><li>a</li><li>b</li></ul><button type="button">Show more columns</button>
+        <button type="button">Show more filters</button></main>""",
+        "http://h/",
+    )
+    assert script_controls(doc) == ()

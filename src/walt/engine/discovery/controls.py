@@ -35,6 +35,11 @@ _MORE: Final = re.compile(
     r"^\W*(?:load|show|view|see|display|get)\s+(?:\d+\s+)?more\b|^\W*more\s+(?:results|items|rows)\b",
     re.IGNORECASE,
 )
+# "Show more columns", "Show more filters": more of the page's controls, not of its list.
+_NOT_MORE_RECORDS: Final = re.compile(
+    r"\bmore\s+(?:columns?|filters?|options?|settings|details|info|actions|fields|tools)\b",
+    re.IGNORECASE,
+)
 
 
 @attrs.frozen
@@ -136,7 +141,9 @@ def _more_buttons(doc: Document) -> list[Control]:
         label = (attr(node, "value") if node.tag == "input" else text(node, 80)) or attr(
             node, "aria-label"
         )
-        if not label or not _MORE.search(label) or attr(node, "disabled") is not None:
+        if not label or not _MORE.search(label) or _NOT_MORE_RECORDS.search(label):
+            continue
+        if attr(node, "disabled") is not None:
             continue
         locators = [Locator("role", "button", role_name=label.strip(), exact=True)]
         test_id = attr(node, "data-testid")

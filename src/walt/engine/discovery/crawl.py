@@ -51,6 +51,7 @@ from walt.engine.discovery.analyze import (
     is_destructive_link,
     url_pattern,
 )
+from walt.engine.discovery.controls import Control
 from walt.engine.discovery.explore import Exploration, explore_control
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
@@ -62,6 +63,8 @@ log = get_logger(__name__)
 
 CONCURRENCY: Final = 4
 PAGE_TIMEOUT: Final = 6.0
+EXPLORE_GRACE: Final = 6.0
+"""Seconds past the crawl's deadline that controls already being tried may take."""
 ROBOTS_AGENT: Final = "walt"
 VOCABULARY: Final = 12
 """A parameter with at most this many word values across the site chooses a kind of page."""
@@ -208,6 +211,7 @@ class Crawler:
         self.probed_actions: set[str] = set()
         self.frame_of: dict[str, tuple[str, str]] = {}  # frame URL -> (embedding page, selector)
         self.explored: set[tuple[str, str, str]] = set()  # (role, control css, URL pattern)
+        self.exploring: set[asyncio.Task[None]] = set()
         self.samples: list[str] = []
         self.robots: urllib.robotparser.RobotFileParser | None = None
         self.guard = NetworkGuard(
@@ -228,9 +232,17 @@ class Crawler:
             self.robots = await self._fetch_robots()
         for seed in self.seeds:
             self._enqueue(_Entry(seed, 0, 0, "start"))
-        async with self._stack, asyncio.TaskGroup() as group:
-            for _ in range(CONCURRENCY):
-                group.create_task(self._worker())
+        async with self._stack:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(CONCURRENCY):
+                    group.create_task(self._worker())
+            if self.exploring:
+                # Controls still being tried when the crawl's budget ran out: a moment
+                # to finish, then they are stopped before the browser closes.
+                _, late = await asyncio.wait(set(self.exploring), timeout=EXPLORE_GRACE)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
         if self._opened is not None:
             self.meter.charge_browser(time.perf_counter() - self._opened)
         self._finish()
@@ -498,7 +510,7 @@ class Crawler:
             analysis = _framed(analysis, *self.frame_of[url])
         if analysis is not None:
             self.result.pages.append(analysis)
-            scripted = await self._explore(analysis, entry)
+            scripted = self._explore(analysis, entry)
             self._follow(analysis, entry, scripted)
         if self.on_page is not None:
             outcome = self.on_page(visit, len(self.result.visits), len(self.pattern_pages))
@@ -551,19 +563,19 @@ class Crawler:
             analysis = await self._reveal(analysis)
         return analysis, status
 
-    async def _explore(self, page: PageAnalysis, entry: _Entry) -> set[str]:
-        """Use the page's script-driven controls once each (a search box only where a
-        script builds the page: elsewhere its form is submitted over HTTP). Returns the
-        names of the search boxes whose Enter a script handled (their forms' HTTP
-        submissions only reload the page's shell)."""
+    def _explore(self, page: PageAnalysis, entry: _Entry) -> set[str]:
+        """Start using the page's script-driven controls, once each, beside the crawl (a
+        search box only where a script builds the page: elsewhere its form is submitted
+        over HTTP). Returns the names of the search boxes a script answers (their forms'
+        HTTP submissions only reload the page's shell)."""
         handled: set[str] = set()
         if page.forms and any(f.frame for f in page.forms):
             return handled  # a frame's controls are tried from the page that embeds it
         for control in page.controls:
-            if control.role == "search" and page.rendered and control.name:
-                handled.add(control.name)
             if control.role == "search" and not page.rendered:
                 continue
+            if control.role == "search" and control.name:
+                handled.add(control.name)
             # A search box in the site's header is one box on every page; a "Load more"
             # button belongs to its listing.
             where = url_pattern(flatten(page.url)) if control.role == "more" else ""
@@ -579,23 +591,38 @@ class Crawler:
             if term is None:
                 continue
             self.explored.add(key)
-            context = await self._browser()
-            seen = await explore_control(
-                context,
-                unflatten(page.url),
-                control,
-                term=term,
-                timeout=min(PAGE_TIMEOUT, max(1.0, self.deadline - time.monotonic())),
-                watch_page=self.guard.watch_page,
-            )
-            if seen is None:
-                continue
-            self.result.explorations.append(seen)
-            self.result.loaded.append(unflatten(page.url))
-            if control.role == "search" and seen.url_after:
-                # The results page carries sorting, refinement and paging of its own.
-                self._enqueue(_Entry(seen.url_after, 0, entry.hops + 1, "probe", "", page.url))
+            self.in_flight += 1
+            task = asyncio.create_task(self._explore_one(page, control, term, entry))
+            self.exploring.add(task)
+            task.add_done_callback(self._explored)
         return handled
+
+    def _explored(self, task: asyncio.Task[None]) -> None:
+        self.exploring.discard(task)
+        self.in_flight -= 1
+        self.changed.set()
+
+    async def _explore_one(
+        self, page: PageAnalysis, control: Control, term: str, entry: _Entry
+    ) -> None:
+        context = await self._browser()
+        seen = await explore_control(
+            context,
+            unflatten(page.url),
+            control,
+            term=term,
+            timeout=max(
+                1.0, min(PAGE_TIMEOUT * 1.5, self.deadline + EXPLORE_GRACE - time.monotonic())
+            ),
+            watch_page=self.guard.watch_page,
+        )
+        if seen is None:
+            return
+        self.result.explorations.append(seen)
+        self.result.loaded.append(unflatten(page.url))
+        if control.role == "search" and seen.url_after:
+            # The results page carries sorting, refinement and paging of its own.
+            self._enqueue(_Entry(seen.url_after, 0, entry.hops + 1, "probe", "", page.url))
 
     def _follow(
         self, page: PageAnalysis, entry: _Entry, scripted: set[str] | frozenset[str] = frozenset()

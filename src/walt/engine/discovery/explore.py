@@ -103,10 +103,14 @@ async def explore_control(
     watch = PageWatch(page)
     try:
         await page.goto(url, wait_until="load", timeout=timeout * 1000)
-        await watch.settle(min(SETTLE, _left(started, timeout)))
         element = page.locator(control.css).first
-        if not await element.count():
-            return None
+        # The script builds the control after the load event: wait for it, then for the
+        # page's own data requests.
+        await element.wait_for(state="visible", timeout=_left(started, timeout) * 1000)
+        with contextlib.suppress(Exception):
+            await page.wait_for_load_state(
+                "networkidle", timeout=min(SETTLE / 2, _left(started, timeout)) * 1000
+            )
         before = await _record_count(page)
         watch.before_action()
         listening = True
@@ -131,7 +135,11 @@ async def explore_control(
             records_after=after,
         )
     except Exception as exc:  # a control that cannot be used is simply not a tool
-        log.debug("exploring a %s control failed: %s", control.role, type(exc).__name__)
+        log.debug(
+            "exploring a %s control failed: %s",
+            control.role,
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
         return None
     finally:
         with contextlib.suppress(Exception):

@@ -138,16 +138,26 @@ def _more_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
     )
 
 
-def url_with_term(url: str, term: str, name: str) -> str | None:
+def url_with_term(url: str, term: str, name: str, *, inside: bool = False) -> str | None:
     """``url`` with the query parameter whose value is ``term`` as ``{name}`` (a route's
-    query counts); None when no parameter carries the word."""
+    query counts); with ``inside``, also a value that contains the word (an API's filter
+    expression, ``name ilike '%word%'``), the rest of the value kept. None when no
+    parameter carries the word."""
     parts = urlsplit(flatten(url))
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if not any(v == term for _, v in pairs):
+
+    def carries(value: str) -> bool:
+        return value == term or (inside and term in value)
+
+    def templated(key: str, value: str) -> str:
+        if not carries(value):
+            return urlencode([(key, value)])
+        pieces = [quote(piece, safe="") for piece in value.split(term)]
+        return f"{quote(key, safe='[]')}=" + f"{{{name}}}".join(pieces)
+
+    if not any(carries(v) for _, v in pairs):
         return None
-    query = "&".join(
-        f"{quote(k, safe='[]')}={{{name}}}" if v == term else urlencode([(k, v)]) for k, v in pairs
-    )
+    query = "&".join(templated(k, v) for k, v in pairs)
     return unflatten(urlunsplit(parts._replace(query=query, fragment="")))
 
 
@@ -159,7 +169,7 @@ def api_request(calls: Sequence[ObservedCall], term: str, name: str) -> ApiReque
     for call in calls:
         if not _JSON_TYPES.match(call.content_type) or (call.status or 200) >= 400:
             continue
-        url = url_with_term(call.url, term, name) or call.url
+        url = url_with_term(call.url, term, name, inside=True) or call.url
         body: str | None = None
         if call.method == "POST":
             body = _json_template(call.body, term, name)

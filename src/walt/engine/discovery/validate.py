@@ -26,6 +26,7 @@ the record the create made where they can, and the evidence is recorded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import re
@@ -688,6 +689,44 @@ async def _promote(runner: _Runner, cand: Candidate, outcome: _Outcome) -> _Outc
     return attrs.evolve(outcome, evidence=evidence, tool=tool, region=None)
 
 
+async def _check_api_search(
+    runner: _Runner, cand: Candidate, site: Site, browser_reason: str
+) -> _Outcome:
+    """A search whose page the checks could not read (a grid that splits each row in
+    two, say), judged on the JSON its page fetched instead: the site's own answer to the
+    word must hold records that contain it, more than to a nonsense word. The tool kept
+    is the direct call; the browser's reason is kept in the evidence."""
+    assert cand.api is not None
+    term_name = cand.term_field or _main_input(cand.tool).name
+    tool = attrs.evolve(cand.tool, request=cand.api, results=None)
+    probes = _probe_words(site, cand.tool)
+    seen = cand.sample_inputs.get(term_name)
+    if isinstance(seen, str) and seen:
+        probes.insert(0, seen)
+    nonsense = await runner.run(tool, {term_name: NONSENSE})
+    failures: list[str] = []
+    for term in list(dict.fromkeys(probes))[:MAX_PROBES]:
+        hits = await runner.attempt(tool, {term_name: term})
+        records = hits.result.records if hits is not None else []
+        if not records:
+            failures.append(f"{term!r} gave no records")
+            continue
+        share = sum(1 for r in records if contains(r, term)) / len(records)
+        if share < MATCH_SHARE or len(nonsense.result.records) >= len(records):
+            failures.append(f"only {share:.0%} of the records for {term!r} contain it")
+            continue
+        evidence = {
+            "term": term,
+            "results": len(records),
+            "matching": round(share, 3),
+            "nonsense": len(nonsense.result.records),
+            "api": {"method": cand.api.method, "url": cand.api.url, "checked": "json"},
+            "browser": browser_reason[:300],
+        }
+        return _Outcome(evidence, None, tuple(records), tool)
+    raise _Rejected("; ".join(failures) or "no probe word")
+
+
 def _title(record: dict[str, Any]) -> str:
     value = record.get("title") or record.get("name") or record.get("text") or ""
     return " ".join(str(value).split()).lower()
@@ -890,7 +929,23 @@ async def validate_candidates(
                     outcome.region,
                 )
             except _Rejected as exc:
-                record(cand, "rejected", str(exc), {}, started)
+                outcome_api = None
+                if cand.api is not None and cand.kind == "search":
+                    with contextlib.suppress(_Rejected, WaltError):
+                        outcome_api = await _check_api_search(
+                            runner_for(cand), cand, site, str(exc)
+                        )
+                if outcome_api is None or outcome_api.tool is None:
+                    record(cand, "rejected", str(exc), {}, started)
+                    return
+                cand.tool = outcome_api.tool
+                record(
+                    cand,
+                    "validated",
+                    _summary(cand.kind, outcome_api.evidence),
+                    outcome_api.evidence,
+                    started,
+                )
             except WaltError as exc:
                 record(cand, "rejected", exc.message, {}, started)
 
