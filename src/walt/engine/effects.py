@@ -32,7 +32,7 @@ log = get_logger(__name__)
 
 GRACE: Final = 0.05
 """Seconds an action has to start a request before it counts as having started none."""
-QUIET: Final = 0.1
+QUIET: Final = 0.05
 """Seconds without a new or unfinished request after which the page counts as settled."""
 SETTLE_CAP: Final = 5.0
 """Seconds at most that waiting for an effect adds to a step."""

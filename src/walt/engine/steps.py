@@ -204,9 +204,11 @@ class BrowserSteps:
         self.watch.before_action()
         response = await self.page.goto(checked, wait_until="load", timeout=timeout * 1000)
         status = response.status if response is not None else None
-        # A page that builds its content by script: its own data requests, then the rows.
-        await self.watch.settle(timeout, grace=0)
+        # The document has loaded; a page that builds its content by script still has its
+        # own data requests in flight: wait for those (and only those) before the rows.
         await self.watch.close_popups()
+        self.watch.before_action()
+        await self.watch.settle(timeout)
         run.current_url = self.page.url
         if status == 403 and response is not None and response.headers.get("x-walt-blocked") == "1":
             raise UrlBlockedError(
@@ -332,6 +334,10 @@ class BrowserSteps:
             await _select(target, wanted, timeout, index)
         elif isinstance(step, KeyPressStep):
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
+        if isinstance(step, InputStep):
+            # Typing starts suggestion requests at most; nothing later depends on their
+            # end (choosing a suggestion is a click that waits for its element).
+            return
         await self.watch.settle(timeout)
         popup = await self.watch.follow_popup(timeout)
         if popup is not None:
