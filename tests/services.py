@@ -132,7 +132,11 @@ def start_worker(
 
 
 def start_service(
-    *args: str, port: int | None = None, log: Path | None = None, token: str | None = "test-token"
+    *args: str,
+    port: int | None = None,
+    log: Path | None = None,
+    token: str | None = "test-token",
+    cwd: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """A ``walt serve`` process; returns it and its base URL once it answers /healthz."""
     import urllib.request
@@ -145,6 +149,7 @@ def start_service(
         stdout=out,
         stderr=out,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=cwd,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from walt._version import __version__
 from walt.client import AsyncClient
-from walt.core.errors import WaltError
+from walt.core.errors import ValidationError, WaltError
 from walt.core.models import Tool
+from walt.server import is_loopback
 
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["build_server", "run"]
 
 MAX_RECORDS: Final = 50
+MAX_BODY: Final = 2 * 1024 * 1024
+"""Bytes at most in one MCP request over HTTP."""
 
 
 def _summary(result: Any) -> dict[str, Any]:
@@ -99,8 +102,20 @@ async def run(
     transport: str = "stdio",
     host: str = "127.0.0.1",
     port: int = 8766,
+    token: str | None = None,
+    host_names: tuple[str, ...] = (),
 ) -> None:
-    """Serve ``tools`` over stdio or streamable HTTP until the client goes away."""
+    """Serve ``tools`` over stdio or streamable HTTP until the client goes away.
+
+    Over HTTP the same guard as the service's stands in front (:mod:`walt.server.guard`):
+    a bearer ``token`` (required off loopback: :class:`ValidationError` otherwise), the
+    ``Host`` names it answers, JSON bodies only, bounded bodies and header times."""
+    if transport != "stdio" and token is None and not is_loopback(host):
+        await client.aclose()
+        raise ValidationError(
+            f"walt mcp over HTTP on {host!r} needs a token (--token or WALT_MCP_TOKEN): "
+            "without one anyone who can reach the port can run the tools"
+        )
     server = build_server(tools, client)
     try:
         if transport == "stdio":
@@ -111,8 +126,18 @@ async def run(
         else:
             import uvicorn
 
-            app = server.streamable_http_app(host=host)
-            config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+            from walt.server.guard import HeaderTimeoutProtocol, RequestGuard, allowed_hosts_for
+
+            app = RequestGuard(
+                server.streamable_http_app(host=host),
+                token=token,
+                max_body=MAX_BODY,
+                allowed_hosts=allowed_hosts_for(host, host_names),
+                open_paths=frozenset(),
+            )
+            config = uvicorn.Config(
+                app, host=host, port=port, log_level="warning", http=HeaderTimeoutProtocol
+            )
             await uvicorn.Server(config).serve()
     finally:
         await client.aclose()

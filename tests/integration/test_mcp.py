@@ -90,6 +90,8 @@ async def test_walt_mcp_over_streamable_http(tools_dir: Path, demo_site: DemoSit
             str(port),
             "--allow-host",
             demo_site.netloc,
+            "--token",
+            "mcp-secret",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -102,7 +104,26 @@ async def test_walt_mcp_over_streamable_http(tools_dir: Path, demo_site: DemoSit
                 break
             except OSError:
                 await asyncio.sleep(0.1)
-        async with Client(f"http://127.0.0.1:{port}/mcp") as mcp:
+        import httpx
+
+        async with httpx.AsyncClient() as http:
+            refused = await http.post(
+                f"http://127.0.0.1:{port}/mcp", json={}, headers={"Accept": "application/json"}
+            )
+            assert refused.status_code == 401
+            assert refused.json()["error"]["code"] == "auth_error"
+            rebound = await http.post(
+                f"http://127.0.0.1:{port}/mcp",
+                json={},
+                headers={"Authorization": "Bearer mcp-secret", "Host": "attacker.example"},
+            )
+            assert rebound.status_code == 421
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+
+        auth = httpx2.AsyncClient(headers={"Authorization": "Bearer mcp-secret"})
+        transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=auth)
+        async with auth, Client(transport) as mcp:
             names = {tool.name for tool in (await mcp.list_tools()).tools}
             assert "sort_products" in names
             result = await mcp.call_tool("sort_products", {"sort": "price_asc"})

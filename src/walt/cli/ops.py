@@ -48,6 +48,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--queue", default=None)
     p.add_argument("--tools", default=None, metavar="DIR", help="tool store directory (or 'redis')")
     p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN")
+    p.add_argument(
+        "--host-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the service answers besides its address (repeatable)",
+    )
     p.add_argument("--max-body", type=int, default=None, metavar="BYTES")
     add_policy_options(p)
     p.set_defaults(handler=cmd_serve)
@@ -62,7 +69,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--backend", default=None)
     p.add_argument("--redis", default=None, metavar="URL")
     p.add_argument("--remote", default=None, metavar="URL")
-    p.add_argument("--token", default=None)
+    p.add_argument("--remote-token", default=None, help="bearer token of the --remote service")
+    p.add_argument(
+        "--token",
+        default=None,
+        help="bearer token MCP clients must send over HTTP (or WALT_MCP_TOKEN); "
+        "required off loopback",
+    )
+    p.add_argument("--host-name", action="append", default=[], metavar="NAME")
     p.add_argument("--tools", default=None, metavar="DIR|redis", help="tool store (without DIR)")
     add_policy_options(p)
     p.set_defaults(handler=cmd_mcp)
@@ -160,6 +174,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         client_options=options,
         cors_origins=tuple(args.cors_origin),
         max_body=args.max_body,
+        host_names=tuple(args.host_name),
     )
     return 0
 
@@ -174,7 +189,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
             args.backend,
             redis_url=args.redis,
             remote_url=args.remote,
-            remote_token=args.token,
+            remote_token=args.remote_token or os.environ.get("WALT_REMOTE_TOKEN"),
             allow_private=args.allow_private,
             allow_hosts=args.allow_host or None,
             store=args.tools,
@@ -185,7 +200,15 @@ def cmd_mcp(args: argparse.Namespace) -> int:
             tools = await client.store.list()
         else:
             raise ValidationError("give a tools directory, or --tools DIR|redis for the store")
-        await run(tools, client, transport=args.transport, host=args.host, port=args.port)
+        await run(
+            tools,
+            client,
+            transport=args.transport,
+            host=args.host,
+            port=args.port,
+            token=args.token or os.environ.get("WALT_MCP_TOKEN"),
+            host_names=tuple(args.host_name),
+        )
 
     asyncio.run(main())
     return 0

@@ -31,12 +31,16 @@ def serve(
     client_options: dict[str, Any] | None = None,
     cors_origins: tuple[str, ...] = (),
     max_body: int | None = None,
+    host_names: tuple[str, ...] = (),
 ) -> None:
-    """Run the service until interrupted (a token is required unless ``no_auth`` on loopback)."""
+    """Run the service until interrupted (a token is required unless ``no_auth`` on
+    loopback). ``host_names`` are the names it answers besides the bound address
+    (requests naming another ``Host`` are refused: DNS rebinding)."""
     try:
         import uvicorn
 
         from walt.server.app import DEFAULT_MAX_BODY, create_app
+        from walt.server.guard import HeaderTimeoutProtocol, allowed_hosts_for
     except ImportError as exc:  # pragma: no cover - the extra is installed in tests
         raise ValidationError(
             "walt serve needs the server extra: pip install 'walt-tools[server]'"
@@ -58,6 +62,7 @@ def serve(
         token=None if no_auth else token,
         cors_origins=cors_origins,
         max_body=max_body or DEFAULT_MAX_BODY,
+        allowed_hosts=allowed_hosts_for(host, host_names),
     )
     log.info("walt serve on http://%s:%d/ (backend %s)", host, port, client.mode)
     uvicorn.run(
@@ -68,4 +73,5 @@ def serve(
         server_header=False,
         timeout_keep_alive=5,
         proxy_headers=False,
+        http=HeaderTimeoutProtocol,
     )

@@ -12,7 +12,6 @@ back into the same exception classes.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import time
 import uuid
@@ -25,7 +24,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from walt.client import AsyncClient
 from walt.core.converter import converter, structure
@@ -46,6 +44,7 @@ from walt.core.errors import (
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, ExecuteRequest, GenerateRequest
 from walt.core.validate import validate_tool_name
+from walt.server.guard import RequestGuard, guard_status
 from walt.server.openapi import openapi_document
 
 __all__ = ["create_app", "status_for"]
@@ -58,6 +57,9 @@ MAX_EVENTS = 2000
 
 def status_for(error: WaltError) -> int:
     """The HTTP status of a typed error."""
+    refused = guard_status(error)
+    if refused is not None:
+        return refused
     table: list[tuple[type[WaltError], int]] = [
         (AuthError, 401),
         (ToolNotFoundError, 404),
@@ -81,64 +83,6 @@ def error_response(error: WaltError, status: int | None = None) -> JSONResponse:
     return JSONResponse(
         {"error": error.to_dict()}, status_code=status or status_for(error), headers=headers
     )
-
-
-class _Limits:
-    """Bearer token and body size, checked before any route runs (pure ASGI, no buffering)."""
-
-    def __init__(self, app: ASGIApp, *, token: str | None, max_body: int) -> None:
-        self.app = app
-        self.token = token
-        self.max_body = max_body
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope.get("path", "")
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if self.token is not None and path not in ("/healthz", "/openapi.json"):
-            given = headers.get("authorization", "")
-            expected = f"Bearer {self.token}"
-            if not hmac.compare_digest(given.encode(), expected.encode()):
-                response = error_response(
-                    AuthError(
-                        "missing or wrong bearer token"
-                        if given
-                        else "this service needs a bearer token"
-                    )
-                )
-                await response(scope, receive, send)
-                return
-        length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            response = error_response(
-                ValidationError(f"request body larger than {self.max_body} bytes"), 413
-            )
-            await response(scope, receive, send)
-            return
-        received = 0
-
-        async def limited_receive() -> Any:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            response = error_response(
-                ValidationError(f"request body larger than {self.max_body} bytes"), 413
-            )
-            await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class _Jobs:
@@ -260,6 +204,41 @@ class _Jobs:
         return {"id": job_id, "cancelled": cancelled}
 
 
+MAX_JSON_DEPTH = 64
+"""Nesting depth of a request body beyond which it is refused (no tool needs more)."""
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """A request body as a JSON object; :class:`ValidationError` for anything else, a
+    body nested deeper than :data:`MAX_JSON_DEPTH` included."""
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("the request body is not JSON") from None
+    except RecursionError:
+        data = None  # deeper than the parser goes: refused below
+    if data is None or _depth(data) > MAX_JSON_DEPTH:
+        raise ValidationError(f"the request body is nested deeper than {MAX_JSON_DEPTH} levels")
+    if not isinstance(data, dict):
+        raise ValidationError("the request body must be a JSON object")
+    return data
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 async def _dispatch(
     client: AsyncClient, kind: str, request: Any, progress: Callable[[Any], Any] | None = None
 ) -> Any:
@@ -298,8 +277,11 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     cors_origins: tuple[str, ...] = (),
     request_timeout: float = 900.0,
+    allowed_hosts: frozenset[str] | None = None,
 ) -> Starlette:
-    """The ASGI app. ``token=None`` disables authentication (the CLI allows it on loopback only)."""
+    """The ASGI app. ``token=None`` disables authentication (the CLI allows it on loopback
+    only); ``allowed_hosts`` are the ``Host`` names it answers (None: any, see
+    :func:`walt.server.guard.allowed_hosts_for`)."""
     jobs = _Jobs(client)
 
     def handler(
@@ -325,14 +307,7 @@ def create_app(
         return endpoint
 
     async def body_of(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        try:
-            data = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationError("the request body is not JSON") from None
-        if not isinstance(data, dict):
-            raise ValidationError("the request body must be a JSON object")
-        return data
+        return parse_body(await request.body())
 
     async def discover(request: Request) -> Any:
         body = structure(await body_of(request), DiscoverRequest, what="discover request")
@@ -380,9 +355,18 @@ def create_app(
     async def list_tools(request: Request) -> Any:
         return [tool.to_dict() for tool in await store().list()]
 
+    async def stored(name: str) -> Any:
+        try:
+            return await store().get(name)
+        except ToolNotFoundError:
+            # The store's own message names its directory: not for callers.
+            raise ToolNotFoundError(
+                f"no tool {name!r} in this service's store", details={"name": name}
+            ) from None
+
     async def get_tool(request: Request) -> Any:
         name = validate_tool_name(request.path_params["name"])
-        return (await store().get(name)).to_dict()
+        return (await stored(name)).to_dict()
 
     async def run_tool(request: Request) -> Any:
         name = validate_tool_name(request.path_params["name"])
@@ -390,8 +374,8 @@ def create_app(
         inputs = body.get("inputs", {})
         if not isinstance(inputs, dict):
             raise ValidationError("'inputs' must be an object")
-        store()
-        return await client.execute(name, inputs)
+        tool = await stored(name)  # the configured store only, never a file path
+        return await client.execute(tool, inputs)
 
     async def health(request: Request) -> Any:
         return await client.health()
@@ -418,7 +402,9 @@ def create_app(
         Route("/v1/tools/{name:path}/execute", handler(run_tool), methods=["POST"]),
         Route("/v1/tools/{name:path}", handler(get_tool), methods=["GET"]),
     ]
-    middleware = [Middleware(_Limits, token=token, max_body=max_body)]
+    middleware = [
+        Middleware(RequestGuard, token=token, max_body=max_body, allowed_hosts=allowed_hosts)
+    ]
     if cors_origins:
         middleware.insert(
             0,
