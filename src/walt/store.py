@@ -25,7 +25,7 @@ import attrs
 
 from walt.core.errors import ToolFormatError, ToolNotFoundError
 from walt.core.models import Tool
-from walt.core.toolfile import load_tool, save_tool
+from walt.core.toolfile import load_tool, read_limited, save_tool
 from walt.core.validate import validate_tool_name
 
 __all__ = ["DirectoryStore", "ToolStats", "ToolStore", "percentile"]
@@ -164,8 +164,8 @@ class DirectoryStore:
     @staticmethod
     def _read_stats(path: Path) -> dict[str, Any]:
         try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
+            data = json.loads(read_limited(path, 1_000_000))
+        except (OSError, ValueError, ToolFormatError):
             return {}
         return data if isinstance(data, dict) else {}
 

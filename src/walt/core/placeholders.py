@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from walt.core.css import css_string
 from walt.core.errors import ValidationError
+from walt.core.patterns import UnsupportedPatternError, pattern_matches
 
 if TYPE_CHECKING:
     from walt.core.models import Step, Tool, ToolInput, UrlOperation
@@ -224,9 +225,9 @@ def coerce_inputs(tool: Tool, values: Mapping[str, Any]) -> InputValues:
                 problems.append(f"input {spec.name!r} must be at most {spec.maximum:g}")
         if isinstance(value, str) and spec.pattern:
             try:
-                if not re.fullmatch(spec.pattern, value):
+                if not pattern_matches(spec.pattern, value):
                     problems.append(f"input {spec.name!r} must match {spec.pattern!r}")
-            except re.error:
+            except UnsupportedPatternError:
                 pass  # a bad pattern in a tool file is the file's problem, not the caller's
         out[spec.name] = value
     if problems:

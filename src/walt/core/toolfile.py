@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,6 +36,7 @@ from walt.core.models import (
     ToolCandidate,
     WaitStep,
 )
+from walt.core.patterns import pattern_error
 from walt.core.placeholders import SYSTEM_VARIABLES, tool_placeholders
 
 __all__ = [
@@ -181,10 +183,9 @@ def _check(tool: Tool) -> list[Problem]:
         ):
             problems.append(Problem(f"{path}.default", "must be one of the enum values"))
         if spec.pattern is not None:
-            try:
-                re.compile(spec.pattern)
-            except re.error as exc:
-                problems.append(Problem(f"{path}.pattern", f"invalid regular expression: {exc}"))
+            reason = pattern_error(spec.pattern)
+            if reason is not None:
+                problems.append(Problem(f"{path}.pattern", reason))
         if spec.minimum is not None and spec.maximum is not None and spec.minimum > spec.maximum:
             problems.append(Problem(f"{path}.minimum", "is greater than maximum"))
     for index, step in enumerate(tool.steps):
@@ -238,6 +239,31 @@ def _check(tool: Tool) -> list[Problem]:
 # --------------------------------------------------------------------------- loading
 
 
+def read_limited(path: Path, limit: int = MAX_TOOL_FILE_BYTES) -> bytes:
+    """The bytes of the regular file at ``path`` (a symlink to one counts), at most
+    ``limit``: the limit is enforced while reading, so a device or a file that grows
+    cannot exhaust memory, and a FIFO is never opened (it would block). Raises
+    :class:`ToolFormatError` otherwise."""
+
+    def refuse(why: str) -> ToolFormatError:
+        return ToolFormatError(
+            f"cannot read tool file {str(path)!r}: {why}",
+            problems=[("$", why)],
+            source=str(path),
+        )
+
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise refuse("not a regular file")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise refuse(str(exc.strerror or exc)) from exc
+    if len(data) > limit:
+        raise refuse(f"larger than {limit} bytes")
+    return data
+
+
 def _read_source(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[Any, str | None]:
     if isinstance(source, Mapping):
         return source, None
@@ -245,21 +271,7 @@ def _read_source(source: str | os.PathLike[str] | Mapping[str, Any]) -> tuple[An
         isinstance(source, str) and not source.lstrip().startswith(("{", "["))
     ):
         path = Path(source)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise ToolFormatError(
-                f"cannot read tool file {str(path)!r}: {exc.strerror or exc}",
-                problems=[("$", f"cannot read file: {exc.strerror or exc}")],
-                source=str(path),
-            ) from exc
-        if size > MAX_TOOL_FILE_BYTES:
-            raise ToolFormatError(
-                f"tool file {str(path)!r} is larger than {MAX_TOOL_FILE_BYTES} bytes",
-                problems=[("$", "file too large")],
-                source=str(path),
-            )
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        text = read_limited(path).decode("utf-8", errors="replace")
         return _parse_json(text, str(path)), str(path)
     if isinstance(source, str):
         return _parse_json(source, None), None

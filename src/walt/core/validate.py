@@ -24,7 +24,8 @@ __all__ = [
 ]
 
 MAX_GOAL_LENGTH: Final = 2000
-TOOL_NAME_RE: Final = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# \A and \Z: "$" would also match before a trailing newline.
+TOOL_NAME_RE: Final = re.compile(r"\A[a-zA-Z0-9_-]{1,64}\Z")
 _REDIS_SCHEMES: Final = ("redis", "rediss", "unix")
 
 

@@ -24,6 +24,7 @@ from walt.core.errors import ExecutionError, WaltTimeoutError, translate
 from walt.core.logging import get_logger
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.charset import sniff_encoding
+from walt.engine.decoding import ACCEPT_ENCODING, BoundedDecoder
 
 if TYPE_CHECKING:
     import httpx
@@ -37,6 +38,8 @@ USER_AGENT: Final = (
     f"Chrome/130.0 Safari/537.36 walt/{__version__}"
 )
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+MAX_POOLS: Final = 64
+"""Connection pools kept at once (one per scheme and TLS server name)."""
 _PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", ""})
 
 
@@ -57,21 +60,50 @@ class Fetched:
 
 
 def cookie_jar(storage_state: dict[str, Any] | None) -> httpx.Cookies:
-    """A per-job cookie jar filled from a Playwright storage state."""
+    """A per-job cookie jar filled from a Playwright storage state, applied as a browser
+    applies cookies (RFC 6265 through the standard library's cookie policy): a cookie
+    whose domain starts with a dot goes to that domain and its subdomains, any other
+    only to its host; a ``secure`` one only over HTTPS; an expired one not at all."""
     import httpx
 
-    jar = httpx.Cookies()
+    # Host-only cookies (no leading dot) go to their host alone, not its subdomains.
+    policy = http.cookiejar.DefaultCookiePolicy(
+        strict_ns_domain=http.cookiejar.DefaultCookiePolicy.DomainStrictNonDomain
+    )
+    jar = http.cookiejar.CookieJar(policy)
+    now = time.time()
     for cookie in (storage_state or {}).get("cookies", []) or []:
         if not isinstance(cookie, dict) or "name" not in cookie or "value" not in cookie:
             continue
-        domain = str(cookie.get("domain", "")).lstrip(".")
-        jar.set(
-            str(cookie["name"]),
-            str(cookie["value"]),
-            domain=domain,
-            path=str(cookie.get("path", "/")),
+        domain = str(cookie.get("domain", "")).strip().lower()
+        if not domain:
+            continue
+        expires = cookie.get("expires")
+        expiry = int(expires) if isinstance(expires, int | float) and expires > 0 else None
+        if expiry is not None and expiry <= now:
+            continue
+        dotted = domain.startswith(".")
+        jar.set_cookie(
+            http.cookiejar.Cookie(
+                version=0,
+                name=str(cookie["name"]),
+                value=str(cookie["value"]),
+                port=None,
+                port_specified=False,
+                domain=domain,
+                domain_specified=dotted,
+                domain_initial_dot=dotted,
+                path=str(cookie.get("path") or "/"),
+                path_specified=True,
+                secure=bool(cookie.get("secure")),
+                expires=expiry,
+                discard=expiry is None,
+                comment=None,
+                comment_url=None,
+                rest={"HttpOnly": ""} if cookie.get("httpOnly") else {},
+            )
         )
-    return jar
+    return httpx.Cookies(jar)
 
 
 @attrs.frozen
@@ -81,7 +113,9 @@ class _Send:
     headers: dict[str, str]
 
 
-_OWN_HEADERS: Final = frozenset({"host", "cookie", "content-length", "user-agent"})
+_OWN_HEADERS: Final = frozenset(
+    {"host", "cookie", "content-length", "user-agent", "accept-encoding"}
+)
 
 
 _SCRIPT: Final = re.compile(r"<script\b", re.IGNORECASE)
@@ -129,24 +163,33 @@ class HttpFetcher:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.user_agent = user_agent
-        self._client: httpx.AsyncClient | None = None
+        # One pool per (scheme, TLS server name): requests go to the pinned address, so
+        # a pool keyed by address alone would reuse a connection whose certificate was
+        # checked for another name.
+        self._clients: dict[tuple[str, str], httpx.AsyncClient] = {}
+        self._retired: list[httpx.AsyncClient] = []
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def _http(self, scheme: str = "http", server_name: str = "") -> httpx.AsyncClient:
+        key = (scheme, server_name if scheme == "https" else "")
+        client = self._clients.get(key)
+        if client is None:
             import httpx
 
+            if len(self._clients) >= MAX_POOLS:
+                oldest = next(iter(self._clients))
+                self._retired.append(self._clients.pop(oldest))
             # The shared client must never keep cookies: jobs bring their own jar.
             no_cookies = http.cookiejar.CookieJar(
                 policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
             )
-            self._client = httpx.AsyncClient(
+            client = self._clients[key] = httpx.AsyncClient(
                 follow_redirects=False,
                 cookies=httpx.Cookies(no_cookies),
                 timeout=httpx.Timeout(self.timeout),
                 limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
                 trust_env=False,
             )
-        return self._client
+        return client
 
     async def fetch(
         self,
@@ -190,7 +233,6 @@ class HttpFetcher:
     ) -> Fetched:
         import httpx
 
-        client = self._http()
         hops: list[str] = []
         current = url
         send = send or _Send("GET", None, {})
@@ -211,6 +253,7 @@ class HttpFetcher:
                 "User-Agent": self.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8",
                 "Accept-Language": "en",
+                "Accept-Encoding": ACCEPT_ENCODING,
                 **{k: v for k, v in send.headers.items() if k.lower() not in _OWN_HEADERS},
             }
             if jar is not None:
@@ -218,6 +261,7 @@ class HttpFetcher:
                 if "cookie" in named.headers:
                     headers["Cookie"] = named.headers["cookie"]
             extensions = {"sni_hostname": parsed.host} if parsed.scheme == "https" else {}
+            client = self._http(parsed.scheme, parsed.host or "")
             request = client.build_request(
                 send.method, pinned, headers=headers, extensions=extensions, content=send.body
             )
@@ -277,19 +321,25 @@ class HttpFetcher:
             )
 
     async def _read(self, response: httpx.Response) -> tuple[bytes, bool]:
+        """The body, decoded piece by piece and cut at ``max_bytes`` whatever its codings
+        (:mod:`walt.engine.decoding`); whether it was cut."""
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), self.max_bytes)
         chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= self.max_bytes:
-                return b"".join(chunks)[: self.max_bytes], True
-        return b"".join(chunks), False
+        async for raw in response.aiter_raw():
+            chunks.append(decoder.feed(raw))
+            if decoder.over:
+                break
+        else:
+            chunks.append(decoder.finish())
+        body = b"".join(chunks)
+        return body[: self.max_bytes], decoder.over
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients = [*self._clients.values(), *self._retired]
+        self._clients.clear()
+        self._retired.clear()
+        for client in clients:
+            await client.aclose()
 
 
 def same_origin(a: str, b: str) -> bool:

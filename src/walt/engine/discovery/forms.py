@@ -40,6 +40,7 @@ from walt.core.models import (
     Tool,
     ToolInput,
 )
+from walt.core.patterns import pattern_error
 from walt.engine.discovery.analyze import (
     PAGE_PARAMS,
     SORT_PARAMS,
@@ -443,7 +444,9 @@ def _input_for(field: Field, name: str, *, for_url: bool, keep_default: bool) ->
         "time": "time",
         "password": "password",
     }.get(field.kind)
-    return ToolInput(**common, type="string", format=fmt, pattern=field.pattern, default=default)
+    # A page's pattern RE2 cannot run (lookaround, backreferences) is left to the site.
+    pattern = field.pattern if field.pattern and pattern_error(field.pattern) is None else None
+    return ToolInput(**common, type="string", format=fmt, pattern=pattern, default=default)
 
 
 def _submitter_input(form: FormInfo, taken: set[str]) -> tuple[ToolInput, str] | None:
