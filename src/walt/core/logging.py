@@ -16,15 +16,72 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from walt.core.urls import redact_url
 
-__all__ = ["LoggerLike", "WaltLogger", "get_logger", "log_context", "use_logger"]
+__all__ = [
+    "LoggerLike",
+    "ScrubFilter",
+    "WaltLogger",
+    "get_logger",
+    "log_context",
+    "scrub",
+    "use_logger",
+]
 
 logging.getLogger("walt").addHandler(logging.NullHandler())
+
+_URL_IN_TEXT: Final = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+_QUERY_VALUE: Final = re.compile(r"([?&;][^=&#\s]*=)[^&#\s]*")
+
+
+def scrub(text: str) -> str:
+    """``text`` with every URL in it fit for a log line: no user information and no
+    query values (a value may be a token, a search, a person's name); keys are kept."""
+    if "://" not in text:
+        return text
+    return _URL_IN_TEXT.sub(lambda m: _QUERY_VALUE.sub(r"\1***", redact_url(m.group(0))), text)
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    text = str(value)  # an httpx.URL, a yarl URL: scrubbed as the text it prints as
+    return scrub(text) if "://" in text else value
+
+
+class ScrubFilter(logging.Filter):
+    """Scrubs the URLs of records other libraries log (httpx, httpcore: their request
+    lines carry full URLs, query strings included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = scrub(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_scrubbed(a) for a in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {k: _scrubbed(v) for k, v in record.args.items()}
+        return True
+
+
+_SCRUB = ScrubFilter()
+for _name in (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "uvicorn.access",
+):
+    logging.getLogger(_name).addFilter(_SCRUB)
 
 
 @runtime_checkable
@@ -107,6 +164,8 @@ class WaltLogger:
         is_stdlib = isinstance(target, logging.Logger | logging.LoggerAdapter)
         if is_stdlib and not target.isEnabledFor(_LEVELS[level]):
             return  # before any formatting: DEBUG lines cost nothing when DEBUG is off
+        msg = scrub(msg)
+        args = tuple(_scrubbed(a) for a in args)
         fields = {**_context.get(), **_clean(kwargs.pop("fields", {}) or {})}
         if is_stdlib:
             extra = dict(kwargs.pop("extra", None) or {})

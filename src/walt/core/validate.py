@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Final
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from walt.core.errors import ValidationError
 
@@ -78,24 +78,32 @@ def validate_tool_name(name: str) -> str:
     return name
 
 
+_REDIS_SECRET_KEYS: Final = frozenset({"password", "pass", "passwd", "auth", "token", "secret"})
+
+
 def mask_redis_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (user names are kept)."""
+    """``url`` with its password replaced by ``***`` in every spelling redis-py accepts:
+    the user information (``redis://user:pw@host``, ``redis://:pw@host``) and the
+    query (``?password=pw``, also unix socket URLs). User names are kept."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable redis url>"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        port = ""
-    netloc = f"{quote(unquote(user), safe='')}:***@{host}{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        netloc = f"{user}:***@{hostport}" if colon else f"{user}@{hostport}"
+        if not colon and not user:
+            netloc = hostport
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        masked = [(k, "***" if k.lower() in _REDIS_SECRET_KEYS else v) for k, v in pairs]
+        query = urlencode(masked, safe="*")
+    # By hand: urlunsplit drops the "//" of a URL with an empty host (unix:///path).
+    tail = (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+    return f"{parts.scheme}://{netloc}{parts.path}{tail}"
 
 
 def validate_redis_url(url: str) -> str:
