@@ -327,23 +327,50 @@ def test_ipv6_pair_and_cidr() -> None:
         )
 
 
-def test_host_names_and_wildcards_are_trusted_without_resolution() -> None:
-    policy = UrlPolicy(allow_hosts=["intranet.corp", "*.svc.local:8080"], resolver=failing)
+def test_host_rules_open_private_addresses_of_their_names_only() -> None:
+    def resolver(host: str, port: int) -> list[str]:
+        return {
+            "intranet.corp": ["10.0.0.7"],
+            "a.svc.local": ["127.0.0.1"],
+            "meta.svc.local": ["169.254.169.254"],
+            "ll.svc.local": ["fe80::1"],
+            "v6meta.svc.local": ["fd00:ec2::254"],
+        }.get(host, ["10.9.9.9"])
+
+    policy = UrlPolicy(allow_hosts=["intranet.corp", "*.svc.local:8080"], resolver=resolver)
     policy.check("http://intranet.corp/")
     policy.check("http://intranet.corp:1234/")
     policy.check("http://a.svc.local:8080/")
-    with pytest.raises(UrlBlockedError):
-        policy.check("http://a.svc.local:8081/")
-    with pytest.raises(UrlBlockedError):
-        policy.check("http://svc.local:8080/")  # the wildcard names sub-domains only
-    with pytest.raises(UrlBlockedError):
-        policy.check("http://other.corp/")
+    for url in (
+        "http://a.svc.local:8081/",
+        "http://svc.local:8080/",  # the wildcard names sub-domains only
+        "http://other.corp/",
+        # A name under a host rule never opens a metadata or link-local address.
+        "http://meta.svc.local:8080/",
+        "http://ll.svc.local:8080/",
+        "http://v6meta.svc.local:8080/",
+    ):
+        with pytest.raises(UrlBlockedError):
+            policy.check(url)
+    with pytest.raises(UrlBlockedError, match="does not resolve"):
+        UrlPolicy(allow_hosts=["intranet.corp"], resolver=failing).check("http://intranet.corp/")
 
 
 def test_metadata_only_when_named() -> None:
     UrlPolicy(allow_hosts=["169.254.169.254"]).check("http://169.254.169.254/latest/")
-    with pytest.raises(UrlBlockedError):
-        UrlPolicy(allow_private=True).check("http://169.254.169.254/")
+    UrlPolicy(allow_hosts=["169.254.0.0/16"]).check("http://169.254.169.254/latest/")
+    UrlPolicy(allow_hosts=["[fd00:ec2::254]"]).check("http://[fd00:ec2::254]/latest/")
+    for url in (
+        "http://169.254.169.254/",
+        "http://169.254.1.1/",
+        "http://[fd00:ec2::254]/",
+        "http://[fe80::1]/",
+        "http://[::ffff:169.254.169.254]/",
+        "http://[64:ff9b::a9fe:a9fe]/",
+    ):
+        with pytest.raises(UrlBlockedError):
+            UrlPolicy(allow_private=True).check(url)
+    UrlPolicy(allow_private=True).check("http://10.1.2.3/")
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,12 @@ benchmarking, multicast, reserved, broadcast, unspecified) and the cloud
 metadata endpoints.
 
 What it refuses can be opened exactly: ``allow_private=True`` opens loopback,
-private, link-local, CGNAT and unique-local addresses (local development,
-intranets); ``allow_hosts`` entries open one host name (``intranet.example``,
-``*.corp.example``), one host and port (``127.0.0.1:8000``, ``[::1]:8000``) or
-one network (``10.1.0.0/16``). Metadata endpoints stay closed unless named.
+private, CGNAT and unique-local addresses (local development, intranets);
+``allow_hosts`` entries open one host name (``intranet.example``,
+``*.corp.example``: its addresses may then be private ones), one host and port
+(``127.0.0.1:8000``, ``[::1]:8000``) or one network (``10.1.0.0/16``). Metadata
+endpoints and link-local addresses (v4 and v6) stay closed unless an entry names
+the address or its network.
 """
 
 from __future__ import annotations
@@ -60,13 +62,16 @@ PRIVATE_CATEGORIES: Final = frozenset(
     {
         "loopback",
         "private",
-        "link-local",
         "shared address space (CGNAT)",
         "unique local",
         "site-local",
     }
 )
-"""Categories that ``allow_private=True`` opens."""
+"""Categories that ``allow_private=True`` and host rules open."""
+NAMED_ONLY_CATEGORIES: Final = frozenset({"cloud metadata endpoint", "link-local"})
+"""Categories only an allow rule naming the address (``169.254.169.254``, a network)
+opens: metadata services live there, and a host rule or ``allow_private`` saying
+"my intranet" does not mean "my cloud credentials"."""
 
 _V4_RANGES: Final[tuple[tuple[ipaddress.IPv4Network, str], ...]] = tuple(
     (ipaddress.IPv4Network(net), why)
@@ -580,8 +585,7 @@ class UrlPolicy:
         if parsed.host_kind != "name":
             return parsed, [parsed.host]
         addresses = list(await asyncio.to_thread(self._resolve_any, url, parsed))
-        if not self._host_allowed(parsed):
-            self._check_resolved(url, parsed, addresses)
+        self._check_resolved(url, parsed, addresses)
         return parsed, addresses
 
     def _resolve_any(self, url: str, parsed: ParsedUrl) -> Sequence[str]:
@@ -616,7 +620,9 @@ class UrlPolicy:
     # ------------------------------------------------------------------ internals
 
     def _needs_resolution(self, parsed: ParsedUrl) -> bool:
-        return parsed.host_kind == "name" and not self._host_allowed(parsed)
+        # Names a host rule allows are resolved too: their addresses may be private
+        # (that is what the rule is for), never a metadata or link-local one.
+        return parsed.host_kind == "name"
 
     def _check_static(self, url: str) -> ParsedUrl:
         parsed = parse_url(url)
@@ -653,14 +659,19 @@ class UrlPolicy:
             isinstance(rule, _HostRule) and rule.matches(parsed.host, port) for rule in self._rules
         )
 
-    def _check_ip(self, url: str, addr: IPAddress, port: int) -> None:
+    def _check_ip(
+        self, url: str, addr: IPAddress, port: int, *, host_allowed: bool = False
+    ) -> None:
         category = classify_address(addr)
         if category is None:
             return
         for rule in self._rules:
             if isinstance(rule, _NetRule) and rule.matches(addr, port):
                 return
-        if self.allow_private and _base_category(category) in PRIVATE_CATEGORIES:
+        base = _base_category(category)
+        if base not in NAMED_ONLY_CATEGORIES and (
+            host_allowed or (self.allow_private and base in PRIVATE_CATEGORIES)
+        ):
             return
         raise _blocked(
             url,
@@ -683,7 +694,9 @@ class UrlPolicy:
                     url, f"host {parsed.host!r} resolved to a non-address {address!r}"
                 ) from exc
             try:
-                self._check_ip(url, addr, parsed.effective_port)
+                self._check_ip(
+                    url, addr, parsed.effective_port, host_allowed=self._host_allowed(parsed)
+                )
             except UrlBlockedError as exc:
                 raise _blocked(
                     url,
