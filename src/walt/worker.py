@@ -25,6 +25,7 @@ import contextlib
 import functools
 import json
 import os
+import random
 import signal
 import socket
 import time
@@ -33,7 +34,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from walt.backends.base import Backend, BackendConfig
 from walt.backends.redis_protocol import (
@@ -44,6 +44,7 @@ from walt.backends.redis_protocol import (
     Keys,
     decode_envelope,
     encode_outcome,
+    retry_transient,
 )
 from walt.backends.redis_queue import connect
 from walt.core.converter import converter
@@ -88,22 +89,6 @@ class WorkerConfig:
     prices: PriceTable = attrs.field(factory=PriceTable)
     browser_path: str | None = None
     save_discovered: bool = False
-
-
-def _transient(exc: BaseException) -> bool:
-    name = type(exc).__module__ + "." + type(exc).__qualname__
-    return (
-        isinstance(exc, ConnectionError | TimeoutError | OSError)
-        or name.startswith(
-            (
-                "redis.exceptions.ConnectionError",
-                "redis.exceptions.TimeoutError",
-                "redis.exceptions.BusyLoadingError",
-                "redis.exceptions.TryAgainError",
-            )
-        )
-        or "LOADING" in str(exc)
-    )
 
 
 class _ProgressSink:
@@ -192,24 +177,10 @@ class Worker:
         return script
 
     async def _retry(self, call: Callable[[], Awaitable[T]], what: str, limit: float = 300.0) -> T:
-        """Retry a Redis call through transient errors (a restart, a failover) for ``limit`` s."""
-        try:
-            return await call()  # the common case, without the retry machinery's overhead
-        except Exception as exc:
-            if not _transient(exc):
-                raise
-            log.debug("%s failed (%s); retrying", what, exc)
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(_transient),
-            wait=wait_random_exponential(multiplier=0.1, max=5.0),
-            stop=stop_after_delay(limit),
-            reraise=True,
-        ):
-            with attempt:
-                if attempt.retry_state.attempt_number > 1:
-                    log.debug("retrying %s (attempt %d)", what, attempt.retry_state.attempt_number)
-                return await call()
-        raise AssertionError("unreachable")  # pragma: no cover
+        """Retry a Redis call through transient errors (a restart, a failover) for ``limit``
+        s, with jittered backoff (:func:`~walt.backends.redis_protocol.retry_transient`)."""
+        log.debug("redis: %s", what)
+        return await retry_transient(call, limit=limit, log=log)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -382,7 +353,8 @@ class Worker:
                 raise
             except Exception as exc:
                 failures += 1
-                delay = min(5.0, 0.1 * 2**failures)
+                # Full jitter: workers that lost Redis together do not reconnect together.
+                delay = random.uniform(0.05, min(5.0, 0.1 * 2**failures))
                 log.warning("reading the queue failed (%s); retrying in %.1f s", exc, delay)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), delay)

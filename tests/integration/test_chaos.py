@@ -1,4 +1,5 @@
-"""The queue under failure: workers SIGKILLed and restarted, Redis restarted once (AOF on).
+"""The queue under failure: workers SIGKILLed and restarted, Redis down for 3 s once (AOF on)
+while clients submit (they ride it out themselves).
 
 Reduced in the suite (60 jobs); ``nox -s chaos`` runs it at full size (500 jobs,
 ``--chaos-full``). Every job must reach exactly one final state, every caller
@@ -99,14 +100,10 @@ async def _chaos(jobs: int, rate: float, kill_every: float, tmp_path: Path) -> N
                     found = site.data.search_products(q=inputs["q"], sort=inputs["sort"])
                     job_request = ExecuteRequest(tool=tool, inputs=inputs, timeout=30)
                     expected[job_request.request_id] = [p.name for p in found[:PAGE_SIZE]]
-                while True:  # a submission during the Redis restart is simply sent again
-                    try:
-                        handles[job_request.request_id] = await backend.submit(
-                            "execute", job_request, timeout=30
-                        )
-                        break
-                    except WaltError:
-                        await asyncio.sleep(0.2)
+                # No retry here: the client itself rides out the Redis outage.
+                handles[job_request.request_id] = await backend.submit(
+                    "execute", job_request, timeout=30
+                )
                 await asyncio.sleep(1 / rate)
                 if index == jobs // 10:
                     await asyncio.sleep(1.0)  # let the first jobs start before the chaos
@@ -125,7 +122,10 @@ async def _chaos(jobs: int, rate: float, kill_every: float, tmp_path: Path) -> N
                     kills += 1
                     spawn()
                 if redis_restarts == 0 and kills >= 2:
-                    await asyncio.to_thread(server.restart)
+                    # Down for a few seconds while clients keep submitting: ordinary operations.
+                    await asyncio.to_thread(server.stop)
+                    await asyncio.sleep(3.0)
+                    await asyncio.to_thread(server.start)
                     redis_restarts += 1
 
         async def collect() -> dict[str, Any]:

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Final, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
@@ -46,11 +47,14 @@ from walt.core.messages import (
 __all__ = [
     "ENVELOPE_VERSION",
     "FINAL_STATES",
+    "OUTAGE_TOLERANCE",
     "Envelope",
     "JobKind",
     "Keys",
     "decode_envelope",
     "encode_envelope",
+    "is_transient",
+    "retry_transient",
 ]
 
 ENVELOPE_VERSION: Final = 1
@@ -279,3 +283,61 @@ if state == 'running' then
 end
 return state
 """
+
+
+# --------------------------------------------------------------------------- outages
+
+T = TypeVar("T")
+
+OUTAGE_TOLERANCE: Final = 30.0
+"""Seconds a queue client keeps retrying through a Redis restart or failover."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A connection-level Redis failure that a restart or failover explains (worth a
+    retry): refused or dropped connections, timeouts, a server still loading its data."""
+    name = type(exc).__module__ + "." + type(exc).__qualname__
+    return (
+        isinstance(exc, ConnectionError | TimeoutError | OSError)
+        or name.startswith(
+            (
+                "redis.exceptions.ConnectionError",
+                "redis.exceptions.TimeoutError",
+                "redis.exceptions.BusyLoadingError",
+                "redis.exceptions.TryAgainError",
+            )
+        )
+        or "LOADING" in str(exc)
+    )
+
+
+async def retry_transient(
+    call: Callable[[], Awaitable[T]], *, limit: float = OUTAGE_TOLERANCE, log: Any = None
+) -> T:
+    """``call()``, retried through transient failures (:func:`is_transient`) for ``limit``
+    seconds with full-jitter exponential backoff (0.1 s doubling, at most 2 s apart), so
+    clients reconnecting after an outage do not arrive together. Other errors, and the
+    last transient one, are raised."""
+    from tenacity import (
+        AsyncRetrying,
+        retry_if_exception,
+        stop_after_delay,
+        wait_random_exponential,
+    )
+
+    try:
+        return await call()  # the common case, without the retry machinery's overhead
+    except Exception as exc:
+        if not is_transient(exc) or limit <= 0:
+            raise
+        if log is not None:
+            log.debug("a Redis call failed (%s); retrying for up to %g s", exc, limit)
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(is_transient),
+        wait=wait_random_exponential(multiplier=0.1, max=2.0),
+        stop=stop_after_delay(limit),
+        reraise=True,
+    ):
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import errno
 import json
+import random
 import time
 import uuid
 from collections import Counter
@@ -38,11 +39,14 @@ from walt.backends.base import BackendConfig
 from walt.backends.redis_protocol import (
     CANCEL,
     FINAL_STATES,
+    OUTAGE_TOLERANCE,
     RESULT_TYPES,
     SUBMIT,
     JobKind,
     Keys,
     encode_envelope,
+    is_transient,
+    retry_transient,
 )
 from walt.core.converter import converter
 from walt.core.errors import (
@@ -250,7 +254,9 @@ class RedisQueueBackend:
 
     Options (``backend_options=``): ``queue_wait`` (seconds a job may wait in
     line, default 120), ``job_ttl`` (seconds job records are kept, default one
-    day), ``redis`` (a ready ``redis.asyncio`` client, e.g. from Sentinel).
+    day), ``outage_tolerance`` (seconds submitting and waiting keep retrying through a
+    Redis restart or failover, with jittered backoff; default 30), ``redis`` (a ready
+    ``redis.asyncio`` client, e.g. from Sentinel).
     """
 
     name = "redis"
@@ -273,6 +279,7 @@ class RedisQueueBackend:
         self.keys = Keys(queue or self.config.queue)
         self.queue_wait = float(options.get("queue_wait", DEFAULT_QUEUE_WAIT))
         self.job_ttl = int(options.get("job_ttl", 24 * 3600))
+        self.outage_tolerance = float(options.get("outage_tolerance", OUTAGE_TOLERANCE))
         self._redis: Any = options.get("redis")
         self._owns_redis = self._redis is None
         self.client_id = uuid.uuid4().hex[:16]
@@ -323,16 +330,22 @@ class RedisQueueBackend:
         self._waiters[job_id] = future  # before the job exists: its result cannot be missed
         try:
             self._ensure_reader()
-            created, _state = await self._script(SUBMIT)(
-                keys=[self.keys.job(job_id), self.keys.stream, self.keys.stats],
-                args=[
-                    job_id,
-                    envelope,
-                    kind,
-                    time.time(),
-                    time.time() + timeout + self.queue_wait,
-                    self.job_ttl,
-                ],
+            # Idempotent by job id: a retry after a reply lost in an outage attaches to
+            # the job the first attempt created.
+            created, _state = await retry_transient(
+                lambda: self._script(SUBMIT)(
+                    keys=[self.keys.job(job_id), self.keys.stream, self.keys.stats],
+                    args=[
+                        job_id,
+                        envelope,
+                        kind,
+                        time.time(),
+                        time.time() + timeout + self.queue_wait,
+                        self.job_ttl,
+                    ],
+                ),
+                limit=self.outage_tolerance,
+                log=log,
             )
         except Exception as exc:
             self._waiters.pop(job_id, None)
@@ -368,7 +381,8 @@ class RedisQueueBackend:
             except Exception as exc:
                 failures += 1
                 log.debug("inbox read failed (%s); retrying", exc)
-                await asyncio.sleep(min(5.0, 0.1 * 2**failures))
+                # Full jitter: clients that lost Redis together do not return together.
+                await asyncio.sleep(random.uniform(0, min(2.0, 0.1 * 2**failures)))
                 continue
             for _stream, entries in replies or []:
                 for entry_id, fields in entries:
@@ -403,7 +417,10 @@ class RedisQueueBackend:
             if future is not None:
                 state, payload = await asyncio.wait_for(asyncio.shield(future), timeout)
                 if not payload:
-                    payload = await self.redis.hget(self.keys.job(job_id), "outcome")
+                    payload = await retry_transient(
+                        lambda: self.redis.hget(self.keys.job(job_id), "outcome"),
+                        limit=self.outage_tolerance,
+                    )
             else:
                 state, payload = await self._wait_record(job_id, deadline)
         except TimeoutError:
@@ -422,7 +439,9 @@ class RedisQueueBackend:
     async def _wait_record(self, job_id: str, deadline: float | None) -> tuple[str, str | None]:
         key, done = self.keys.job(job_id), self.keys.done(job_id)
         while True:
-            state, payload = await self.redis.hmget(key, ["state", "outcome"])
+            state, payload = await retry_transient(
+                lambda: self.redis.hmget(key, ["state", "outcome"]), limit=self.outage_tolerance
+            )
             if state is None:
                 raise JobNotFoundError(
                     f"no job {job_id} (never submitted, or expired)", details={"job_id": job_id}
@@ -434,7 +453,12 @@ class RedisQueueBackend:
                 raise TimeoutError
             # Rotating the list onto itself waits without consuming the token.
             block = 5.0 if remaining is None else max(0.05, min(remaining, 5.0))
-            await self.redis.blmove(done, done, block, "RIGHT", "LEFT")
+            try:
+                await self.redis.blmove(done, done, block, "RIGHT", "LEFT")
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                await asyncio.sleep(random.uniform(0.05, 0.5))  # the record read retries
 
     async def _run(
         self, kind: JobKind, request: Any, timeout: float, progress: ProgressCallback | None = None
@@ -585,7 +609,16 @@ class RedisQueueBackend:
         return result in ("cancelled", "requested")
 
     async def stats(self) -> QueueStats:
-        """Queue depth, jobs in flight, dead letters, workers and counters."""
+        """Queue depth, jobs in flight, dead letters, workers and counters; a Redis that
+        cannot be reached or refuses the credentials is a typed error, one line long."""
+        try:
+            return await self._stats()
+        except WaltError:
+            raise
+        except Exception as exc:
+            raise _redis_error(exc, self.url, "reading the queue's status") from None
+
+    async def _stats(self) -> QueueStats:
         r = self.redis
         length = await r.xlen(self.keys.stream) if await r.exists(self.keys.stream) else 0
         in_flight = 0
@@ -629,7 +662,16 @@ class RedisQueueBackend:
         return [{"entry": entry_id, **fields} for entry_id, fields in entries]
 
     async def requeue_dead(self, job_ids: Sequence[str] | None = None) -> int:
-        """Put dead letters back in line (all, or those of ``job_ids``) with fresh attempts."""
+        """Put dead letters back in line (all, or those of ``job_ids``) with fresh attempts;
+        Redis failures are typed errors."""
+        try:
+            return await self._requeue_dead(job_ids)
+        except WaltError:
+            raise
+        except Exception as exc:
+            raise _redis_error(exc, self.url, "requeueing dead letters") from None
+
+    async def _requeue_dead(self, job_ids: Sequence[str] | None) -> int:
         moved = 0
         for entry_id, fields in await self.redis.xrange(self.keys.dead):
             job_id = fields.get("id", "")
