@@ -182,6 +182,10 @@ ACCEPTED = [
     ("http://example.com/a b", "http://example.com/a%20b"),
     ("http://example.com/?q=a b&x=ü", "http://example.com/?q=a%20b&x=%C3%BC"),
     ("http://ñandú.com/", "http://xn--and-6ma2c.com/"),
+    # UTS 46 non-transitional, as browsers map it: ß stays ß (IDNA 2003 made it "ss").
+    ("http://faß.de/", "http://xn--fa-hia.de/"),
+    # Full-width letters and the ideographic full stop fold to ASCII.
+    ("http://\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\u3002com/", "http://example.com/"),
     ("http://ex%41mple.com/", "http://example.com/"),
     (f"http://{PUBLIC_V4}/", f"http://{PUBLIC_V4}/"),
     (f"http://[{PUBLIC_V6}]:8080/", f"http://[{PUBLIC_V6}]:8080/"),

@@ -244,6 +244,24 @@ def _parse_ipv4(host: str) -> ipaddress.IPv4Address | None:
     return ipaddress.IPv4Address(value)
 
 
+def _uts46_to_ascii(host: str, url: str) -> str:
+    """A non-ASCII host as browsers and httpx map it: UTS 46 with non-transitional
+    processing (``faß.de`` -> ``xn--fa-hia.de``, not IDNA 2003's ``fass.de``), full-width
+    letters and ideographic dots folded; labels that are not valid IDNA 2008 refused."""
+    import idna
+
+    trailing = host.endswith((".", "\u3002", "\uff0e", "\uff61"))
+    try:
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+        labels = mapped.rstrip(".").split(".")
+        ascii_labels = [
+            label if label.isascii() else idna.alabel(label).decode("ascii") for label in labels
+        ]
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
+        raise _blocked(url, f"invalid international domain name ({exc})") from exc
+    return ".".join(ascii_labels) + ("." if trailing else "")
+
+
 def _to_ascii_host(raw: str, url: str) -> str:
     """Percent-decode and IDNA-map a host like a browser (full-width forms, ideographic dots)."""
     try:
@@ -253,10 +271,7 @@ def _to_ascii_host(raw: str, url: str) -> str:
     if not host:
         raise _blocked(url, "the URL has no host")
     if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise _blocked(url, f"invalid international domain name ({exc})") from exc
+        host = _uts46_to_ascii(host, url)
     host = host.lower()
     bad = sorted({c for c in host if c in _FORBIDDEN_HOST_CHARS})
     if bad:

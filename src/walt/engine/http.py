@@ -10,8 +10,10 @@ size, time and redirects.
 from __future__ import annotations
 
 import asyncio
+import functools
 import http.cookiejar
 import re
+import ssl
 import time
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -20,7 +22,7 @@ import attrs
 
 from walt._version import __version__
 from walt.core.costs import CostMeter
-from walt.core.errors import ExecutionError, WaltTimeoutError, translate
+from walt.core.errors import ExecutionError, WaltError, WaltTimeoutError
 from walt.core.logging import get_logger
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.charset import sniff_encoding
@@ -182,7 +184,7 @@ class HttpFetcher:
             no_cookies = http.cookiejar.CookieJar(
                 policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
             )
-            client = self._clients[key] = httpx.AsyncClient(
+            client = self._clients[key] = _client_class()(
                 follow_redirects=False,
                 cookies=httpx.Cookies(no_cookies),
                 timeout=httpx.Timeout(self.timeout),
@@ -267,10 +269,8 @@ class HttpFetcher:
             )
             try:
                 response = await client.send(request, stream=True)
-            except httpx.HTTPError as exc:
-                raise translate(
-                    exc, ExecutionError, f"{send.method} {redact_url(normalized)} failed: {exc}"
-                ) from exc
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                raise _fetch_error(exc, send.method, normalized) from exc
             try:
                 if jar is not None:
                     jar.extract_cookies(
@@ -285,7 +285,9 @@ class HttpFetcher:
                             "(a redirect loop?)",
                             details={"hops": hops},
                         )
-                    current = urljoin(normalized, response.headers["location"])
+                    # The URL parser drops ASCII tabs and newlines (WHATWG URL), as browsers do.
+                    location = _TAB_OR_NEWLINE.sub("", response.headers["location"])
+                    current = urljoin(normalized, location)
                     if response.status_code == 303 or (
                         response.status_code in (301, 302) and send.method == "POST"
                     ):
@@ -340,6 +342,52 @@ class HttpFetcher:
         self._retired.clear()
         for client in clients:
             await client.aclose()
+
+
+_TAB_OR_NEWLINE: Final = re.compile(r"[\t\n\r]")
+
+
+@functools.cache
+def _client_class() -> type[httpx.AsyncClient]:
+    """httpx's client, minus its own reading of redirects: walt follows them by hand
+    (each hop through the URL policy, the Location cleaned as a browser cleans it), so
+    a Location httpx would reject (a tab in it) must not fail the response."""
+    import httpx
+
+    class HandFollowedRedirects(httpx.AsyncClient):
+        def _build_redirect_request(
+            self, request: httpx.Request, response: httpx.Response
+        ) -> httpx.Request:
+            return request  # never sent: see above
+
+    return HandFollowedRedirects
+
+
+def _fetch_error(exc: Exception, method: str, url: str) -> WaltError:
+    """What a failed request to a site means for the caller: a site that cannot be
+    reached or that fails its TLS check is the run's failure (an
+    :class:`ExecutionError`, retryable only when trying again could help), never a
+    :class:`BackendUnavailableError`, which says walt itself is unavailable."""
+    where = f"{method} {redact_url(url)}"
+    if isinstance(exc, WaltTimeoutError) or type(exc).__name__.endswith("Timeout"):
+        return WaltTimeoutError(f"{where} timed out", details={"url": redact_url(url)})
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError | ssl.CertificateError):
+            return ExecutionError(
+                f"{where}: the TLS handshake failed ({cause.__class__.__name__}: "
+                f"{str(cause)[:160]})",
+                code="tls_error",
+                retryable=False,
+                details={"url": redact_url(url)},
+            )
+        cause = cause.__cause__ or cause.__context__
+    connect = type(exc).__name__ in ("ConnectError", "ConnectTimeout", "RemoteProtocolError")
+    return ExecutionError(
+        f"{where} failed: {str(exc)[:200] or type(exc).__name__}",
+        retryable=connect,
+        details={"url": redact_url(url)},
+    )
 
 
 def same_origin(a: str, b: str) -> bool:
