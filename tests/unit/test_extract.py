@@ -80,6 +80,36 @@ def test_table_without_header_and_unclosed_cells() -> None:
     assert data["tables"][0]["rows"] == [{"col1": "a", "col2": "b"}, {"col1": "c", "col2": "d"}]
 
 
+def test_row_and_column_spans_fill_the_slots_they_cover() -> None:
+    # The HTML table model: a rowspan cell occupies its column in the rows below, a
+    # colspan cell the columns to its right, so later cells do not shift left.
+    html = """<table><tr><th>Region</th><th>City</th><th>Q1</th><th>Q2</th></tr>
+    <tr><td rowspan="2">North</td><td>Oslo</td><td>1</td><td>2</td></tr>
+    <tr><td>Bergen</td><td colspan="2">n/a</td></tr>
+    <tr><td>South</td><td>Rome</td><td>5</td><td>6</td></tr>
+    <tr><td rowspan="0">West</td><td>Lisbon</td><td>7</td><td>8</td></tr>
+    <tr><td>Porto</td><td>9</td><td>10</td></tr></table>"""
+    rows = extract(html, URL)["tables"][0]["rows"]
+    assert rows == [
+        {"region": "North", "city": "Oslo", "q1": "1", "q2": "2"},
+        {"region": "North", "city": "Bergen", "q1": "n/a", "q2": "n/a"},
+        {"region": "South", "city": "Rome", "q1": "5", "q2": "6"},
+        {"region": "West", "city": "Lisbon", "q1": "7", "q2": "8"},
+        {"region": "West", "city": "Porto", "q1": "9", "q2": "10"},
+    ]
+
+
+def test_hostile_spans_are_bounded() -> None:
+    html = (
+        '<table><tr><td colspan="99999999" rowspan="99999999">x</td></tr>'
+        + ("<tr><td>y</td></tr>" * 50)
+        + "</table>"
+    )
+    table = extract(html, URL)["tables"][0]
+    assert len(table["headers"]) <= LIMITS["span"] + 1  # the spanned cell, then "y"
+    assert all(len(row) <= LIMITS["span"] + 1 for row in table["rows"])
+
+
 def test_single_result_is_still_a_record() -> None:
     html = """<main><section class="results"><article class="card"><h3><a href="/p/1">Only one</a></h3>
     <span class="price">$1</span><span class="stock">In stock</span></article></section></main>"""

@@ -28,23 +28,17 @@ from starlette.routing import Route
 from walt.client import AsyncClient
 from walt.core.converter import converter, structure
 from walt.core.errors import (
-    AuthError,
-    BackendUnavailableError,
-    BudgetExceededError,
-    DiscoveryError,
     JobNotFoundError,
-    QueueError,
-    RemoteError,
     ToolNotFoundError,
     ValidationError,
     WaltError,
     WaltTimeoutError,
-    translate,
 )
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, ExecuteRequest, GenerateRequest
 from walt.core.validate import validate_tool_name
-from walt.server.guard import RequestGuard, guard_status
+from walt.server.errors import error_response, status_for
+from walt.server.guard import BODY_TIMEOUT, RequestGuard
 from walt.server.openapi import openapi_document
 
 __all__ = ["create_app", "status_for"]
@@ -53,36 +47,6 @@ log = get_logger("walt.server")
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 MAX_EVENTS = 2000
-
-
-def status_for(error: WaltError) -> int:
-    """The HTTP status of a typed error."""
-    refused = guard_status(error)
-    if refused is not None:
-        return refused
-    table: list[tuple[type[WaltError], int]] = [
-        (AuthError, 401),
-        (ToolNotFoundError, 404),
-        (JobNotFoundError, 404),
-        (ValidationError, 400),
-        (BudgetExceededError, 402),
-        (DiscoveryError, 422),
-        (WaltTimeoutError, 504),
-        (BackendUnavailableError, 503),
-        (QueueError, 502),
-        (RemoteError, 502),
-    ]
-    for cls, status in table:
-        if isinstance(error, cls):
-            return status
-    return 500
-
-
-def error_response(error: WaltError, status: int | None = None) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthError) else None
-    return JSONResponse(
-        {"error": error.to_dict()}, status_code=status or status_for(error), headers=headers
-    )
 
 
 class _Jobs:
@@ -278,10 +242,12 @@ def create_app(
     cors_origins: tuple[str, ...] = (),
     request_timeout: float = 900.0,
     allowed_hosts: frozenset[str] | None = None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> Starlette:
     """The ASGI app. ``token=None`` disables authentication (the CLI allows it on loopback
     only); ``allowed_hosts`` are the ``Host`` names it answers (None: any, see
-    :func:`walt.server.guard.allowed_hosts_for`)."""
+    :func:`walt.server.guard.allowed_hosts_for`); ``body_timeout`` the seconds a client
+    has to send a request body (408 after)."""
     jobs = _Jobs(client)
 
     def handler(
@@ -299,7 +265,15 @@ def create_app(
                 )
             except Exception as exc:  # never a stack trace to the caller
                 log.exception("unexpected error in %s: %s", request.url.path, exc)
-                return error_response(translate(exc, WaltError, "internal error"), 500)
+                # The exception's text may name the machine's files: it goes to the log only.
+                return error_response(
+                    WaltError(
+                        "internal error (the service's log has the details)",
+                        code="internal_error",
+                        details={"exception": type(exc).__name__},
+                    ),
+                    500,
+                )
             if isinstance(outcome, Response):
                 return outcome
             return JSONResponse(converter.unstructure(outcome), status_code=status)
@@ -403,7 +377,13 @@ def create_app(
         Route("/v1/tools/{name:path}", handler(get_tool), methods=["GET"]),
     ]
     middleware = [
-        Middleware(RequestGuard, token=token, max_body=max_body, allowed_hosts=allowed_hosts)
+        Middleware(
+            RequestGuard,
+            token=token,
+            max_body=max_body,
+            allowed_hosts=allowed_hosts,
+            body_timeout=body_timeout,
+        )
     ]
     if cors_origins:
         middleware.insert(

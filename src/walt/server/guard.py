@@ -25,11 +25,17 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 import h11
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from walt.core.errors import AuthError, ValidationError, WaltError
+from walt.core.errors import AuthError, WaltError
+from walt.server.errors import (
+    MisdirectedRequestError,
+    PayloadTooLargeError,
+    RequestTimeoutError,
+    UnsupportedMediaTypeError,
+    error_response,
+)
 
 __all__ = [
     "HEADER_TIMEOUT",
@@ -46,47 +52,6 @@ BODY_TIMEOUT: Final = 30.0
 LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 _WILDCARDS: Final = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - names, not a bind
-
-
-class PayloadTooLargeError(ValidationError):
-    """The request body is larger than the server accepts (HTTP 413)."""
-
-    code = "payload_too_large"
-
-
-class RequestTimeoutError(ValidationError):
-    """The client did not send its request body in time (HTTP 408)."""
-
-    code = "request_timeout"
-
-
-class MisdirectedRequestError(ValidationError):
-    """The request's ``Host`` is not a name of this server (HTTP 421)."""
-
-    code = "host_not_allowed"
-
-
-class UnsupportedMediaTypeError(ValidationError):
-    """The request body is not declared as JSON (HTTP 415)."""
-
-    code = "unsupported_media_type"
-
-
-_STATUS: Final[dict[type[WaltError], int]] = {
-    PayloadTooLargeError: 413,
-    RequestTimeoutError: 408,
-    MisdirectedRequestError: 421,
-    UnsupportedMediaTypeError: 415,
-    AuthError: 401,
-}
-
-
-def guard_status(error: WaltError) -> int | None:
-    """The HTTP status of an error this module raises, else None."""
-    for cls, status in _STATUS.items():
-        if isinstance(error, cls):
-            return status
-    return None
 
 
 def allowed_hosts_for(bind: str, extra: Iterable[str] = ()) -> frozenset[str] | None:
@@ -202,11 +167,7 @@ class RequestGuard:
 
 
 async def _refuse(error: WaltError, scope: Scope, receive: Receive, send: Send) -> None:
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthError) else None
-    response = JSONResponse(
-        {"error": error.to_dict()}, status_code=guard_status(error) or 400, headers=headers
-    )
-    await response(scope, receive, send)
+    await error_response(error)(scope, receive, send)
 
 
 class HeaderTimeoutProtocol(H11Protocol):

@@ -25,6 +25,7 @@ from walt.core.messages import (
     ProgressEvent,
 )
 from walt.core.models import STEP_TYPES, Tool
+from walt.server.errors import ERROR_STATUSES
 
 __all__ = ["openapi_document"]
 
@@ -105,13 +106,10 @@ def _answer(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
 
 
 ERRORS: dict[str, Any] = {
-    "400": {"$ref": "#/components/responses/Error"},
-    "401": {"$ref": "#/components/responses/Error"},
-    "404": {"$ref": "#/components/responses/Error"},
-    "413": {"$ref": "#/components/responses/Error"},
-    "503": {"$ref": "#/components/responses/Error"},
-    "504": {"$ref": "#/components/responses/Error"},
+    str(status): {"$ref": "#/components/responses/Error"} for status in ERROR_STATUSES
 }
+"""Every error status, on every operation: the request guard (401, 408, 413, 415, 421)
+stands before every route, and any route can fail with the backend's errors."""
 
 
 def openapi_document() -> dict[str, Any]:
@@ -188,7 +186,7 @@ def openapi_document() -> dict[str, Any]:
     paths["/v1/tools"] = {
         "get": {
             "summary": "The tools of the store",
-            "responses": {"200": _answer({"type": "array", "items": s.ref(Tool)})},
+            "responses": {"200": _answer({"type": "array", "items": s.ref(Tool)}), **ERRORS},
         }
     }
     paths["/v1/tools/{name}"] = {
@@ -205,30 +203,45 @@ def openapi_document() -> dict[str, Any]:
         }
     }
     paths["/v1/health"] = {
-        "get": {"summary": "Backend health", "responses": {"200": _answer(s.ref(Health))}}
+        "get": {
+            "summary": "Backend health",
+            "responses": {"200": _answer(s.ref(Health)), **ERRORS},
+        }
     }
     paths["/healthz"] = {
         "get": {
             "summary": "Liveness (no authentication, no details)",
             "security": [],
-            "responses": {"200": {"description": "alive"}},
+            "responses": {
+                "200": _answer({"type": "object", "properties": {"ok": {"const": True}}}),
+                "421": {"$ref": "#/components/responses/Error"},
+            },
         }
     }
     s.components["Error"] = {
         "type": "object",
         "required": ["error"],
+        "additionalProperties": False,
+        "properties": {"error": {"$ref": "#/components/schemas/ErrorDetail"}},
+    }
+    s.components["ErrorDetail"] = {
+        "description": "WaltError.to_dict(): the class name, a stable code, JSON-safe "
+        "details, whether the same request may succeed if sent again, and the cause",
+        "type": "object",
+        "required": ["type", "code", "message", "details", "retryable"],
+        "additionalProperties": False,
         "properties": {
-            "error": {
+            "type": {"type": "string"},
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "details": {"type": "object"},
+            "retryable": {"type": "boolean"},
+            "cause": {
+                "description": "A walt error (this shape) or another exception (type, message)",
                 "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "type": {"type": "string"},
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "details": {"type": "object"},
-                    "retryable": {"type": "boolean"},
-                },
-            }
+                "required": ["type", "message"],
+                "properties": {"type": {"type": "string"}, "message": {"type": "string"}},
+            },
         },
     }
     return {
