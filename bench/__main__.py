@@ -41,6 +41,7 @@ async def run(names: list[str], rounds: int) -> list[dict[str, Any]]:
         from bench import parsing
 
         rows.extend(parsing.bench_parse(rounds))
+        rows.extend(parsing.bench_hostile_scaling(rounds))
     if "promotion" in names:
         from bench import promotion
 

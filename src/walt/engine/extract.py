@@ -307,15 +307,20 @@ def css_path(node: Node) -> str:
             break
         part = _selector_part(current)
         parent = current.parent
-        if parent is not None and parent.is_element_node:
-            twins = [s for s in elements(parent) if _selector_part(s) == part]
-            if len(twins) > 1:
-                part += f":nth-of-type({_type_index(current)})"
+        if parent is not None and parent.is_element_node and _has_twin(parent, current, part):
+            part += f":nth-of-type({_type_index(current)})"
         parts.append(part)
         if current.tag == "body":
             break
         current = parent
     return " > ".join(reversed(parts))
+
+
+def _has_twin(parent: Node, node: Node, part: str) -> bool:
+    """Does another child of ``parent`` match ``part``? (Tags compared first: cheap.)"""
+    return any(
+        s.tag == node.tag and s != node and _selector_part(s) == part for s in elements(parent)
+    )
 
 
 def _type_index(node: Node) -> int:

@@ -61,15 +61,23 @@ def script_controls(doc: Document) -> tuple[Control, ...]:
     return tuple(found[:MAX_CONTROLS])
 
 
+MAX_SEARCH_BOXES: Final = 2
+"""A page's search boxes tried (the first in document order: the header's, the page's)."""
+
+
 def _search_boxes(doc: Document) -> list[Control]:
     out: list[Control] = []
+    searchable: dict[int, bool] = {}  # per form: a page may hang every input on one form
     for node in doc.parser.css("input"):
         kind = (attr(node, "type") or "").strip().lower()
         if kind not in _TEXT_TYPES or attr(node, "disabled") is not None:
             continue
         form = doc.form_owner(node)
-        if form is not None and not _searchable_form(doc, form):
-            continue
+        if form is not None:
+            if form.mem_id not in searchable:
+                searchable[form.mem_id] = _searchable_form(doc, form)
+            if not searchable[form.mem_id]:
+                continue
         label = doc.label_for(node)
         words = " ".join(
             v
@@ -103,7 +111,9 @@ def _search_boxes(doc: Document) -> list[Control]:
                 name=attr(node, "name") or "",
             )
         )
-    return out[:2]
+        if len(out) == MAX_SEARCH_BOXES:
+            break
+    return out
 
 
 def _searchable_form(doc: Document, form: Node) -> bool:
@@ -133,7 +143,6 @@ def _input_locators(node: Node, label: str) -> tuple[Locator, ...]:
 
 
 def _more_buttons(doc: Document) -> list[Control]:
-    out: list[Control] = []
     for node in doc.parser.css("button, [role=button], input[type=button]"):
         submit = node.tag == "button" and (attr(node, "type") or "submit").lower() == "submit"
         if submit and doc.form_owner(node) is not None:
@@ -149,8 +158,8 @@ def _more_buttons(doc: Document) -> list[Control]:
         test_id = attr(node, "data-testid")
         if test_id:
             locators.insert(0, Locator("test_id", test_id))
-        locators.append(Locator("css", css_path(node)))
-        out.append(
-            Control(role="more", css=css_path(node), label=label.strip(), locators=tuple(locators))
-        )
-    return out[:1]
+        css = css_path(node)
+        locators.append(Locator("css", css))
+        # The first one only: another "more" button is another list's, or the same one.
+        return [Control(role="more", css=css, label=label.strip(), locators=tuple(locators))]
+    return []

@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import attrs
 
 from walt.core.costs import CostMeter
-from walt.core.errors import UrlBlockedError, WaltError
+from walt.core.errors import UrlBlockedError, WaltError, WaltTimeoutError
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, PageVisit
 from walt.core.routes import flatten, has_route, unflatten
@@ -92,11 +92,27 @@ BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are analysed on a worker thread."""
 
 
-async def analyze_page(html: str, url: str, encoding: str = "utf-8") -> PageAnalysis:
-    """:func:`~walt.engine.discovery.analyze.analyze`, off the event loop for a big page."""
-    if len(html) > BIG_PAGE:
-        return await asyncio.to_thread(analyze, html, url, encoding)
-    return analyze(html, url, encoding)
+async def analyze_page(
+    html: str, url: str, encoding: str = "utf-8", deadline: float | None = None
+) -> PageAnalysis:
+    """:func:`~walt.engine.discovery.analyze.analyze`, off the event loop for a big page.
+
+    ``deadline`` (``time.monotonic()`` seconds) bounds the wait: past it a
+    :class:`~walt.core.errors.WaltTimeoutError` is raised and the crawl goes on without
+    the page (the worker thread finishes on its own; its work is bounded by the parser's
+    node limit)."""
+    if len(html) <= BIG_PAGE:
+        return analyze(html, url, encoding)
+    work = asyncio.to_thread(analyze, html, url, encoding)
+    if deadline is None:
+        return await work
+    try:
+        return await asyncio.wait_for(work, max(0.1, deadline - time.monotonic()))
+    except TimeoutError:
+        raise WaltTimeoutError(
+            "the page's analysis did not finish within the time budget",
+            details={"characters": len(html)},
+        ) from None
 
 
 @attrs.define
@@ -459,9 +475,12 @@ class Crawler:
             except Exception as exc:  # a click that fails reveals nothing
                 log.debug("revealing %r failed: %s", label, exc)
                 continue
-            clicked = await analyze_page(
-                html, final, page.forms[0].charset if page.forms else "utf-8"
-            )
+            try:
+                clicked = await analyze_page(
+                    html, final, page.forms[0].charset if page.forms else "utf-8", self.deadline
+                )
+            except WaltTimeoutError:
+                break  # the budget is spent: keep what was revealed so far
             for form in clicked.forms:
                 if (form.form_id, form.action) in known and form.visible_fields:
                     found.append(attrs.evolve(form, revealed_by=label, page_url=page.url))
@@ -547,7 +566,7 @@ class Crawler:
         if needs_rendering(html):
             analysis, rendered_status = await self._visit_rendered(final, fetched.encoding)
             return analysis, rendered_status, None
-        analysis = await analyze_page(html, final, fetched.encoding)
+        analysis = await analyze_page(html, final, fetched.encoding, self.deadline)
         if analysis.revealers:
             analysis = await self._reveal(analysis)
         return analysis, status, None
@@ -558,7 +577,9 @@ class Crawler:
         """A page only a browser can show: rendered, analysed, then explored (its search
         boxes, menus and "Load more" buttons tried in the read-only browser)."""
         final, html, status = await self._render(url)
-        analysis = attrs.evolve(await analyze_page(html, final, encoding), rendered=True)
+        analysis = attrs.evolve(
+            await analyze_page(html, final, encoding, self.deadline), rendered=True
+        )
         if analysis.revealers:
             analysis = await self._reveal(analysis)
         return analysis, status
