@@ -23,7 +23,12 @@ def free_port() -> int:
 
 class RedisServer:
     def __init__(
-        self, port: int | None = None, directory: str | None = None, *, aof: bool = True
+        self,
+        port: int | None = None,
+        directory: str | None = None,
+        *,
+        aof: bool = True,
+        password: str | None = None,
     ) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
@@ -33,6 +38,7 @@ class RedisServer:
         self.dir = directory or tempfile.mkdtemp(prefix="walt-redis-")
         os.makedirs(self.dir, exist_ok=True)
         self.aof = aof
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -59,6 +65,7 @@ class RedisServer:
                 "yes",
                 "--loglevel",
                 "warning",
+                *(("--requirepass", self.password) if self.password else ()),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -68,7 +75,7 @@ class RedisServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):
+                    if s.recv(64).startswith((b"+PONG", b"-NOAUTH")):
                         return self
             except OSError:
                 time.sleep(0.05)

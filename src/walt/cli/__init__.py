@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(error: WaltError) -> str:
+    """``error (code): message`` on one line: scripts match the stable code."""
+    message = " ".join(str(error).split())
+    return f"error ({error.code}): {message}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -56,10 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except ValidationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_one_line(exc), file=sys.stderr)
         return 2
     except WaltError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_one_line(exc), file=sys.stderr)
         return 1
 
 
