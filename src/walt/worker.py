@@ -25,7 +25,6 @@ import contextlib
 import functools
 import json
 import os
-import random
 import signal
 import socket
 import time
@@ -44,6 +43,7 @@ from walt.backends.redis_protocol import (
     Keys,
     decode_envelope,
     encode_outcome,
+    reconnect_pause,
     retry_transient,
 )
 from walt.backends.redis_queue import connect
@@ -353,8 +353,7 @@ class Worker:
                 raise
             except Exception as exc:
                 failures += 1
-                # Full jitter: workers that lost Redis together do not reconnect together.
-                delay = random.uniform(0.05, min(5.0, 0.1 * 2**failures))
+                delay = reconnect_pause(failures, cap=5.0)
                 log.warning("reading the queue failed (%s); retrying in %.1f s", exc, delay)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), delay)

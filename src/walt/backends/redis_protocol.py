@@ -27,6 +27,7 @@ in exactly one final state.
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, Literal, TypeVar
@@ -309,6 +310,14 @@ def is_transient(exc: BaseException) -> bool:
         )
         or "LOADING" in str(exc)
     )
+
+
+def reconnect_pause(failures: int, cap: float = 2.0) -> float:
+    """Seconds to wait before the next try of a loop that reads forever (a worker, an
+    inbox reader) after ``failures`` failures in a row: full-jitter exponential backoff
+    (uniform in 0.05 .. min(cap, 0.1 * 2**failures)), the same curve as
+    :func:`retry_transient`, so readers that lost Redis together do not return together."""
+    return random.uniform(0.05, max(0.05, min(cap, 0.1 * 2 ** min(failures, 32))))
 
 
 async def retry_transient(

@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import errno
 import json
-import random
 import time
 import uuid
 from collections import Counter
@@ -46,6 +45,7 @@ from walt.backends.redis_protocol import (
     Keys,
     encode_envelope,
     is_transient,
+    reconnect_pause,
     retry_transient,
 )
 from walt.core.converter import converter
@@ -381,8 +381,7 @@ class RedisQueueBackend:
             except Exception as exc:
                 failures += 1
                 log.debug("inbox read failed (%s); retrying", exc)
-                # Full jitter: clients that lost Redis together do not return together.
-                await asyncio.sleep(random.uniform(0, min(2.0, 0.1 * 2**failures)))
+                await asyncio.sleep(reconnect_pause(failures))
                 continue
             for _stream, entries in replies or []:
                 for entry_id, fields in entries:
@@ -458,7 +457,7 @@ class RedisQueueBackend:
             except Exception as exc:
                 if not is_transient(exc):
                     raise
-                await asyncio.sleep(random.uniform(0.05, 0.5))  # the record read retries
+                await asyncio.sleep(reconnect_pause(1))  # the record read retries
 
     async def _run(
         self, kind: JobKind, request: Any, timeout: float, progress: ProgressCallback | None = None
@@ -480,6 +479,7 @@ class RedisQueueBackend:
     ) -> None:
         """Hand the worker's progress events for ``job_id`` to ``progress`` as they come."""
         key, last = self.keys.progress(job_id), "0"
+        failures = 0
         while True:
             final = finished.is_set()
             try:
@@ -491,8 +491,10 @@ class RedisQueueBackend:
             except Exception:
                 if final:
                     return
-                await asyncio.sleep(0.5)
+                failures += 1
+                await asyncio.sleep(reconnect_pause(failures))
                 continue
+            failures = 0
             for _stream, entries in replies or []:
                 for entry_id, fields in entries:
                     last = entry_id
