@@ -473,7 +473,54 @@ def parse_html(html: str, url: str = "", *, max_nodes: int = DEFAULT_MAX_NODES) 
             truncated = True
             html = _cut(html, parser, max_nodes)
             parser = LexborHTMLParser(html, scripting=True)
+    if "shadowrootmode" in html:
+        attach_shadow_roots(parser)
     return Document(parser, url, html, truncated)
+
+
+MAX_SHADOW_DEPTH: Final = 16
+"""Shadow roots nested deeper than this stay unattached (a bound for hostile pages)."""
+
+
+def attach_shadow_roots(parser: LexborHTMLParser, max_roots: int = 500) -> int:
+    """Attach each declarative open shadow root (``<template shadowrootmode="open">``,
+    as the HTML standard's parser does) to its host, in place: the root's children take
+    the template's place among the host's children, so the analysed tree is the one
+    locators see (Playwright's selectors pierce open shadow roots). The parser keeps a
+    template's content out of the tree, so each root is re-parsed and moved in, inner
+    roots first. Closed roots stay invisible, as they are to locators. Returns the
+    number of roots attached (at most ``max_roots``)."""
+    left = [max_roots]
+    _attach(parser, 0, left)
+    return max_roots - left[0]
+
+
+def _attach(parser: LexborHTMLParser, depth: int, left: list[int]) -> None:
+    for template in parser.css("template[shadowrootmode]"):
+        if left[0] <= 0:
+            return
+        if (attr(template, "shadowrootmode") or "").strip().lower() != "open":
+            continue
+        if depth >= MAX_SHADOW_DEPTH:
+            template.decompose()
+            continue
+        left[0] -= 1
+        inner = LexborHTMLParser(_template_content(template), scripting=True)
+        _attach(inner, depth + 1, left)
+        body = inner.body
+        if body is not None:
+            for child in list(body.iter(include_text=True)):
+                template.insert_before(child)
+        template.decompose()
+
+
+def _template_content(template: Node) -> str:
+    """A template's content as HTML: its serialization between the start and end tags
+    (the serializer escapes ``>`` inside attribute values, so the first ``>`` ends the
+    start tag)."""
+    outer = template.html or ""
+    start, end = outer.find(">") + 1, outer.rfind("</template>")
+    return outer[start:end] if 0 < start <= end else ""
 
 
 def _cut(html: str, parser: LexborHTMLParser, max_nodes: int) -> str:

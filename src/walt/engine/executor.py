@@ -49,6 +49,7 @@ from walt.engine.http import Fetched, HttpFetcher, cookie_jar, needs_rendering
 from walt.engine.jsondata import json_records
 from walt.engine.runstate import RunState, step_skippable
 from walt.engine.session import SessionPool
+from walt.engine.shadow import document_html
 from walt.engine.steps import BrowserSteps
 
 if TYPE_CHECKING:
@@ -457,8 +458,8 @@ async def _reading_document(page: Page, tool: Tool) -> tuple[str, str]:
             handle = await page.locator(selector).first.element_handle(timeout=500)
             frame = await handle.content_frame() if handle is not None else None
             if frame is not None:
-                return await frame.content(), frame.url
-    return await page.content(), page.url
+                return await document_html(frame), frame.url
+    return await document_html(page), page.url
 
 
 def _refuse_an_unrendered_page(run: RunState) -> None:

@@ -56,6 +56,7 @@ from walt.engine.discovery.explore import Exploration, explore_control
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
 from walt.engine.http import cookie_jar, needs_rendering
+from walt.engine.shadow import document_html
 
 __all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "same_site"]
 
@@ -458,7 +459,7 @@ class Crawler:
                 with contextlib.suppress(Exception):
                     await page.wait_for_load_state("networkidle", timeout=settle)
             self.result.loaded.append(url)
-            return page.url, await page.content(), response.status if response else None
+            return page.url, await document_html(page), response.status if response else None
         finally:
             with contextlib.suppress(Exception):
                 await page.close()

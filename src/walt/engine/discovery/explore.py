@@ -29,6 +29,7 @@ from walt.engine.discovery.controls import Control
 from walt.engine.dom import parse_html
 from walt.engine.effects import PageWatch
 from walt.engine.extract import extract_document
+from walt.engine.shadow import document_html
 
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request
@@ -151,7 +152,7 @@ def _left(started: float, timeout: float) -> float:
 
 
 async def _record_count(page: Page) -> int:
-    data = extract_document(parse_html(await page.content(), page.url))
+    data = extract_document(parse_html(await document_html(page), page.url))
     rows = sum(len(t.get("rows", ())) for t in data["tables"])
     return max(len(data["items"]), rows)
 
