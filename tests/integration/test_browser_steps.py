@@ -9,6 +9,7 @@ so a run that reports ``ok`` without doing the work fails.
 from __future__ import annotations
 
 import html as html_lib
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,7 +86,17 @@ def export_page(request: Request) -> Response:
     )
 
 
+def archive_page(request: Request) -> Response:
+    # <base target> sends every link to a new tab; the report is slow to answer.
+    return html(
+        """<html><head><base target="reports"></head><body><h1>Archive</h1>
+<a href="/report?year=2019&slow=1">Report 2019</a></body></html>"""
+    )
+
+
 def report_page(request: Request) -> Response:
+    if request.arg("slow"):
+        time.sleep(0.4)
     year = html_lib.escape(request.arg("year"))
     return html(f"<html><body><h1>Report for {year}</h1><p>12 sales in {year}</p></body></html>")
 
@@ -155,6 +166,7 @@ def site() -> Iterator[Site]:
         "/consent": consent_page,
         "/export": export_page,
         "/report": report_page,
+        "/archive": archive_page,
         "/fruit": fruit_outer,
         "/fruit/frame": fruit_frame,
         "/fruit/results": fruit_results,
@@ -246,6 +258,23 @@ def test_a_submit_that_opens_a_new_tab_is_followed_there(
     assert result.ok, result.error
     assert "/report?year=2024" in (result.final_url or "")
     assert "12 sales in 2024" in result.data["main_text"]
+
+
+def test_a_link_the_base_element_sends_to_a_new_tab_is_waited_for_there(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    tool = walt.Tool(
+        name="old_report",
+        steps=(
+            NavigationStep(url=site.url + "archive"),
+            ClickStep(locators=(Locator("role", "link", role_name="Report 2019"),)),
+        ),
+    )
+    for _ in range(3):  # the tab's slow answer must never pass for "nothing happened"
+        result = client.execute(tool)
+        assert result.ok, result.error
+        assert "/report?year=2019" in (result.final_url or "")
+        assert "12 sales in 2019" in result.data["main_text"]
 
 
 @pytest.fixture(scope="module")

@@ -26,13 +26,15 @@ from walt.core.logging import get_logger
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request
 
-__all__ = ["COVERING_SCRIPT", "PageWatch"]
+__all__ = ["COVERING_SCRIPT", "NEW_CONTEXT_SCRIPT", "PageWatch"]
 
 log = get_logger(__name__)
 
 GRACE: Final = 0.05
 """Seconds an action has to start a request before it counts as having started none."""
-QUIET: Final = 0.05
+LOAD_GRACE: Final = 0.02
+"""The same after a page's load event: its scripts have run, what they fetch has started."""
+QUIET: Final = 0.03
 """Seconds without a new or unfinished request after which the page counts as settled."""
 SETTLE_CAP: Final = 5.0
 """Seconds at most that waiting for an effect adds to a step."""
@@ -68,6 +70,8 @@ class PageWatch:
 
     def _on_popup(self, popup: Page) -> None:
         self._popups.append(popup)
+        self._started.set()
+        self._changed.set()
 
     def _on_request(self, request: Request) -> None:
         try:
@@ -135,8 +139,15 @@ class PageWatch:
                 "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
             )
 
-    async def follow_popup(self, timeout: float) -> Page | None:
-        """The tab the last action opened (loaded, and watched from now on), if any."""
+    async def follow_popup(self, timeout: float, *, expected: bool = False) -> Page | None:
+        """The tab the last action opened (loaded, and watched from now on), if any;
+        ``expected``: the action targets a new browsing context, so wait for the tab
+        (within ``timeout`` seconds) rather than take its absence for an answer."""
+        deadline = time.monotonic() + min(timeout, SETTLE_CAP)
+        while expected and not self._popups and time.monotonic() < deadline:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
         if not self._popups:
             return None
         popup = self._popups.pop()
@@ -168,4 +179,22 @@ COVERING_SCRIPT: Final = """(target) => {
   if (closer) closer.setAttribute('data-walt-closer', '1');
   return {covering: describe(layer), text: (layer.innerText || '').trim().slice(0, 120),
           closer: Boolean(closer)};
+}"""
+
+
+# Does activating the element open its result in another browsing context? The HTML
+# standard's rules: a submitter's formtarget, else its form owner's target (or the
+# document's <base target>); a hyperlink's own target. "_self", "_parent" and "_top"
+# stay in this page (frames aside).
+NEW_CONTEXT_SCRIPT: Final = """(el) => {
+  const base = (document.querySelector('base[target]') || {}).target || '';
+  let target = '';
+  if (el.form && ['submit', 'image'].includes((el.type || '').toLowerCase())) {
+    target = el.getAttribute('formtarget') || el.form.getAttribute('target') || base;
+  } else {
+    const link = el.closest('a[href], area[href]');
+    if (link) target = link.getAttribute('target') || base;
+  }
+  target = (target || '').trim().toLowerCase();
+  return target !== '' && !['_self', '_parent', '_top'].includes(target);
 }"""

@@ -45,7 +45,7 @@ from walt.core.models import (
 )
 from walt.core.placeholders import apply_url_operation, find_placeholders, render_text, render_url
 from walt.core.urls import UrlPolicy, redact_url
-from walt.engine.effects import COVERING_SCRIPT, PageWatch
+from walt.engine.effects import COVERING_SCRIPT, LOAD_GRACE, NEW_CONTEXT_SCRIPT, PageWatch
 from walt.engine.guard import NetworkGuard
 from walt.engine.locate import locate, not_found, render_locators
 from walt.engine.runstate import RunState, check_status, step_skippable
@@ -125,7 +125,12 @@ class BrowserSteps:
                     step=0,
                     step_type=first.type if first else "navigation",
                 )
-            await self.goto(run.current_url, 0, first or NavigationStep(url=""))
+            await self.goto(
+                run.current_url,
+                0,
+                first or NavigationStep(url=""),
+                element_next=isinstance(first, ElementStep),
+            )
         for index, step in enumerate(steps):
             await self._one(index, step)
 
@@ -197,7 +202,10 @@ class BrowserSteps:
             details={"dialog": dialog},
         )
 
-    async def goto(self, url: str, index: int, step: Step) -> None:
+    async def goto(self, url: str, index: int, step: Step, *, element_next: bool = False) -> None:
+        """Load ``url``, then wait for the page's own data requests. ``element_next``: the
+        next step aims at an element, and locating it waits for it to appear, so requests
+        a script has not started by the load event are not waited for here."""
         run = self.run
         checked = await self.policy.acheck(url)
         timeout = step.timeout or run.step_timeout
@@ -208,7 +216,7 @@ class BrowserSteps:
         # own data requests in flight: wait for those (and only those) before the rows.
         await self.watch.close_popups()
         self.watch.before_action()
-        await self.watch.settle(timeout)
+        await self.watch.settle(timeout, grace=0.0 if element_next else LOAD_GRACE)
         run.current_url = self.page.url
         if status == 403 and response is not None and response.headers.get("x-walt-blocked") == "1":
             raise UrlBlockedError(
@@ -221,7 +229,9 @@ class BrowserSteps:
         run = self.run
         values, system = run.values, run.system
         if isinstance(step, NavigationStep):
-            await self.goto(self._navigation_url(step), index, step)
+            following = run.tool.steps[index + 1 : index + 2]
+            element_next = bool(following) and isinstance(following[0], ElementStep)
+            await self.goto(self._navigation_url(step), index, step, element_next=element_next)
             return None
         if isinstance(step, WaitStep):
             bound = step.seconds if step.seconds else SETTLE_IDLE
@@ -319,6 +329,10 @@ class BrowserSteps:
         self, index: int, step: ElementStep, target: Any, timeout: float, values: dict[str, Any]
     ) -> None:
         system = self.run.system
+        opens_tab = False
+        if isinstance(step, ClickStep):
+            with contextlib.suppress(Exception):
+                opens_tab = bool(await target.evaluate(NEW_CONTEXT_SCRIPT, timeout=1000))
         self.watch.before_action()
         if isinstance(step, ClickStep):
             await self._click(index, step, target, timeout)
@@ -339,7 +353,7 @@ class BrowserSteps:
             # end (choosing a suggestion is a click that waits for its element).
             return
         await self.watch.settle(timeout)
-        popup = await self.watch.follow_popup(timeout)
+        popup = await self.watch.follow_popup(timeout, expected=opens_tab)
         if popup is not None:
             popup.on("response", self.on_response)
             self.run.current_url = popup.url
