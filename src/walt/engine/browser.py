@@ -27,6 +27,7 @@ import attrs
 
 from walt.core.errors import BackendUnavailableError, BrowserNotFoundError, translate
 from walt.core.logging import get_logger
+from walt.engine.effects import DOM_CLOCK_SCRIPT
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Playwright
@@ -303,7 +304,10 @@ class BrowserPool:
         for attempt in range(2):
             browser = await self._ensure_browser()
             try:
-                return await browser.new_context(**options)
+                context = await browser.new_context(**options)
+                # Every page reports when a script last changed its DOM (walt.engine.effects).
+                await context.add_init_script(DOM_CLOCK_SCRIPT)
+                return context
             except Exception as exc:
                 if attempt == 0 and not browser.is_connected():
                     continue  # crashed between jobs: relaunch once

@@ -11,6 +11,12 @@ popups so the executor waits exactly for the effect:
 * :meth:`PageWatch.settle` returns at once when the action started nothing
   within a short grace period, and otherwise when the page's requests have
   finished and stayed quiet for a moment, always within a bound;
+* then it waits for the DOM to stop changing: a page that builds its content by
+  script renders between its requests (a code chunk arrives, the app renders a
+  skeleton, then fetches its data), so the document counts as ready when no
+  script has changed it for ``DOM_QUIET`` seconds and no request is in flight.
+  Only changes after ``DOMContentLoaded`` count (:data:`DOM_CLOCK_SCRIPT`, installed
+  in every context), so a page the server rendered costs nothing here;
 * a tab or window the action opened is followed: the run continues there.
 """
 
@@ -26,7 +32,7 @@ from walt.core.logging import get_logger
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request
 
-__all__ = ["COVERING_SCRIPT", "NEW_CONTEXT_SCRIPT", "PageWatch"]
+__all__ = ["COVERING_SCRIPT", "DOM_CLOCK_SCRIPT", "NEW_CONTEXT_SCRIPT", "PageWatch"]
 
 log = get_logger(__name__)
 
@@ -38,7 +44,45 @@ QUIET: Final = 0.03
 """Seconds without a new or unfinished request after which the page counts as settled."""
 SETTLE_CAP: Final = 5.0
 """Seconds at most that waiting for an effect adds to a step."""
-_TRACKED: Final = frozenset({"document", "fetch", "xhr"})
+SCRIPT_WAIT: Final = 1.0
+"""Seconds at most that an unfinished code (script) request counts as in flight."""
+DOM_QUIET: Final = 0.05
+"""Seconds without a script's change to the DOM after which it counts as rendered."""
+RENDER_QUIET: Final = 0.15
+"""The same before reading a page just loaded: its application may start fetching a
+little after the load event, with nothing to show for it yet."""
+# Code chunks count: a single-page app loads them before it renders and fetches.
+_TRACKED: Final = frozenset({"document", "fetch", "xhr", "script"})
+
+# Installed before any page script runs: the time of the last change a script made to
+# the document (changes before DOMContentLoaded are the parser's and do not count).
+DOM_CLOCK_SCRIPT: Final = """(() => {
+  const clock = { last: -1 };
+  Object.defineProperty(window, "__waltDomClock", { value: clock });
+  const watch = () => new MutationObserver(() => { clock.last = performance.now(); })
+    .observe(document, { childList: true, subtree: true, characterData: true });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", watch, { once: true });
+  } else {
+    watch();
+  }
+})();"""
+
+# Resolves once no script has changed the DOM, and the load event is, `quiet` ms old (or
+# after `cap` ms); true if it had to wait.
+_DOM_QUIET_SCRIPT: Final = """async ([quiet, cap]) => {
+  const clock = window.__waltDomClock;
+  if (!clock) return false;
+  const nav = performance.getEntriesByType("navigation")[0];
+  const last = () => Math.max(clock.last, nav ? nav.loadEventEnd : 0);
+  const start = performance.now();
+  let waited = false;
+  while (performance.now() - last() < quiet && performance.now() - start < cap) {
+    waited = true;
+    await new Promise(r => setTimeout(r, Math.max(5, quiet - (performance.now() - last()))));
+  }
+  return waited;
+}"""
 
 
 def _key(request: Request) -> str:
@@ -60,6 +104,8 @@ class PageWatch:
         self._started = asyncio.Event()
         self._changed = asyncio.Event()
         self._popups: list[Page] = []
+        self._scripts: dict[int, float] = {}  # in-flight code requests: when they started
+        self._scripted = False  # the page's scripts made requests since the action
         self._attach(page)
 
     def _attach(self, page: Page) -> None:
@@ -84,10 +130,15 @@ class PageWatch:
         if key in self._before:
             return  # the page asked for this before the action: polling, not the effect
         self._inflight[id(request)] = key
+        if kind != "document":
+            self._scripted = True
+        if kind == "script":
+            self._scripts[id(request)] = time.monotonic()
         self._started.set()
         self._changed.set()
 
     def _on_done(self, request: Request) -> None:
+        self._scripts.pop(id(request), None)
         key = self._inflight.pop(id(request), None)
         if key is not None:
             self._finished.add(key)
@@ -96,6 +147,7 @@ class PageWatch:
     def before_action(self) -> None:
         """Call right before an action: what finished or opened so far is not its effect."""
         self._before = set(self._finished)
+        self._scripted = False
         self._started.clear()
         self._popups.clear()
 
@@ -108,19 +160,32 @@ class PageWatch:
 
     @property
     def busy(self) -> bool:
-        return bool(self._inflight)
+        return self._pending()
 
-    async def settle(self, timeout: float, *, grace: float = GRACE) -> None:
-        """Wait for the effect of the last action (see the module docstring)."""
+    def _pending(self) -> bool:
+        """A request is in flight that the effect may depend on. A code request counts
+        for ``SCRIPT_WAIT`` seconds at most: a worker's script never reports its end to
+        the page, and a chunk the app needs arrives quickly or not at all."""
+        if len(self._inflight) > len(self._scripts):
+            return True
+        now = time.monotonic()
+        return any(now - started < SCRIPT_WAIT for started in self._scripts.values())
+
+    async def settle(self, timeout: float, *, grace: float = GRACE, read: bool = False) -> None:
+        """Wait for the effect of the last action (see the module docstring); ``read``:
+        the page is read next, so a page just loaded is given ``RENDER_QUIET`` seconds
+        without requests or DOM changes to show it is done."""
         deadline = time.monotonic() + min(timeout, SETTLE_CAP)
-        if not self._inflight:
+        if not self._pending():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._started.wait(), grace)
-            if not self._inflight and not self._started.is_set():
+            if not self._pending() and not self._started.is_set():
+                if read:
+                    await self._dom_quiet(deadline, RENDER_QUIET)
                 return
-        quiet_since = time.monotonic() if not self._inflight else None
+        quiet_since = time.monotonic() if not self._pending() else None
         while time.monotonic() < deadline:
-            if not self._inflight:
+            if not self._pending():
                 if quiet_since is None:
                     quiet_since = time.monotonic()
                 if time.monotonic() - quiet_since >= QUIET:
@@ -132,12 +197,41 @@ class PageWatch:
                 await asyncio.wait_for(
                     self._changed.wait(), min(QUIET, deadline - time.monotonic())
                 )
-        if self._inflight:
+        if self._pending():
             log.debug("page still loading %d requests after %.1f s", len(self._inflight), timeout)
         with contextlib.suppress(Exception):
             await self.page.wait_for_load_state(
                 "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
             )
+        if read or self._scripted:
+            # Data arrived for a script: it renders it, and may fetch again.
+            await self._dom_quiet(deadline, RENDER_QUIET if read else DOM_QUIET)
+
+    async def _dom_quiet(self, deadline: float, quiet: float) -> None:
+        """Wait until the DOM has stopped changing and no request is pending; a render
+        that starts new requests (an app that fetches after drawing its skeleton) is
+        waited for too, within ``deadline``."""
+        while time.monotonic() < deadline:
+            left = deadline - time.monotonic()
+            try:
+                waited = await self.page.evaluate(
+                    _DOM_QUIET_SCRIPT, [quiet * 1000, max(0.0, left) * 1000]
+                )
+            except Exception:  # a navigation replaced the document: wait for its load
+                waited = True
+            if self._pending():
+                while self._pending() and time.monotonic() < deadline:
+                    self._changed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(
+                            self._changed.wait(), min(QUIET, deadline - time.monotonic())
+                        )
+            elif not waited:
+                return
+            with contextlib.suppress(Exception):
+                await self.page.wait_for_load_state(
+                    "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
+                )
 
     async def follow_popup(self, timeout: float, *, expected: bool = False) -> Page | None:
         """The tab the last action opened (loaded, and watched from now on), if any;

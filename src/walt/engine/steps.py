@@ -216,7 +216,9 @@ class BrowserSteps:
         # own data requests in flight: wait for those (and only those) before the rows.
         await self.watch.close_popups()
         self.watch.before_action()
-        await self.watch.settle(timeout, grace=0.0 if element_next else LOAD_GRACE)
+        await self.watch.settle(
+            timeout, grace=0.0 if element_next else LOAD_GRACE, read=not element_next
+        )
         run.current_url = self.page.url
         if status == 403 and response is not None and response.headers.get("x-walt-blocked") == "1":
             raise UrlBlockedError(
