@@ -86,3 +86,14 @@ def test_mask_redis_url() -> None:
     assert mask_redis_url("redis://bob:pw@host:1/2") == "redis://bob:***@host:1/2"
     assert mask_redis_url("redis://:pw@host") == "redis://:***@host"
     assert mask_redis_url("redis://host") == "redis://host"
+
+
+def test_every_search_evidence_has_a_summary() -> None:
+    from walt.engine.discovery.validate import _summary
+
+    browser = {"term": "tea", "results": 4, "matching": 1.0, "nonsense": 0, "unfiltered": 9}
+    assert "no word (9)" in _summary("search", browser)
+    # A search validated through the site's JSON API only has no unfiltered count: it
+    # once made the whole discovery fail with a KeyError.
+    api = {"term": "tea", "results": 3, "matching": 1.0, "nonsense": 0, "api": {}}
+    assert _summary("search", api).startswith("the site's JSON API gave 3 records for 'tea'")

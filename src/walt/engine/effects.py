@@ -44,7 +44,7 @@ QUIET: Final = 0.03
 """Seconds without a new or unfinished request after which the page counts as settled."""
 SETTLE_CAP: Final = 5.0
 """Seconds at most that waiting for an effect adds to a step."""
-SCRIPT_WAIT: Final = 1.0
+SCRIPT_WAIT: Final = 0.5
 """Seconds at most that an unfinished code (script) request counts as in flight."""
 DOM_QUIET: Final = 0.05
 """Seconds without a script's change to the DOM after which it counts as rendered."""

@@ -53,6 +53,7 @@ from walt.engine.discovery.analyze import (
 )
 from walt.engine.discovery.controls import Control
 from walt.engine.discovery.explore import Exploration, explore_control
+from walt.engine.effects import LOAD_GRACE, PageWatch
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
 from walt.engine.http import cookie_jar, needs_rendering
@@ -89,6 +90,8 @@ _CLICK: Final = """selector => {
   if (el) el.click();
   return Boolean(el);
 }"""
+RENDER_SETTLE: Final = 4.0
+"""Seconds at most a rendered page is given for its own requests and renders."""
 BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are analysed on a worker thread."""
 
@@ -446,18 +449,21 @@ class Crawler:
         context = await self._browser()
         page = await context.new_page()
         self.guard.watch_page(page)
+        watch = PageWatch(page)
         try:
             remaining = max(0.5, self.deadline - time.monotonic())
             response = await page.goto(
                 url, wait_until="load", timeout=min(PAGE_TIMEOUT, remaining) * 1000
             )
-            settle = min(2.0, max(0.1, self.deadline - time.monotonic())) * 1000
-            with contextlib.suppress(Exception):
-                await page.wait_for_load_state("networkidle", timeout=settle)
+            # The page's own requests and renders, not "network idle": a page that polls
+            # or starts a worker is never idle.
+            settle = min(RENDER_SETTLE, max(0.1, self.deadline - time.monotonic()))
+            watch.before_action()
+            await watch.settle(settle, grace=LOAD_GRACE, read=True)
             if click is not None:
+                watch.before_action()
                 await page.evaluate(_CLICK, click)
-                with contextlib.suppress(Exception):
-                    await page.wait_for_load_state("networkidle", timeout=settle)
+                await watch.settle(settle, read=True)
             self.result.loaded.append(url)
             return page.url, await document_html(page), response.status if response else None
         finally:

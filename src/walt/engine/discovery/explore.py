@@ -24,6 +24,7 @@ from urllib.parse import unquote_plus
 
 import attrs
 
+from walt.core.css import css_string
 from walt.core.logging import get_logger
 from walt.engine.discovery.controls import Control
 from walt.engine.dom import parse_html
@@ -104,14 +105,15 @@ async def explore_control(
     watch = PageWatch(page)
     try:
         await page.goto(url, wait_until="load", timeout=timeout * 1000)
-        element = page.locator(control.css).first
+        element = _element(page, control)
         # The script builds the control after the load event: wait for it, then for the
-        # page's own data requests.
-        await element.wait_for(state="visible", timeout=_left(started, timeout) * 1000)
+        # page's own data requests and renders.
+        await element.wait_for(state="attached", timeout=_left(started, timeout) * 1000)
+        watch.before_action()
+        await watch.settle(min(SETTLE, _left(started, timeout)), grace=0.0, read=True)
+        # A button at the end of a long list is below the fold: bring it into view.
         with contextlib.suppress(Exception):
-            await page.wait_for_load_state(
-                "networkidle", timeout=min(SETTLE / 2, _left(started, timeout)) * 1000
-            )
+            await element.scroll_into_view_if_needed(timeout=1000)
         before = await _record_count(page)
         watch.before_action()
         listening = True
@@ -145,6 +147,19 @@ async def explore_control(
     finally:
         with contextlib.suppress(Exception):
             await page.close()
+
+
+def _element(page: Page, control: Control) -> Any:
+    """The control by its most stable locator: a test id, an id, a placeholder, else its
+    CSS path (a script that re-renders replaces the nodes a long path went through)."""
+    for locator in control.locators:
+        if locator.by == "test_id":
+            return page.get_by_test_id(locator.value).first
+        if locator.by == "id":
+            return page.locator(f"[id={css_string(locator.value)}]").first
+        if locator.by == "placeholder":
+            return page.get_by_placeholder(locator.value, exact=True).first
+    return page.locator(control.css).first
 
 
 def _left(started: float, timeout: float) -> float:

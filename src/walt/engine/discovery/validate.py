@@ -983,6 +983,12 @@ async def validate_candidates(
 
 
 def _summary(kind: str, evidence: dict[str, Any]) -> str:
+    if kind == "search" and "unfiltered" not in evidence:  # checked through the API only
+        return (
+            f"the site's JSON API gave {evidence['results']} records for {evidence['term']!r}, "
+            f"{evidence['matching']:.0%} containing it, unlike a nonsense word "
+            f"({evidence['nonsense']})"
+        )
     if kind == "search":
         return (
             f"searching {evidence['term']!r} gave {evidence['results']} results, "
