@@ -158,3 +158,33 @@ def test_node_bound() -> None:
     doc = parse_html("<p>x</p>" * 1000, "https://x.example/", max_nodes=100)
     # The source is cut near the bound's element; html, head and body come on top.
     assert doc.truncated and 90 <= doc.node_count <= 110
+
+
+def _aria_grid(names: list[str]) -> str:
+    header = (
+        '<div role="row"><div role="columnheader">Name</div>'
+        '<div role="columnheader">Created</div><div role="columnheader">Owner</div></div>'
+    )
+    rows = "".join(
+        f'<div role="row" class="r"><div role="cell"><a href="/e/{i}">{n}</a></div>'
+        f'<div role="cell">2026-0{i + 1}-01</div><div role="cell">team {i}</div></div>'
+        for i, n in enumerate(names)
+    )
+    return (
+        "<html><body><main><h1>Experiments</h1>"
+        f'<div role="table"><div role="rowgroup">{header}</div>'
+        f'<div role="rowgroup">{rows}</div></div></main></body></html>'
+    )
+
+
+def test_rows_of_an_aria_grid_are_the_records() -> None:
+    items = extract(_aria_grid(["ferry delay", "tide height", "harbour demand"]), URL)["items"]
+    assert [i["title"] for i in items] == ["ferry delay", "tide height", "harbour demand"]
+
+
+def test_one_row_of_an_aria_grid_is_one_record_not_its_cells() -> None:
+    # WAI-ARIA's table model: cells are a row's fields. A search with one hit once gave
+    # the hit's cells as five records.
+    items = extract(_aria_grid(["harbour demand"]), URL)["items"]
+    assert [i["title"] for i in items] == ["harbour demand"]
+    assert items[0]["url"] == "https://shop.example/e/0"

@@ -200,6 +200,16 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
                 if score > 0:
                     groups.append(RecordGroup(parent, body, "table", score))
             continue
+        if _aria_role(parent) in _GRID_ROLES:
+            rows = _aria_rows(parent)
+            body = [r for r in rows if not _is_aria_header_row(r)]
+            # As for a table: a header row shows one row is a list of one record.
+            enough = len(body) >= 2 or (len(body) == 1 and len(rows) > 1)
+            if enough and (include_chrome or not in_chrome(parent)):
+                score = _item_score(body)
+                if score > 0:
+                    groups.append(RecordGroup(parent, body, "items", score * 1.2))
+            continue
         if tag in _NOT_CONTAINERS:
             continue
         buckets: dict[str, list[Node]] = {}
@@ -207,8 +217,8 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
             if kid.tag not in _SKIP:
                 buckets.setdefault(signature(kid), []).append(kid)
         for members in buckets.values():
-            if len(members) < 2:
-                continue
+            if len(members) < 2 or _aria_role(members[0]) in _CELL_ROLES:
+                continue  # the cells of one row are its fields, not records
             if not include_chrome and in_chrome(parent):
                 continue
             score = _item_score(members)
@@ -218,21 +228,55 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
     return groups
 
 
+_CELL_ROLES: Final = frozenset({"cell", "gridcell", "columnheader", "rowheader"})
+
+
+def _aria_role(node: Node) -> str:
+    """The first token of the ``role`` attribute (ARIA's fallback list), lowercased."""
+    value = (attr(node, "role") or "").split()
+    return value[0].lower() if value else ""
+
+
+_GRID_ROLES: Final = frozenset({"table", "grid", "treegrid"})
+
+
+def _aria_rows(grid: Node) -> list[Node]:
+    """The ``role=row`` elements of an ARIA grid, not those of a grid nested in it."""
+    rows: list[Node] = []
+    stack = list(elements(grid))[::-1]
+    while stack and len(rows) < LIMITS["rows"]:
+        node = stack.pop()
+        role = _aria_role(node)
+        if role == "row":
+            rows.append(node)
+        elif role not in _GRID_ROLES and node.tag != "table":
+            stack.extend(list(elements(node))[::-1])
+    return rows
+
+
+def _is_aria_header_row(row: Node) -> bool:
+    return any(_aria_role(c) in ("columnheader", "rowheader") for c in elements(row))
+
+
 def _single_item(root: Node) -> list[Node]:
     """A lone result (a search with one hit): a card with a heading link, or a list entry,
     with at least two named fields. Repetition cannot be seen with one item."""
     qualifying: list[tuple[Node, int]] = []
     for el in descendants(root):
-        if el.tag in _SKIP or el.tag in ("form", "table", "tr") or not classes(el):
+        if el.tag in _SKIP or el.tag in ("form", "table", "tr"):
+            continue
+        if not classes(el) and _aria_role(el) != "row":
             continue
         parent = el.parent
         in_list = el.tag == "li" and parent is not None and parent.tag in ("ul", "ol")
+        # A grid built of ARIA roles (WAI-ARIA's table model): a row of cells is a record.
+        aria_row = _aria_role(el) == "row" and not _is_aria_header_row(el)
         heading_link = any(
             find_first(h, ("a",)) is not None or closest(h, ("a",)) is not None
             for h in descendants(el)
             if h.tag in _HEADINGS
         )
-        if not (in_list or heading_link) or find_first(el, ("form",)) is not None:
+        if not (in_list or heading_link or aria_row) or find_first(el, ("form",)) is not None:
             continue
         if in_chrome(el):
             continue
