@@ -727,6 +727,34 @@ async def _check_api_search(
     raise _Rejected("; ".join(failures) or "no probe word")
 
 
+async def _check_api_first(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    """A search a page's script answers from the site's JSON API, checked through that
+    API first (a few HTTP calls where the browser check needs several page loads each
+    costing seconds), then confirmed once in the browser: given the word the API
+    validated, the browser tool's results must be named in the API's answer, as for a
+    promotion. A browser run that reads no records leaves the API's verdict standing
+    (its page may split rows, see :func:`_check_api_search`)."""
+    outcome = await _check_api_search(runner, cand, site, "checked through the API first")
+    term = str(outcome.evidence["term"])
+    term_name = cand.term_field or _main_input(cand.tool).name
+    shown = await runner.attempt(cand.tool, {term_name: term})
+    titles = [t for t in (_title(r) for r in (shown.result.records if shown else ())) if t]
+    answer = [record_text(r).lower() for r in outcome.records]
+    named = sum(1 for t in titles if any(t in a for a in answer))
+    share = named / len(titles) if titles else None
+    if share is not None and share < PROMOTION_SHARE:
+        raise _Rejected(f"the browser showed results the API did not name ({share:.0%} named)")
+    api = dict(outcome.evidence["api"])
+    api |= {"results": outcome.evidence["results"], "nonsense": outcome.evidence["nonsense"]}
+    api["named"] = round(share, 3) if share is not None else None
+    browser = (
+        f"{len(titles)} results shown for {term!r}"
+        if shown is not None
+        else "the browser run failed"
+    )
+    return attrs.evolve(outcome, evidence=outcome.evidence | {"api": api, "browser": browser})
+
+
 def _title(record: dict[str, Any]) -> str:
     value = record.get("title") or record.get("name") or record.get("text") or ""
     return " ".join(str(value).split()).lower()
@@ -912,6 +940,19 @@ async def validate_candidates(
     async def check(cand: Candidate) -> None:
         async with slots:
             started = time.perf_counter()
+            if cand.api is not None and cand.kind == "search":
+                try:
+                    first = await _check_api_first(runner_for(cand), cand, site)
+                except (_Rejected, WaltError) as exc:
+                    log.debug("%s: the API check did not hold (%s)", cand.tool.name, exc)
+                else:
+                    assert first.tool is not None
+                    cand.tool = first.tool
+                    record(
+                        cand, "validated", _summary(cand.kind, first.evidence), first.evidence,
+                        started,
+                    )  # fmt: skip
+                    return
             try:
                 outcome = await _CHECKS.get(cand.kind, _check_navigate)(
                     runner_for(cand), cand, site
