@@ -25,7 +25,7 @@ import attrs
 
 from walt.core.errors import ToolFormatError, ToolNotFoundError
 from walt.core.models import Tool
-from walt.core.toolfile import load_tool, read_limited, save_tool
+from walt.core.toolfile import load_tool, read_limited, save_tool, tool_path
 from walt.core.validate import validate_tool_name
 
 __all__ = ["DirectoryStore", "ToolStats", "ToolStore", "percentile"]
@@ -109,8 +109,7 @@ class DirectoryStore:
         return self.root / validate_tool_name(name)
 
     def path_for(self, name: str) -> Path:
-        directory = self._dir(name)
-        return directory / f"{directory.name}.tool.json"
+        return tool_path(self.root, name)
 
     # ------------------------------------------------------------------ sync API
 

@@ -54,6 +54,7 @@ def test_a_stacked_gzip_bomb_stops_at_the_body_limit_in_bounded_memory(tmp_path:
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
         )
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    print("gzip bomb run:", outcome)  # the figure the issue asked for (pytest -s shows it)
     assert outcome["truncated"] is True
     assert outcome["rss_mb"] < 400, outcome  # was 2,140 MB: the body decoded in one call
 

@@ -290,11 +290,11 @@ class DiscoverResult:
         raise KeyError(name)
 
     def save(self, directory: str) -> list[str]:
-        """Write every tool to ``<directory>/<name>/<name>.tool.json`` (the sfr-walt layout)."""
-        from walt.store import DirectoryStore
+        """Write every tool to ``<directory>/<name>/<name>.tool.json`` (the sfr-walt layout,
+        the one :class:`walt.DirectoryStore` reads); the paths written."""
+        from walt.core.toolfile import save_tool, tool_path
 
-        store = DirectoryStore(directory)
-        return [str(store.save_sync(tool)) for tool in self.tools]
+        return [str(save_tool(t, tool_path(directory, t.function_name))) for t in self.tools]
 
     def _repr_html_(self) -> str:
         from walt.core.display import discover_result_html

@@ -38,6 +38,7 @@ from walt.core.models import (
 )
 from walt.core.patterns import pattern_error
 from walt.core.placeholders import SYSTEM_VARIABLES, tool_placeholders
+from walt.core.validate import validate_tool_name
 
 __all__ = [
     "load_candidates",
@@ -350,6 +351,14 @@ def load_tools(directory: str | os.PathLike[str], *, strict: bool = True) -> lis
             if strict:
                 raise
     return tools
+
+
+def tool_path(directory: str | os.PathLike[str], name: str) -> Path:
+    """Where a directory of tools keeps the tool ``name``: ``<directory>/<name>/<name>.tool.json``
+    (sfr-walt's layout); :class:`~walt.core.errors.ValidationError` for a name that is not
+    a plain tool name (no path can be smuggled in)."""
+    checked = validate_tool_name(name)
+    return Path(directory) / checked / f"{checked}.tool.json"
 
 
 def save_tool(tool: Tool, path: str | os.PathLike[str]) -> Path:
