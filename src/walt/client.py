@@ -27,9 +27,9 @@ import inspect
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
 import attrs
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
@@ -746,6 +746,42 @@ def _positive(name: str, value: float) -> float:
     return float(value)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _same_parameters(
+    init: Callable[Concatenate[AsyncClient, _P], None],
+) -> Callable[[Callable[..., None]], Callable[Concatenate[UnifiedClient, _P], None]]:
+    """Give a constructor that hands its arguments to ``AsyncClient`` the latter's exact
+    parameters, for type checkers (through the ParamSpec) and for ``inspect.signature``
+    and IDEs (through ``__wrapped__``)."""
+
+    def decorate(fn: Callable[..., None]) -> Callable[Concatenate[UnifiedClient, _P], None]:
+        @functools.wraps(init)
+        def constructor(self: UnifiedClient, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
+            fn(self, *args, **kwargs)
+
+        return constructor
+
+    return decorate
+
+
+def _blocking(
+    method: Callable[Concatenate[AsyncClient, _P], Coroutine[Any, Any, _R]],
+) -> Callable[Concatenate[UnifiedClient, _P], _R]:
+    """``method`` of the async client as a blocking method of :class:`UnifiedClient`,
+    with the same parameters and docstring."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def blocking(self: UnifiedClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        coroutine: Coroutine[Any, Any, _R] = getattr(self._async, name)(*args, **kwargs)
+        return self._portal.run(coroutine)
+
+    return blocking
+
+
 class UnifiedClient:
     """The synchronous walt client: same arguments and methods as :class:`AsyncClient`.
 
@@ -753,8 +789,9 @@ class UnifiedClient:
     already running (Jupyter). Use it as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, backend: str | Backend | None = None, **kwargs: Any) -> None:
-        self._async = AsyncClient(backend, **kwargs)
+    @_same_parameters(AsyncClient.__init__)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._async = AsyncClient(*args, **kwargs)
         self._portal = LoopPortal()
 
     @property
@@ -782,27 +819,11 @@ class UnifiedClient:
         """The :class:`AsyncClient` underneath (its coroutines run on this client's loop)."""
         return self._async
 
-    def discover(
-        self, url: str, goal: str | None = None, max_tools: int = 50, **kwargs: Any
-    ) -> DiscoverResult:
-        """See :meth:`AsyncClient.discover`."""
-        return self._portal.run(self._async.discover(url, goal, max_tools, **kwargs))
-
-    def generate(self, url: str, goal: str, **kwargs: Any) -> GenerateResult:
-        """See :meth:`AsyncClient.generate`."""
-        return self._portal.run(self._async.generate(url, goal, **kwargs))
-
-    def execute(
-        self, tool: ToolRef, inputs: Mapping[str, Any] | None = None, **kwargs: Any
-    ) -> ExecuteResult:
-        """See :meth:`AsyncClient.execute`."""
-        return self._portal.run(self._async.execute(tool, inputs, **kwargs))
-
-    def login(
-        self, tool: ToolRef, inputs: Mapping[str, Any] | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
-        """See :meth:`AsyncClient.login`."""
-        return self._portal.run(self._async.login(tool, inputs, **kwargs))
+    # The coroutines of AsyncClient, run to completion: same parameters, same types.
+    discover = _blocking(AsyncClient.discover)
+    generate = _blocking(AsyncClient.generate)
+    execute = _blocking(AsyncClient.execute)
+    login = _blocking(AsyncClient.login)
 
     def health(self) -> Health:
         return self._portal.run(self._async.health())

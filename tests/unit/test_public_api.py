@@ -55,3 +55,23 @@ def test_unknown_attribute() -> None:
 
     with pytest.raises(AttributeError):
         walt.does_not_exist  # noqa: B018
+
+
+def test_the_sync_client_spells_out_the_async_clients_parameters() -> None:
+    # IDEs and type checkers see every parameter (the ParamSpec and __wrapped__ carry
+    # them), not **kwargs.
+    import inspect
+
+    pairs = [
+        (walt.UnifiedClient.__init__, walt.AsyncClient.__init__),
+        (walt.UnifiedClient.discover, walt.AsyncClient.discover),
+        (walt.UnifiedClient.generate, walt.AsyncClient.generate),
+        (walt.UnifiedClient.execute, walt.AsyncClient.execute),
+        (walt.UnifiedClient.login, walt.AsyncClient.login),
+    ]
+    for sync, asynchronous in pairs:
+        got = inspect.signature(sync).parameters
+        assert list(got) == list(inspect.signature(asynchronous).parameters)
+        assert "kwargs" not in got
+        assert sync.__doc__ == asynchronous.__doc__
+    assert "time_budget" in inspect.signature(walt.UnifiedClient.discover).parameters
