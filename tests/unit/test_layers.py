@@ -104,3 +104,13 @@ def test_the_checker_sees_function_level_imports() -> None:
     # The rule must not be blind to the imports a function makes when it runs.
     sample = SRC / "core" / "messages.py"
     assert "walt.core.toolfile" in _imports(sample)
+
+
+def test_the_service_knows_backends_only_through_their_protocols() -> None:
+    concrete = {
+        str(path.relative_to(SRC)): sorted(
+            t for t in _imports(path) if t.startswith("walt.backends") and t != "walt.backends.base"
+        )
+        for path in (SRC / "server").rglob("*.py")
+    }
+    assert not {k: v for k, v in concrete.items() if v}

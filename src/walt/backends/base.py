@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     )
     from walt.store import ToolStore
 
-__all__ = ["Backend", "BackendConfig", "BackendFactory"]
+__all__ = ["Backend", "BackendConfig", "BackendFactory", "JobBackend"]
 
 
 @runtime_checkable
@@ -60,6 +60,29 @@ class Backend(Protocol):
     async def health(self) -> Health: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class JobBackend(Protocol):
+    """A backend that keeps jobs itself (a queue): a job submitted without waiting can be
+    looked up by its id from any process. The service hands its ``/v1/jobs`` routes to
+    such a backend and keeps the jobs of any other backend in its own process; it never
+    needs to know which backend it has.
+
+    ``kind`` is ``discover``, ``generate`` or ``execute``; a job's state is its wire
+    form (``id``, ``kind``, ``state`` and what else the backend knows); events are the
+    job's progress events, oldest first. An unknown id raises
+    :class:`~walt.core.errors.JobNotFoundError`."""
+
+    async def submit_job(self, kind: str, request: Any, *, timeout: float) -> str: ...
+
+    async def job_state(self, job_id: str) -> dict[str, Any]: ...
+
+    async def job_result(self, job_id: str, timeout: float) -> Any: ...
+
+    async def job_events(self, job_id: str) -> list[dict[str, Any]]: ...
+
+    async def cancel_job(self, job_id: str) -> bool: ...
 
 
 @attrs.frozen(kw_only=True)

@@ -569,6 +569,30 @@ class RedisQueueBackend:
 
     # ------------------------------------------------------------------ operations
 
+    # ------------------------------------------------------------------ JobBackend
+
+    async def submit_job(self, kind: str, request: Any, *, timeout: float) -> str:
+        """:class:`~walt.backends.base.JobBackend`: enqueue, return the job's id."""
+        if kind not in ("discover", "generate", "execute"):
+            raise ValidationError(f"kind must be discover, generate or execute, not {kind!r}")
+        handle = await self.submit(kind, request, timeout=timeout)  # type: ignore[arg-type]
+        return handle.id
+
+    async def job_state(self, job_id: str) -> dict[str, Any]:
+        state: dict[str, Any] = converter.unstructure(await self.job_status(job_id))
+        return state
+
+    async def job_result(self, job_id: str, timeout: float) -> Any:
+        status = await self.job_status(job_id)
+        return await self.wait(job_id, status.kind or "execute", timeout)
+
+    async def job_events(self, job_id: str) -> list[dict[str, Any]]:
+        entries = await self.redis.xrange(self.keys.progress(job_id))
+        return [json.loads(fields["event"]) for _entry, fields in entries]
+
+    async def cancel_job(self, job_id: str) -> bool:
+        return await self.cancel(job_id)
+
     async def job_status(self, job_id: str) -> JobStatus:
         data = await self.redis.hgetall(self.keys.job(job_id))
         if not data:

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from walt.backends.base import JobBackend
 from walt.client import AsyncClient
 from walt.core.converter import converter, structure
 from walt.core.errors import (
@@ -58,13 +59,12 @@ class _Jobs:
         self._local: dict[str, tuple[str, asyncio.Task[Any], float]] = {}
         self._events: dict[str, list[dict[str, Any]]] = {}
 
-    def _queue(self) -> Any:
-        from walt.backends.redis_queue import RedisQueueBackend
-
+    def _queue(self) -> JobBackend | None:
+        """The backend itself when it keeps jobs (a queue), else None: jobs stay here."""
         if self.client.mode == "auto":
             return None  # auto may route anywhere: keep jobs here
         backend = self.client.get_backend()
-        return backend if isinstance(backend, RedisQueueBackend) else None
+        return backend if isinstance(backend, JobBackend) else None
 
     async def _validate(self, kind: str, request: Any) -> None:
         """What the client checks before dispatch, for jobs that go straight to the queue."""
@@ -93,8 +93,8 @@ class _Jobs:
         if queue is not None:
             await self._validate(kind, request)
             limit = request.timeout if kind == "execute" else request.time_budget
-            handle = await queue.submit(kind, request, timeout=limit)
-            return {"id": handle.id, "kind": kind, "state": "queued"}
+            job_id = await queue.submit_job(kind, request, timeout=limit)
+            return {"id": job_id, "kind": kind, "state": "queued"}
         self._forget_old()
         job_id = request.request_id or uuid.uuid4().hex
         if job_id in self._local:
@@ -122,9 +122,7 @@ class _Jobs:
     async def status(self, job_id: str) -> dict[str, Any]:
         queue = self._queue()
         if queue is not None:
-            status = await queue.job_status(job_id)
-            data: dict[str, Any] = converter.unstructure(status)
-            return data
+            return await queue.job_state(job_id)
         kind, task, _created = self._lookup(job_id)
         return {"id": job_id, "kind": kind, "state": self._state(task)}
 
@@ -137,8 +135,7 @@ class _Jobs:
     async def result(self, job_id: str, timeout: float) -> Any:
         queue = self._queue()
         if queue is not None:
-            status = await queue.job_status(job_id)
-            return await queue.wait(job_id, status.kind or "execute", timeout)
+            return await queue.job_result(job_id, timeout)
         _kind, task, _created = self._lookup(job_id)
         try:
             return await asyncio.wait_for(asyncio.shield(task), timeout)
@@ -151,8 +148,7 @@ class _Jobs:
         """Progress events of a discovery job from number ``after`` on."""
         queue = self._queue()
         if queue is not None:
-            entries = await queue.redis.xrange(queue.keys.progress(job_id))
-            found = [json.loads(fields["event"]) for _entry, fields in entries]
+            found = await queue.job_events(job_id)
         else:
             self._lookup(job_id)
             found = self._events.get(job_id, [])
@@ -161,8 +157,7 @@ class _Jobs:
     async def cancel(self, job_id: str) -> dict[str, Any]:
         queue = self._queue()
         if queue is not None:
-            cancelled = await queue.cancel(job_id)
-            return {"id": job_id, "cancelled": cancelled}
+            return {"id": job_id, "cancelled": await queue.cancel_job(job_id)}
         _kind, task, _created = self._lookup(job_id)
         cancelled = task.cancel()
         return {"id": job_id, "cancelled": cancelled}
