@@ -69,6 +69,8 @@ def test_the_running_service_sends_what_its_document_says(service: str) -> None:
     sent("/v1/tools/{name}", "GET", "/v1/tools/no_such_tool", headers=AUTH)  # 404
     sent("/v1/tools/{name}", "GET", "/v1/tools/..%2Fetc", headers=AUTH)  # 400
     sent("/v1/jobs/{job_id}", "GET", "/v1/jobs/nope", headers=AUTH)  # 404
+    sent("/v1/jobs/{job_id}", "DELETE", "/v1/jobs/nope", headers=AUTH)  # 404
+    sent("/openapi.json", "GET", "/openapi.json")
     sent("/v1/execute", "POST", "/v1/execute", content=b"{}", headers=AUTH)  # 415: no JSON type
     sent("/v1/execute", "POST", "/v1/execute", content=b"[[[", headers=JSON)  # 400
     sent("/v1/execute", "POST", "/v1/execute", json={"tool": {"name": 3}}, headers=AUTH)  # 400
@@ -174,3 +176,20 @@ def test_path_free_messages(tmp_path: Path) -> None:
     response = asyncio.run(call())
     assert response.status_code == 500
     assert str(tmp_path) not in response.text
+
+
+def test_the_app_serves_exactly_the_documented_routes() -> None:
+    import re
+
+    from starlette.routing import Route
+
+    app = create_app(Failing(RuntimeError()), token=TOKEN)  # type: ignore[arg-type]
+    served = {
+        (method, re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path))
+        for route in app.routes
+        if isinstance(route, Route)
+        for method in (route.methods or set()) - {"HEAD"}
+    }
+    spec = openapi_document()
+    documented = {(m.upper(), path) for path, ops in spec["paths"].items() for m in ops}
+    assert served == documented

@@ -41,6 +41,7 @@ from walt.core.validate import validate_tool_name
 from walt.server.errors import error_response, status_for
 from walt.server.guard import BODY_TIMEOUT, RequestGuard
 from walt.server.openapi import openapi_document
+from walt.server.routes import OPERATIONS
 
 __all__ = ["create_app", "status_for"]
 
@@ -355,21 +356,29 @@ def create_app(
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())
 
+    handlers: dict[str, Callable[[Request], Awaitable[Any]]] = {
+        "healthz": healthz,
+        "openapi": openapi,
+        "health": health,
+        "discover": discover,
+        "generate": generate,
+        "execute": execute,
+        "submit": submit,
+        "job_status": job_status,
+        "job_cancel": job_cancel,
+        "job_result": job_result,
+        "job_events": job_events,
+        "list_tools": list_tools,
+        "run_tool": run_tool,
+        "get_tool": get_tool,
+    }
     routes = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/openapi.json", openapi, methods=["GET"]),
-        Route("/v1/health", handler(health), methods=["GET"]),
-        Route("/v1/discover", handler(discover), methods=["POST"]),
-        Route("/v1/generate", handler(generate), methods=["POST"]),
-        Route("/v1/execute", handler(execute), methods=["POST"]),
-        Route("/v1/jobs", handler(submit, 202), methods=["POST"]),
-        Route("/v1/jobs/{job_id}", handler(job_status), methods=["GET"]),
-        Route("/v1/jobs/{job_id}", handler(job_cancel), methods=["DELETE"]),
-        Route("/v1/jobs/{job_id}/result", handler(job_result), methods=["GET"]),
-        Route("/v1/jobs/{job_id}/events", handler(job_events), methods=["GET"]),
-        Route("/v1/tools", handler(list_tools), methods=["GET"]),
-        Route("/v1/tools/{name:path}/execute", handler(run_tool), methods=["POST"]),
-        Route("/v1/tools/{name:path}", handler(get_tool), methods=["GET"]),
+        Route(
+            op.path,
+            handlers[op.name] if op.raw else handler(handlers[op.name], op.status),
+            methods=[op.method],
+        )
+        for op in OPERATIONS
     ]
     middleware = [
         Middleware(

@@ -14,23 +14,16 @@ import attrs
 from walt._version import __version__
 from walt.core.converter import renames_for
 from walt.core.errors import WaltError
-from walt.core.messages import (
-    DiscoverRequest,
-    DiscoverResult,
-    ExecuteRequest,
-    ExecuteResult,
-    GenerateRequest,
-    GenerateResult,
-    Health,
-    ProgressEvent,
-)
-from walt.core.models import STEP_TYPES, Tool
+from walt.core.models import STEP_TYPES
 from walt.server.errors import ERROR_STATUSES
+from walt.server.routes import OPERATIONS, Operation, SchemaSource
 
 __all__ = ["openapi_document"]
 
 
-class _Schemas:
+class Schemas:
+    """The document's schema registry: each attrs class described once, referenced."""
+
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
 
@@ -112,112 +105,37 @@ ERRORS: dict[str, Any] = {
 stands before every route, and any route can fail with the backend's errors."""
 
 
+def _schema(source: SchemaSource, s: Schemas) -> dict[str, Any]:
+    if source is None:
+        return {}
+    if isinstance(source, type):
+        return s.ref(source)
+    return source(s)
+
+
+def _operation(op: Operation, s: Schemas) -> dict[str, Any]:
+    """One operation of the route table, as OpenAPI describes it."""
+    entry: dict[str, Any] = {"summary": op.summary, "operationId": op.name}
+    if op.request is not None:
+        entry["requestBody"] = _body(_schema(op.request, s))
+    description = "Accepted" if op.status == 202 else "OK"
+    responses: dict[str, Any] = {str(op.status): _answer(_schema(op.answer, s), description)}
+    if op.public:
+        entry["security"] = []
+        responses["421"] = {"$ref": "#/components/responses/Error"}  # the Host check only
+    else:
+        responses |= ERRORS
+    entry["responses"] = responses
+    return entry
+
+
 def openapi_document() -> dict[str, Any]:
-    s = _Schemas()
-    operations = {
-        "/v1/discover": ("Find the tools of a site", DiscoverRequest, DiscoverResult),
-        "/v1/generate": (
-            "Build the best tool of a site for a goal",
-            GenerateRequest,
-            GenerateResult,
-        ),
-        "/v1/execute": ("Run a tool", ExecuteRequest, ExecuteResult),
-    }
+    """The service's OpenAPI 3.1 document, built from :data:`walt.server.routes.OPERATIONS`
+    and the attrs classes that go on the wire."""
+    s = Schemas()
     paths: dict[str, Any] = {}
-    for path, (summary, request, result) in operations.items():
-        paths[path] = {
-            "post": {
-                "summary": summary,
-                "requestBody": _body(s.ref(request)),
-                "responses": {"200": _answer(s.ref(result)), **ERRORS},
-            }
-        }
-    job = {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string"},
-            "kind": {"type": "string"},
-            "state": {"type": "string"},
-        },
-    }
-    paths["/v1/jobs"] = {
-        "post": {
-            "summary": "Submit a job without waiting",
-            "requestBody": _body(
-                {
-                    "type": "object",
-                    "required": ["kind", "request"],
-                    "properties": {
-                        "kind": {"enum": ["discover", "generate", "execute"]},
-                        "request": {"type": "object"},
-                    },
-                }
-            ),
-            "responses": {"202": _answer(job, "Accepted"), **ERRORS},
-        }
-    }
-    paths["/v1/jobs/{job_id}"] = {
-        "get": {"summary": "A job's status", "responses": {"200": _answer(job), **ERRORS}},
-        "delete": {"summary": "Cancel a job", "responses": {"200": _answer(job), **ERRORS}},
-    }
-    paths["/v1/jobs/{job_id}/result"] = {
-        "get": {
-            "summary": "Wait for a job's result (?timeout=seconds)",
-            "responses": {"200": _answer({}), **ERRORS},
-        }
-    }
-    paths["/v1/jobs/{job_id}/events"] = {
-        "get": {
-            "summary": "A discovery job's progress events (?after=number already seen)",
-            "responses": {
-                "200": _answer(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "next": {"type": "integer"},
-                            "events": {"type": "array", "items": s.ref(ProgressEvent)},
-                        },
-                    }
-                ),
-                **ERRORS,
-            },
-        }
-    }
-    paths["/v1/tools"] = {
-        "get": {
-            "summary": "The tools of the store",
-            "responses": {"200": _answer({"type": "array", "items": s.ref(Tool)}), **ERRORS},
-        }
-    }
-    paths["/v1/tools/{name}"] = {
-        "get": {
-            "summary": "One tool of the store",
-            "responses": {"200": _answer(s.ref(Tool)), **ERRORS},
-        }
-    }
-    paths["/v1/tools/{name}/execute"] = {
-        "post": {
-            "summary": "Run a tool of the store",
-            "requestBody": _body({"type": "object", "properties": {"inputs": {"type": "object"}}}),
-            "responses": {"200": _answer(s.ref(ExecuteResult)), **ERRORS},
-        }
-    }
-    paths["/v1/health"] = {
-        "get": {
-            "summary": "Backend health",
-            "responses": {"200": _answer(s.ref(Health)), **ERRORS},
-        }
-    }
-    paths["/healthz"] = {
-        "get": {
-            "summary": "Liveness (no authentication, no details)",
-            "security": [],
-            "responses": {
-                "200": _answer({"type": "object", "properties": {"ok": {"const": True}}}),
-                "421": {"$ref": "#/components/responses/Error"},
-            },
-        }
-    }
+    for op in OPERATIONS:
+        paths.setdefault(op.documented_path, {})[op.method.lower()] = _operation(op, s)
     s.components["Error"] = {
         "type": "object",
         "required": ["error"],

@@ -1,0 +1,148 @@
+"""The service's route table: one entry per operation, read by the app (which binds each
+entry to its handler) and by the OpenAPI document (which describes it), so neither can
+list a route the other lacks.
+
+A schema is an attrs class that goes on the wire (described from the class, see
+:mod:`walt.server.openapi`), a function of the document's schema registry returning a
+JSON Schema (for shapes built around such classes), or None (no body).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from walt.core.messages import (
+    DiscoverRequest,
+    DiscoverResult,
+    ExecuteRequest,
+    ExecuteResult,
+    GenerateRequest,
+    GenerateResult,
+    Health,
+    ProgressEvent,
+)
+from walt.core.models import Tool
+
+if TYPE_CHECKING:
+    from walt.server.openapi import Schemas
+
+__all__ = ["OPERATIONS", "Operation", "SchemaSource"]
+
+SchemaSource = type | Callable[["Schemas"], dict[str, Any]] | None
+
+
+@attrs.frozen
+class Operation:
+    """One route: ``name`` is its handler's name in :func:`walt.server.app.create_app`;
+    ``path`` is Starlette's (``{name:path}`` converters included); ``raw`` handlers
+    build their own response (no error wrapping); ``public`` ones need no token."""
+
+    name: str
+    method: str
+    path: str
+    summary: str
+    request: SchemaSource = None
+    answer: SchemaSource = None
+    status: int = 200
+    raw: bool = False
+    public: bool = False
+
+    @property
+    def documented_path(self) -> str:
+        """The OpenAPI form of the path: ``{name:path}`` becomes ``{name}``."""
+        return re.sub(r"\{(\w+):\w+\}", r"{\1}", self.path)
+
+
+def _job(_: Schemas) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"type": ["string", "null"]},
+            "state": {"type": "string"},
+        },
+    }
+
+
+def _job_request(_: Schemas) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["kind", "request"],
+        "properties": {
+            "kind": {"enum": ["discover", "generate", "execute"]},
+            "request": {"type": "object"},
+        },
+    }
+
+
+def _cancelled(_: Schemas) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["id", "cancelled"],
+        "properties": {"id": {"type": "string"}, "cancelled": {"type": "boolean"}},
+    }
+
+
+def _any(_: Schemas) -> dict[str, Any]:
+    return {}
+
+
+def _events(s: Schemas) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "next": {"type": "integer"},
+            "events": {"type": "array", "items": s.ref(ProgressEvent)},
+        },
+    }
+
+
+def _tools(s: Schemas) -> dict[str, Any]:
+    return {"type": "array", "items": s.ref(Tool)}
+
+
+def _inputs(_: Schemas) -> dict[str, Any]:
+    return {"type": "object", "properties": {"inputs": {"type": "object"}}}
+
+
+def _alive(_: Schemas) -> dict[str, Any]:
+    return {"type": "object", "properties": {"ok": {"const": True}}}
+
+
+def _document(_: Schemas) -> dict[str, Any]:
+    return {"type": "object", "required": ["openapi", "paths"]}
+
+
+OPERATIONS: Final[tuple[Operation, ...]] = (
+    Operation("healthz", "GET", "/healthz", "Liveness (no authentication, no details)",
+              answer=_alive, raw=True, public=True),
+    Operation("openapi", "GET", "/openapi.json", "This document",
+              answer=_document, raw=True, public=True),
+    Operation("health", "GET", "/v1/health", "Backend health", answer=Health),
+    Operation("discover", "POST", "/v1/discover", "Find the tools of a site",
+              request=DiscoverRequest, answer=DiscoverResult),
+    Operation("generate", "POST", "/v1/generate", "Build the best tool of a site for a goal",
+              request=GenerateRequest, answer=GenerateResult),
+    Operation("execute", "POST", "/v1/execute", "Run a tool",
+              request=ExecuteRequest, answer=ExecuteResult),
+    Operation("submit", "POST", "/v1/jobs", "Submit a job without waiting",
+              request=_job_request, answer=_job, status=202),
+    Operation("job_status", "GET", "/v1/jobs/{job_id}", "A job's status", answer=_job),
+    Operation("job_cancel", "DELETE", "/v1/jobs/{job_id}", "Cancel a job", answer=_cancelled),
+    Operation("job_result", "GET", "/v1/jobs/{job_id}/result",
+              "Wait for a job's result (?timeout=seconds)", answer=_any),
+    Operation("job_events", "GET", "/v1/jobs/{job_id}/events",
+              "A discovery job's progress events (?after=number already seen)",
+              answer=_events),
+    Operation("list_tools", "GET", "/v1/tools", "The tools of the store", answer=_tools),
+    Operation("run_tool", "POST", "/v1/tools/{name:path}/execute", "Run a tool of the store",
+              request=_inputs, answer=ExecuteResult),
+    Operation("get_tool", "GET", "/v1/tools/{name:path}", "One tool of the store", answer=Tool),
+)  # fmt: skip
+"""Every route of the service, in the order Starlette matches them."""
