@@ -21,7 +21,7 @@ from walt.server.routes import OPERATIONS, Operation, SchemaSource
 __all__ = ["openapi_document"]
 
 
-class Schemas:
+class SchemaRegistry:
     """The document's schema registry: each attrs class described once, referenced."""
 
     def __init__(self) -> None:
@@ -105,7 +105,7 @@ ERRORS: dict[str, Any] = {
 stands before every route, and any route can fail with the backend's errors."""
 
 
-def _schema(source: SchemaSource, s: Schemas) -> dict[str, Any]:
+def _schema(source: SchemaSource, s: SchemaRegistry) -> dict[str, Any]:
     if source is None:
         return {}
     if isinstance(source, type):
@@ -113,7 +113,7 @@ def _schema(source: SchemaSource, s: Schemas) -> dict[str, Any]:
     return source(s)
 
 
-def _operation(op: Operation, s: Schemas) -> dict[str, Any]:
+def _operation(op: Operation, s: SchemaRegistry) -> dict[str, Any]:
     """One operation of the route table, as OpenAPI describes it."""
     entry: dict[str, Any] = {"summary": op.summary, "operationId": op.name}
     if op.request is not None:
@@ -132,7 +132,7 @@ def _operation(op: Operation, s: Schemas) -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The service's OpenAPI 3.1 document, built from :data:`walt.server.routes.OPERATIONS`
     and the attrs classes that go on the wire."""
-    s = Schemas()
+    s = SchemaRegistry()
     paths: dict[str, Any] = {}
     for op in OPERATIONS:
         paths.setdefault(op.documented_path, {})[op.method.lower()] = _operation(op, s)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -27,12 +27,16 @@ from walt.core.messages import (
 )
 from walt.core.models import Tool
 
-if TYPE_CHECKING:
-    from walt.server.openapi import Schemas
+__all__ = ["OPERATIONS", "Operation", "SchemaSource", "Schemas"]
 
-__all__ = ["OPERATIONS", "Operation", "SchemaSource"]
 
-SchemaSource = type | Callable[["Schemas"], dict[str, Any]] | None
+class Schemas(Protocol):
+    """What a schema function gets: a reference to an attrs class's schema."""
+
+    def ref(self, cls: type[Any]) -> dict[str, Any]: ...
+
+
+SchemaSource = type | Callable[[Schemas], dict[str, Any]] | None
 
 
 @attrs.frozen
