@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import subprocess
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import walt
-from tests.services import RedisServer
+from tests.services import RedisServer, start_worker
 from walt.demo import DemoSite
 
 LOOPBACK_ONLY_HOST = "127.0.0.1/32"
@@ -37,3 +40,21 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer().start()
     yield server
     server.stop(graceful=False)
+
+
+@pytest.fixture
+def queue() -> str:
+    """A queue name of the test's own on the shared redis-server."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def worker(
+    redis_server: RedisServer, queue: str, tmp_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``walt worker`` on the test's queue (killed afterwards if still running)."""
+    process = start_worker(redis_server.url, queue=queue, log=tmp_path / "worker.log")
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)

@@ -177,12 +177,6 @@ def site() -> Iterator[Site]:
         yield served
 
 
-@pytest.fixture(scope="module")
-def client(site: Site) -> Iterator[walt.UnifiedClient]:
-    with walt.UnifiedClient("inprocess", allow_hosts=[site.netloc], cache=False) as made:
-        yield made
-
-
 def _button(name: str, **step: Any) -> ClickStep:
     return ClickStep(locators=(Locator("role", "button", role_name=name, exact=True),), **step)
 

@@ -9,8 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,22 +33,6 @@ from walt.core.models import AgentStep, NavigationStep, Tool
 from walt.demo import PAGE_SIZE, DemoSite
 
 pytestmark = [pytest.mark.redis, pytest.mark.browser]
-
-
-@pytest.fixture
-def queue() -> str:
-    return f"t{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-def worker(
-    redis_server: RedisServer, queue: str, tmp_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    process = start_worker(redis_server.url, queue=queue, log=tmp_path / "worker.log")
-    yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait(10)
 
 
 def client_for(redis_server: RedisServer, queue: str, **kwargs: Any) -> walt.UnifiedClient:

@@ -5,18 +5,13 @@ redis-server and a real ``walt worker``."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 import walt
 from tests import demo_tools as t
-from tests.services import RedisServer, start_worker
+from tests.services import RedisServer
 from walt.backends.base import JobBackend
 from walt.core.converter import converter
 from walt.core.messages import DiscoverRequest, ExecuteRequest, ExecuteResult
@@ -25,22 +20,6 @@ from walt.server.app import create_app
 
 TOKEN = "t"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def queue() -> str:
-    return f"s{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-def worker(
-    redis_server: RedisServer, queue: str, tmp_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    process = start_worker(redis_server.url, queue=queue, log=tmp_path / "worker.log")
-    yield process
-    if process.poll() is None:
-        process.kill()
-        process.wait(10)
 
 
 def test_jobs_through_the_queue_behind_the_protocol(

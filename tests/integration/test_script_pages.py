@@ -120,12 +120,6 @@ def site() -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def client(site: Site) -> Iterator[walt.UnifiedClient]:
-    with walt.UnifiedClient("inprocess", allow_hosts=[site.netloc], cache=False) as made:
-        yield made
-
-
-@pytest.fixture(scope="module")
 def found(client: walt.UnifiedClient, site: Site) -> walt.DiscoverResult:
     return client.discover(site.url, time_budget=40)
 

@@ -103,12 +103,6 @@ def site() -> Iterator[Site]:
         yield served
 
 
-@pytest.fixture(scope="module")
-def client(site: Site) -> Iterator[walt.UnifiedClient]:
-    with walt.UnifiedClient("inprocess", allow_hosts=[site.netloc], cache=False) as made:
-        yield made
-
-
 def _titles(result: walt.ExecuteResult) -> list[str]:
     return sorted(str(r.get("title")) for r in result.records)
 
