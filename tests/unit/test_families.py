@@ -94,3 +94,50 @@ def test_query_family_values_stay_with_their_record() -> None:
     assert "{id}" in (tool.tool.url_template or "")
     assert {"id": "ns:a", "rev": "1"} in tool.sample_sets
     assert {"id": "ns:b", "rev": "8"} in tool.sample_sets
+
+
+def _listing(url: str, rows: int, extra: str = "") -> str:
+    heads = "".join(
+        f'<th><a href="?{extra}ordering={key}">{label}</a></th>'
+        for key, label in (("title", "Title"), ("-created", "Created"), ("status", "Status"))
+    )
+    body = "".join(
+        f'<tr><td><a href="/admin/item/{i}/">Item number {i}</a></td>'
+        f"<td>2026-01-{i + 1:02d}</td><td>{'live' if i % 2 else 'draft'}</td></tr>"
+        for i in range(rows)
+    )
+    return (
+        f"<html><head><title>{url}</title></head><body><main><table><thead><tr>{heads}"
+        f"</tr></thead><tbody>{body}</tbody></table></main></body></html>"
+    )
+
+
+SITE = "http://app.example"
+
+
+def _sorts(listings: list[tuple[str, int, str]]) -> set[str | None]:
+    pages = [
+        analyze(_listing(SITE + path, rows, extra), SITE + path) for path, rows, extra in listings
+    ]
+    return {c.tool.url_template for c in build_candidates(pages) if c.kind == "sort"}
+
+
+def test_each_section_of_an_app_under_one_prefix_keeps_its_sort() -> None:
+    # An application mounted under one prefix (/admin/...) lists its sections one level
+    # down: each section's listing has its own sort, however many sections there are.
+    sorts = _sorts([("/admin/sites/", 3, ""), ("/admin/users/", 5, ""), ("/admin/pages/4/", 8, "")])
+    assert {SITE + p + "?ordering={ordering}" for p in ("/admin/sites/", "/admin/users/")} <= sorts
+    assert SITE + "/admin/pages/4/?ordering={ordering}" in sorts
+
+
+def test_within_a_section_the_fullest_listings_links_are_kept() -> None:
+    # Three listings of one section whose sort links differ in what else they carry: the
+    # kept ones include the folder with records to order, not only folders of one row.
+    sorts = _sorts(
+        [
+            ("/admin/pages/1/", 1, "q=&"),
+            ("/admin/pages/2/", 1, "status=live&"),
+            ("/admin/pages/4/", 8, ""),
+        ]
+    )
+    assert SITE + "/admin/pages/4/?ordering={ordering}" in sorts

@@ -101,6 +101,7 @@ def _record_like(values: Sequence[str], texts: Sequence[str]) -> bool:
 
 def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
     merged: dict[tuple[str, str, bool, tuple[str, ...]], LinkFamily] = {}
+    shown: dict[tuple[str, str, bool, tuple[str, ...]], int] = {}  # records on its page
     for page in pages:
         for found in page.families:
             family = found
@@ -114,6 +115,7 @@ def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
                 fixed_keys,
             )
             prior = merged.get(key)
+            shown[key] = max(shown.get(key, 0), page.records)
             if prior is None:
                 merged[key] = family
                 continue
@@ -134,7 +136,8 @@ def merge_families(pages: Sequence[PageAnalysis]) -> list[LinkFamily]:
                 opaque=tuple(a and b for a, b in zip(prior.opaque, family.opaque, strict=False)),
             )
     families = list(merged.values())
-    return _few_per_route(most_general(families + _tails_across_pages(families)))
+    records = {id(merged[key]): count for key, count in shown.items()}
+    return _few_per_route(most_general(families + _tails_across_pages(families)), records)
 
 
 def _tails_across_pages(families: list[LinkFamily]) -> list[LinkFamily]:
@@ -179,19 +182,38 @@ QUERY_FAMILIES_PER_ROUTE: Final = 2
 file's log) that a tool keeps; the rest say the same about other pages."""
 
 
-def _few_per_route(families: list[LinkFamily]) -> list[LinkFamily]:
+def _few_per_route(
+    families: list[LinkFamily], shown: Mapping[int, int] | None = None
+) -> list[LinkFamily]:
+    """At most ``QUERY_FAMILIES_PER_ROUTE`` query families per section and parameter;
+    ``shown`` maps ``id(family)`` to the records its page showed."""
+    shown = shown or {}
     kept: list[LinkFamily] = []
     counts: dict[tuple[str, str, str], int] = {}
-    for family in sorted(families, key=lambda f: (f.path.count("/"), f.path)):
+
+    # Shallow paths first; within a section, the links of the fuller listing (a sort or
+    # a filter is seen working where there are records to order or pick).
+    def rank(family: LinkFamily) -> tuple[int, int, str]:
+        return (family.path.count("/"), -shown.get(id(family), 0), family.path)
+
+    for family in sorted(families, key=rank):
         if family.in_path:
             kept.append(family)
             continue
-        root = family.path.strip("/").split("/", 1)[0]
-        key = (urlsplit(family.page_url).netloc, root, family.param)
+        key = (urlsplit(family.page_url).netloc, _section(family.path), family.param)
         counts[key] = counts.get(key, 0) + 1
         if counts[key] <= QUERY_FAMILIES_PER_ROUTE:
             kept.append(family)
     return kept
+
+
+def _section(path: str) -> str:
+    """The part of the site a path belongs to: its first two segments, shaped (an id or a
+    hash stands for any): ``/log/3f2a9c/README`` and ``/log/9c1b2d/src/app.py`` are one
+    section, ``/admin/users/`` and ``/admin/pages/3/`` two (an application mounted under
+    one prefix lists its sections one level down)."""
+    segments = [s for s in path.split("/") if s][:2]
+    return "/".join(segment_shape(s) for s in segments)
 
 
 def _opaque_count(path: str) -> int:
