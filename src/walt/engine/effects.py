@@ -192,17 +192,10 @@ class PageWatch:
                     break
             else:
                 quiet_since = None
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._changed.wait(), min(QUIET, deadline - time.monotonic())
-                )
+            await self._next_change(deadline, QUIET)
         if self._pending():
             log.debug("page still loading %d requests after %.1f s", len(self._inflight), timeout)
-        with contextlib.suppress(Exception):
-            await self.page.wait_for_load_state(
-                "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
-            )
+        await self._loaded(deadline)
         if read or self._scripted:
             # Data arrived for a script: it renders it, and may fetch again.
             await self._dom_quiet(deadline, RENDER_QUIET if read else DOM_QUIET)
@@ -219,19 +212,35 @@ class PageWatch:
                 )
             except Exception:  # a navigation replaced the document: wait for its load
                 waited = True
-            if self._pending():
-                while self._pending() and time.monotonic() < deadline:
-                    self._changed.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(
-                            self._changed.wait(), min(QUIET, deadline - time.monotonic())
-                        )
-            elif not waited:
+            if not waited and not self._pending():
                 return
-            with contextlib.suppress(Exception):
-                await self.page.wait_for_load_state(
-                    "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
-                )
+            while self._pending() and time.monotonic() < deadline:
+                await self._next_change(deadline, QUIET)
+            await self._loaded(deadline)
+
+    async def _next_change(self, deadline: float, tick: float | None = None) -> None:
+        """Until a request starts or ends (or a tab opens), ``tick`` seconds at most, never
+        past ``deadline``."""
+        left = deadline - time.monotonic()
+        self._changed.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), left if tick is None else min(tick, left))
+
+    async def _loaded(self, deadline: float) -> None:
+        """Until the current document's load event, never past ``deadline``."""
+        with contextlib.suppress(Exception):
+            await self.page.wait_for_load_state(
+                "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
+            )
+
+    async def settle_loaded(
+        self, timeout: float, *, read: bool = True, grace: float = LOAD_GRACE
+    ) -> None:
+        """:meth:`settle` for a page that has just loaded (or shown what a step waits
+        for): what its load already finished is not an effect to wait for again; the
+        requests still in flight, and with ``read`` its renders, are."""
+        self.before_action()
+        await self.settle(timeout, grace=grace, read=read)
 
     async def follow_popup(self, timeout: float, *, expected: bool = False) -> Page | None:
         """The tab the last action opened (loaded, and watched from now on), if any;
@@ -239,9 +248,7 @@ class PageWatch:
         (within ``timeout`` seconds) rather than take its absence for an answer."""
         deadline = time.monotonic() + min(timeout, SETTLE_CAP)
         while expected and not self._popups and time.monotonic() < deadline:
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
+            await self._next_change(deadline)
         if not self._popups:
             return None
         popup = self._popups.pop()

@@ -45,7 +45,7 @@ from walt.core.models import (
 )
 from walt.core.placeholders import apply_url_operation, find_placeholders, render_text, render_url
 from walt.core.urls import UrlPolicy, redact_url
-from walt.engine.effects import COVERING_SCRIPT, LOAD_GRACE, NEW_CONTEXT_SCRIPT, PageWatch
+from walt.engine.effects import COVERING_SCRIPT, NEW_CONTEXT_SCRIPT, PageWatch
 from walt.engine.guard import NetworkGuard
 from walt.engine.locate import locate, not_found, render_locators
 from walt.engine.runstate import RunState, check_status, step_skippable
@@ -215,10 +215,10 @@ class BrowserSteps:
         # The document has loaded; a page that builds its content by script still has its
         # own data requests in flight: wait for those (and only those) before the rows.
         await self.watch.close_popups()
-        self.watch.before_action()
-        await self.watch.settle(
-            timeout, grace=0.0 if element_next else LOAD_GRACE, read=not element_next
-        )
+        if element_next:
+            await self.watch.settle_loaded(timeout, read=False, grace=0.0)
+        else:
+            await self.watch.settle_loaded(timeout)
         run.current_url = self.page.url
         if status == 403 and response is not None and response.headers.get("x-walt-blocked") == "1":
             raise UrlBlockedError(

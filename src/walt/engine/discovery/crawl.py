@@ -53,10 +53,10 @@ from walt.engine.discovery.analyze import (
 )
 from walt.engine.discovery.controls import Control
 from walt.engine.discovery.explore import Exploration, explore_control
-from walt.engine.effects import LOAD_GRACE, PageWatch
+from walt.engine.effects import PageWatch
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
-from walt.engine.http import cookie_jar, needs_rendering
+from walt.engine.http import PAGE_TYPES, cookie_jar, needs_rendering
 from walt.engine.shadow import document_html
 
 __all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "same_site"]
@@ -72,7 +72,6 @@ VOCABULARY: Final = 12
 """A parameter with at most this many word values across the site chooses a kind of page."""
 _WORD_VALUE: Final = re.compile(r"^[a-z][a-z_-]{0,23}$", re.IGNORECASE)
 MAX_FRONTIER: Final = 5000
-_PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", ""})
 _ASSET_EXTENSIONS: Final = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff avif css js mjs map woff woff2 ttf eot otf "
     "pdf zip gz tgz tar bz2 xz 7z rar zst mp3 mp4 m4a webm ogg ogv wav avi mov mkv flac "
@@ -458,8 +457,7 @@ class Crawler:
             # The page's own requests and renders, not "network idle": a page that polls
             # or starts a worker is never idle.
             settle = min(RENDER_SETTLE, max(0.1, self.deadline - time.monotonic()))
-            watch.before_action()
-            await watch.settle(settle, grace=LOAD_GRACE, read=True)
+            await watch.settle_loaded(settle)
             if click is not None:
                 watch.before_action()
                 await page.evaluate(_CLICK, click)
@@ -560,7 +558,7 @@ class Crawler:
             return None, status, "left the site"
         if status >= 400:
             return None, status, f"HTTP {status}"
-        if fetched.content_type not in _PAGE_TYPES or fetched.body_skipped:
+        if fetched.content_type not in PAGE_TYPES or fetched.body_skipped:
             self.result.downloads.append((final, fetched.content_type, entry.referrer))
             return (
                 None,

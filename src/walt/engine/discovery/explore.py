@@ -109,8 +109,7 @@ async def explore_control(
         # The script builds the control after the load event: wait for it, then for the
         # page's own data requests and renders.
         await element.wait_for(state="attached", timeout=_left(started, timeout) * 1000)
-        watch.before_action()
-        await watch.settle(min(SETTLE, _left(started, timeout)), grace=0.0, read=True)
+        await watch.settle_loaded(min(SETTLE, _left(started, timeout)), grace=0.0)
         # A button at the end of a long list is below the fold: bring it into view.
         with contextlib.suppress(Exception):
             await element.scroll_into_view_if_needed(timeout=1000)
