@@ -772,12 +772,10 @@ def _blocking(
 ) -> Callable[Concatenate[UnifiedClient, _P], _R]:
     """``method`` of the async client as a blocking method of :class:`UnifiedClient`,
     with the same parameters and docstring."""
-    name = method.__name__
 
     @functools.wraps(method)
     def blocking(self: UnifiedClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        coroutine: Coroutine[Any, Any, _R] = getattr(self._async, name)(*args, **kwargs)
-        return self._portal.run(coroutine)
+        return self._portal.run(method(self._async, *args, **kwargs))
 
     return blocking
 

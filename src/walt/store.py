@@ -26,7 +26,6 @@ import attrs
 from walt.core.errors import ToolFormatError, ToolNotFoundError
 from walt.core.models import Tool
 from walt.core.toolfile import load_tool, read_limited, save_tool, tool_path
-from walt.core.validate import validate_tool_name
 
 __all__ = ["DirectoryStore", "ToolStats", "ToolStore", "percentile"]
 
@@ -106,7 +105,7 @@ class DirectoryStore:
     # ------------------------------------------------------------------ paths
 
     def _dir(self, name: str) -> Path:
-        return self.root / validate_tool_name(name)
+        return self.path_for(name).parent
 
     def path_for(self, name: str) -> Path:
         return tool_path(self.root, name)

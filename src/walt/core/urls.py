@@ -38,6 +38,7 @@ __all__ = [
     "ParsedUrl",
     "Resolver",
     "UrlPolicy",
+    "is_loopback",
     "parse_url",
     "redact_url",
     "system_resolver",
@@ -790,3 +791,14 @@ def redact_url(url: object) -> str:
         return head + authority + tail
     except Exception:
         return url[:200]
+
+
+def is_loopback(host: str) -> bool:
+    """``host`` (a name or an address, brackets allowed) is this machine's loopback:
+    ``localhost`` or an address in 127.0.0.0/8 or ``::1``."""
+    if host in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -32,6 +32,7 @@ from walt.core.routes import flatten, is_route_fragment, unflatten
 __all__ = [
     "BLOCK",
     "CONTROLS",
+    "MAX_SHADOW_ROOTS",
     "Document",
     "Node",
     "ancestors",
@@ -478,11 +479,13 @@ def parse_html(html: str, url: str = "", *, max_nodes: int = DEFAULT_MAX_NODES) 
     return Document(parser, url, html, truncated)
 
 
+MAX_SHADOW_ROOTS: Final = 500
+"""Open shadow roots read per document (serialized by the browser, attached here)."""
 MAX_SHADOW_DEPTH: Final = 16
 """Shadow roots nested deeper than this stay unattached (a bound for hostile pages)."""
 
 
-def attach_shadow_roots(parser: LexborHTMLParser, max_roots: int = 500) -> int:
+def attach_shadow_roots(parser: LexborHTMLParser, max_roots: int = MAX_SHADOW_ROOTS) -> int:
     """Attach each declarative open shadow root (``<template shadowrootmode="open">``,
     as the HTML standard's parser does) to its host, in place: the root's children take
     the template's place among the host's children, so the analysed tree is the one

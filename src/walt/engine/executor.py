@@ -45,7 +45,7 @@ from walt.engine.browser import BrowserPool
 from walt.engine.effects import PageWatch
 from walt.engine.extract import extract
 from walt.engine.guard import DialogPolicy, PopupPolicy
-from walt.engine.http import Fetched, HttpFetcher, cookie_jar, needs_rendering
+from walt.engine.http import PAGE_TYPES, Fetched, HttpFetcher, cookie_jar, needs_rendering
 from walt.engine.jsondata import json_records
 from walt.engine.runstate import RunState, step_skippable
 from walt.engine.session import SessionPool
@@ -73,7 +73,6 @@ _SET_CHECKED: Final = """(el, checked) => {
 BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are extracted on a worker thread."""
 MAX_TEXT: Final = 4000
-_PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", ""})
 UNRENDERED_TEXT: Final = 80
 """Characters of main text below which a page without its results region counts as a script's
 page that did not render."""
@@ -313,7 +312,7 @@ class Executor:
             if run.include_html:
                 run.data["html"] = fetched.text
             run.title = run.data.get("title") or None
-            if tool.request is None and fetched.content_type in _PAGE_TYPES:
+            if tool.request is None and fetched.content_type in PAGE_TYPES:
                 return not needs_rendering(fetched.text)
         return True
 
@@ -373,7 +372,7 @@ class Executor:
     async def _http_data(
         fetched: Fetched, region: ResultsRegion | None, records: str | None = None
     ) -> dict[str, Any]:
-        if fetched.content_type not in ("text/html", "application/xhtml+xml", ""):
+        if fetched.content_type not in PAGE_TYPES:
             return _non_html(fetched.content_type, fetched.text, records)
         data = await extract_async(fetched.text, fetched.url, region)
         if fetched.truncated:

@@ -31,7 +31,7 @@ from walt.engine.decoding import ACCEPT_ENCODING, BoundedDecoder
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Fetched", "HttpFetcher", "cookie_jar", "needs_rendering"]
+__all__ = ["PAGE_TYPES", "Fetched", "HttpFetcher", "cookie_jar", "needs_rendering"]
 
 log = get_logger(__name__)
 
@@ -42,7 +42,8 @@ USER_AGENT: Final = (
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 MAX_POOLS: Final = 64
 """Connection pools kept at once (one per scheme and TLS server name)."""
-_PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", ""})
+PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml", ""})
+"""Media types of a page (an empty Content-Type is taken for HTML, as browsers sniff it)."""
 
 
 @attrs.frozen
@@ -296,7 +297,7 @@ class HttpFetcher:
                     continue
                 content_type = response.headers.get("content-type", "")
                 media_type = content_type.split(";", 1)[0].strip().lower()
-                skipped = page_only and media_type not in _PAGE_TYPES
+                skipped = page_only and media_type not in PAGE_TYPES
                 if skipped:
                     body, truncated = b"", False
                 else:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Final
 
+from walt.engine.dom import MAX_SHADOW_ROOTS
+
 if TYPE_CHECKING:
     from playwright.async_api import Frame, Page
 
-__all__ = ["MAX_SHADOW_ROOTS", "document_html"]
-
-MAX_SHADOW_ROOTS: Final = 500
-"""Open shadow roots serialized per document; a hostile page cannot make it unbounded."""
+__all__ = ["document_html"]
 
 _SERIALIZE: Final = """limit => {
   const roots = [];

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from walt.core.errors import ValidationError
 from walt.core.logging import get_logger
+from walt.core.urls import is_loopback
 
 __all__ = ["is_loopback", "serve"]
 
 log = get_logger("walt.server")
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(

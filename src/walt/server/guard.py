@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from walt.core.errors import AuthError, WaltError
+from walt.core.urls import is_loopback
 from walt.server.errors import (
     MisdirectedRequestError,
     PayloadTooLargeError,
@@ -63,7 +64,7 @@ def allowed_hosts_for(bind: str, extra: Iterable[str] = ()) -> frozenset[str] | 
     if bound in _WILDCARDS:
         return frozenset(names) if names else None
     names.add(bound)
-    if bound in LOOPBACK_NAMES or bound.startswith("127."):
+    if is_loopback(bound):
         names |= LOOPBACK_NAMES
     return frozenset(names)
 
