@@ -26,7 +26,6 @@ the record the create made where they can, and the evidence is recorded.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import itertools
 import re
@@ -268,11 +267,8 @@ async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcom
     if _sql_box(cand):
         return await _check_sql(runner, cand, site)
     tool = cand.tool
-    term_name = cand.term_field or _main_input(tool).name
-    probes = _probe_words(site, tool)
-    seen = cand.sample_inputs.get(term_name)
-    if isinstance(seen, str) and seen:
-        probes.insert(0, seen)  # the word that showed results when the crawl tried the box
+    term_name = _term_name(cand)
+    probes = _search_probes(site, cand)
     nonsense = await runner.run(tool, {term_name: NONSENSE})
     blank = await runner.attempt(tool, {term_name: ""})
     contrast = [nonsense.doc] + ([blank.doc] if blank is not None else [])
@@ -663,17 +659,13 @@ async def _promote(runner: _Runner, cand: Candidate, outcome: _Outcome) -> _Outc
     term = outcome.evidence.get("term")
     if api is None or not isinstance(term, str) or not outcome.records:
         return outcome
-    term_name = cand.term_field or _main_input(cand.tool).name
+    term_name = _term_name(cand)
     tool = attrs.evolve(cand.tool, request=api, results=None)
     hits = await runner.attempt(tool, {term_name: term})
     misses = await runner.attempt(tool, {term_name: NONSENSE})
     if hits is None or misses is None:
         return outcome
-    answer = [record_text(r).lower() for r in hits.result.records]
-    titles = [_title(r) for r in outcome.records]
-    titles = [t for t in titles if t]
-    named = sum(1 for t in titles if any(t in a for a in answer))
-    share = named / len(titles) if titles else 0.0
+    share = _named_share(outcome.records, hits.result.records) or 0.0
     if share < PROMOTION_SHARE or len(misses.result.records) >= len(hits.result.records):
         log.debug("API promotion not kept: %.0f%% of the results named", share * 100)
         return outcome
@@ -689,20 +681,14 @@ async def _promote(runner: _Runner, cand: Candidate, outcome: _Outcome) -> _Outc
     return attrs.evolve(outcome, evidence=evidence, tool=tool, region=None)
 
 
-async def _check_api_search(
-    runner: _Runner, cand: Candidate, site: Site, browser_reason: str
-) -> _Outcome:
-    """A search whose page the checks could not read (a grid that splits each row in
-    two, say), judged on the JSON its page fetched instead: the site's own answer to the
-    word must hold records that contain it, more than to a nonsense word. The tool kept
-    is the direct call; the browser's reason is kept in the evidence."""
+async def _check_api_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    """A search judged on the JSON its page fetches: the site's own answer to a word
+    must hold records that contain it, more than to a nonsense word. The tool kept is
+    the direct call (:func:`_check_api_first` confirms it in the browser)."""
     assert cand.api is not None
-    term_name = cand.term_field or _main_input(cand.tool).name
+    term_name = _term_name(cand)
     tool = attrs.evolve(cand.tool, request=cand.api, results=None)
-    probes = _probe_words(site, cand.tool)
-    seen = cand.sample_inputs.get(term_name)
-    if isinstance(seen, str) and seen:
-        probes.insert(0, seen)
+    probes = _search_probes(site, cand)
     nonsense = await runner.run(tool, {term_name: NONSENSE})
     failures: list[str] = []
     for term in list(dict.fromkeys(probes))[:MAX_PROBES]:
@@ -721,7 +707,6 @@ async def _check_api_search(
             "matching": round(share, 3),
             "nonsense": len(nonsense.result.records),
             "api": {"method": cand.api.method, "url": cand.api.url, "checked": "json"},
-            "browser": browser_reason[:300],
         }
         return _Outcome(evidence, None, tuple(records), tool)
     raise _Rejected("; ".join(failures) or "no probe word")
@@ -734,25 +719,46 @@ async def _check_api_first(runner: _Runner, cand: Candidate, site: Site) -> _Out
     validated, the browser tool's results must be named in the API's answer, as for a
     promotion. A browser run that reads no records leaves the API's verdict standing
     (its page may split rows, see :func:`_check_api_search`)."""
-    outcome = await _check_api_search(runner, cand, site, "checked through the API first")
+    outcome = await _check_api_search(runner, cand, site)
     term = str(outcome.evidence["term"])
-    term_name = cand.term_field or _main_input(cand.tool).name
-    shown = await runner.attempt(cand.tool, {term_name: term})
-    titles = [t for t in (_title(r) for r in (shown.result.records if shown else ())) if t]
-    answer = [record_text(r).lower() for r in outcome.records]
-    named = sum(1 for t in titles if any(t in a for a in answer))
-    share = named / len(titles) if titles else None
+    shown = await runner.attempt(cand.tool, {_term_name(cand): term})
+    records = shown.result.records if shown is not None else []
+    share = _named_share(records, outcome.records)
     if share is not None and share < PROMOTION_SHARE:
         raise _Rejected(f"the browser showed results the API did not name ({share:.0%} named)")
     api = dict(outcome.evidence["api"])
     api |= {"results": outcome.evidence["results"], "nonsense": outcome.evidence["nonsense"]}
     api["named"] = round(share, 3) if share is not None else None
+    titled = sum(1 for r in records if _title(r))
     browser = (
-        f"{len(titles)} results shown for {term!r}"
-        if shown is not None
-        else "the browser run failed"
+        f"{titled} results shown for {term!r}" if shown is not None else "the browser run failed"
     )
     return attrs.evolve(outcome, evidence=outcome.evidence | {"api": api, "browser": browser})
+
+
+def _term_name(cand: Candidate) -> str:
+    """The input a search's words go in."""
+    return cand.term_field or _main_input(cand.tool).name
+
+
+def _search_probes(site: Site, cand: Candidate) -> list[str]:
+    """Probe words for a search, the word that showed results when the crawl tried the
+    box first."""
+    probes = _probe_words(site, cand.tool)
+    seen = cand.sample_inputs.get(_term_name(cand))
+    if isinstance(seen, str) and seen:
+        probes.insert(0, seen)
+    return probes
+
+
+def _named_share(shown: Sequence[dict[str, Any]], answer: Sequence[dict[str, Any]]) -> float | None:
+    """Share of the titles of ``shown`` (a browser's results) that ``answer`` (a JSON
+    API's records) names; None when ``shown`` has no titles."""
+    texts = [record_text(r).lower() for r in answer]
+    titles = [t for t in (_title(r) for r in shown) if t]
+    if not titles:
+        return None
+    return sum(1 for t in titles if any(t in a for a in texts)) / len(titles)
 
 
 def _title(record: dict[str, Any]) -> str:
@@ -948,10 +954,8 @@ async def validate_candidates(
                 else:
                     assert first.tool is not None
                     cand.tool = first.tool
-                    record(
-                        cand, "validated", _summary(cand.kind, first.evidence), first.evidence,
-                        started,
-                    )  # fmt: skip
+                    summary = _summary(cand.kind, first.evidence)
+                    record(cand, "validated", summary, first.evidence, started)
                     return
             try:
                 outcome = await _CHECKS.get(cand.kind, _check_navigate)(
@@ -970,23 +974,9 @@ async def validate_candidates(
                     outcome.region,
                 )
             except _Rejected as exc:
-                outcome_api = None
-                if cand.api is not None and cand.kind == "search":
-                    with contextlib.suppress(_Rejected, WaltError):
-                        outcome_api = await _check_api_search(
-                            runner_for(cand), cand, site, str(exc)
-                        )
-                if outcome_api is None or outcome_api.tool is None:
-                    record(cand, "rejected", str(exc), {}, started)
-                    return
-                cand.tool = outcome_api.tool
-                record(
-                    cand,
-                    "validated",
-                    _summary(cand.kind, outcome_api.evidence),
-                    outcome_api.evidence,
-                    started,
-                )
+                # A search's API was judged first (above): judging it again after the
+                # browser check would repeat those runs, or overrule the confirmation.
+                record(cand, "rejected", str(exc), {}, started)
             except WaltError as exc:
                 record(cand, "rejected", exc.message, {}, started)
 
