@@ -29,8 +29,8 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -121,6 +121,9 @@ def _refused(exc: BaseException) -> bool:
             return True
         cause = cause.__cause__ or cause.__context__
     return False
+
+
+_T = TypeVar("_T")
 
 
 def _redis_error(exc: BaseException, url: str, doing: str) -> WaltError:
@@ -567,15 +570,13 @@ class RedisQueueBackend:
         flags = await pipe.execute()
         return [w for w, flag in zip(ids, flags, strict=True) if flag]
 
-    # ------------------------------------------------------------------ operations
-
     # ------------------------------------------------------------------ JobBackend
 
     async def submit_job(self, kind: str, request: Any, *, timeout: float) -> str:
         """:class:`~walt.backends.base.JobBackend`: enqueue, return the job's id."""
         if kind not in ("discover", "generate", "execute"):
             raise ValidationError(f"kind must be discover, generate or execute, not {kind!r}")
-        handle = await self.submit(kind, request, timeout=timeout)  # type: ignore[arg-type]
+        handle = await self.submit(cast(JobKind, kind), request, timeout=timeout)
         return handle.id
 
     async def job_state(self, job_id: str) -> dict[str, Any]:
@@ -592,6 +593,8 @@ class RedisQueueBackend:
 
     async def cancel_job(self, job_id: str) -> bool:
         return await self.cancel(job_id)
+
+    # ------------------------------------------------------------------ operations
 
     async def job_status(self, job_id: str) -> JobStatus:
         data = await self.redis.hgetall(self.keys.job(job_id))
@@ -637,12 +640,7 @@ class RedisQueueBackend:
     async def stats(self) -> QueueStats:
         """Queue depth, jobs in flight, dead letters, workers and counters; a Redis that
         cannot be reached or refuses the credentials is a typed error, one line long."""
-        try:
-            return await self._stats()
-        except WaltError:
-            raise
-        except Exception as exc:
-            raise _redis_error(exc, self.url, "reading the queue's status") from None
+        return await self._typed(self._stats(), "reading the queue's status")
 
     async def _stats(self) -> QueueStats:
         r = self.redis
@@ -690,12 +688,17 @@ class RedisQueueBackend:
     async def requeue_dead(self, job_ids: Sequence[str] | None = None) -> int:
         """Put dead letters back in line (all, or those of ``job_ids``) with fresh attempts;
         Redis failures are typed errors."""
+        return await self._typed(self._requeue_dead(job_ids), "requeueing dead letters")
+
+    async def _typed(self, call: Awaitable[_T], doing: str) -> _T:
+        """``call``'s result; a Redis failure (unreachable, wrong credentials) as the typed
+        error of :func:`_redis_error`."""
         try:
-            return await self._requeue_dead(job_ids)
+            return await call
         except WaltError:
             raise
         except Exception as exc:
-            raise _redis_error(exc, self.url, "requeueing dead letters") from None
+            raise _redis_error(exc, self.url, doing) from None
 
     async def _requeue_dead(self, job_ids: Sequence[str] | None) -> int:
         moved = 0

@@ -16,7 +16,7 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -52,7 +52,8 @@ MAX_EVENTS = 2000
 
 
 class _Jobs:
-    """Jobs submitted without waiting: on the Redis queue if that is the backend, else here."""
+    """Jobs submitted without waiting: on the backend when it keeps jobs itself (a
+    :class:`~walt.backends.base.JobBackend`, such as the Redis queue), else here."""
 
     def __init__(self, client: AsyncClient, ttl: float = 3600.0) -> None:
         self.client = client
@@ -164,6 +165,7 @@ class _Jobs:
         return {"id": job_id, "cancelled": cancelled}
 
 
+_TOO_DEEP: Final = object()
 MAX_JSON_DEPTH = 64
 """Nesting depth of a request body beyond which it is refused (no tool needs more)."""
 
@@ -176,8 +178,8 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("the request body is not JSON") from None
     except RecursionError:
-        data = None  # deeper than the parser goes: refused below
-    if data is None or _depth(data) > MAX_JSON_DEPTH:
+        data = _TOO_DEEP  # deeper than the parser goes: refused below
+    if data is _TOO_DEEP or _depth(data) > MAX_JSON_DEPTH:
         raise ValidationError(f"the request body is nested deeper than {MAX_JSON_DEPTH} levels")
     if not isinstance(data, dict):
         raise ValidationError("the request body must be a JSON object")
