@@ -5,9 +5,12 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 
 @attrs.define
@@ -53,3 +56,28 @@ def row(name: str, walt_ms: float, base_ms: float, goal: str) -> dict[str, Any]:
         "ratio": round(walt_ms / base_ms, 3) if base_ms else None,
         "goal": goal,
     }
+
+
+async def against_playwright(
+    name: str,
+    with_walt: Callable[[], Awaitable[Any]],
+    hand_written: Callable[[Page], Awaitable[Any]],
+    *,
+    rounds: int,
+    goal: str = "<= 1.2x",
+) -> dict[str, Any]:
+    """A row: walt's run against the same steps written by hand in Playwright on one warm
+    page of the same Chromium, interleaved in this process (ratio walt / Playwright)."""
+    from playwright.async_api import async_playwright
+
+    from walt.engine.browser import find_browser, launch_args
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=find_browser().path, args=launch_args())
+        try:
+            page = await (await browser.new_context()).new_page()
+            runs = {"walt": with_walt, "playwright": lambda: hand_written(page)}
+            m = await interleaved(runs, rounds=rounds)
+        finally:
+            await browser.close()
+    return row(name, m["walt"].median, m["playwright"].median, goal)

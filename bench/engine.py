@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from tests.demo_tools import search_url_tool
 
 import walt
-from bench.common import interleaved, row
+from bench.common import against_playwright, interleaved, row
 from walt.core.models import (
     ClickStep,
     InputStep,
@@ -31,6 +31,9 @@ from walt.core.models import (
 from walt.demo import DemoSite
 from walt.engine.browser import find_browser, launch_args
 from walt.engine.extract import extract
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 
 def url_tool(site: DemoSite) -> Tool:
@@ -78,24 +81,14 @@ async def bench_url_tool(site: DemoSite, rounds: int) -> dict[str, Any]:
 
 
 async def bench_form_tool(site: DemoSite, rounds: int) -> dict[str, Any]:
-    from playwright.async_api import async_playwright
-
     tool = form_tool(site)
-    choice = find_browser()
-    args = launch_args()
-    async with (
-        walt.AsyncClient("inprocess", allow_hosts=[site.netloc]) as client,
-        async_playwright() as pw,
-    ):
-        browser = await pw.chromium.launch(executable_path=choice.path, args=args)
-        context = await browser.new_context()
-        page = await context.new_page()
+    async with walt.AsyncClient("inprocess", allow_hosts=[site.netloc]) as client:
 
         async def with_walt() -> None:
             result = await client.execute(tool, {"q": "everyday", "category": "Garden"})
             assert result.ok and len(result.records) == 10, result.error
 
-        async def hand_written() -> None:
+        async def hand_written(page: Page) -> None:
             await page.goto(f"{site.url}shop")
             await page.fill("#q", "everyday")
             await page.select_option("#category", label="Garden")
@@ -104,14 +97,12 @@ async def bench_form_tool(site: DemoSite, rounds: int) -> dict[str, Any]:
             rows = await page.locator(".product-card").all_inner_texts()
             assert len(rows) == 10
 
-        m = await interleaved({"walt": with_walt, "playwright": hand_written}, rounds=rounds)
-        await browser.close()
-    return row(
-        "form tool (warm browser) vs hand-written Playwright, reused page",
-        m["walt"].median,
-        m["playwright"].median,
-        "<= 1.2x",
-    )
+        return await against_playwright(
+            "form tool (warm browser) vs hand-written Playwright, reused page",
+            with_walt,
+            hand_written,
+            rounds=rounds,
+        )
 
 
 async def bench_seed_pattern(site: DemoSite, rounds: int) -> dict[str, Any]:

@@ -15,13 +15,15 @@ import argparse
 import asyncio
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import walt
-from bench.common import interleaved, row
+from bench.common import against_playwright
 from bench.realapps import _kit
 from walt.core.models import ClickStep, InputStep, Locator, NavigationStep, Tool, ToolInput
-from walt.engine.browser import find_browser, launch_args
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 HOST = "127.0.0.1:8201"
 START = f"http://{HOST}/doku.php?id=start"
@@ -42,22 +44,15 @@ def search_tool() -> Tool:
 
 
 async def bench_form(rounds: int) -> dict[str, Any]:
-    from playwright.async_api import async_playwright
-
     tool = search_tool()
-    async with (
-        walt.AsyncClient("inprocess", allow_hosts=[HOST], cache=False) as client,
-        async_playwright() as pw,
-    ):
-        browser = await pw.chromium.launch(executable_path=find_browser().path, args=launch_args())
-        page = await (await browser.new_context()).new_page()
+    async with walt.AsyncClient("inprocess", allow_hosts=[HOST], cache=False) as client:
 
         async def with_walt() -> None:
             result = await client.execute(tool, {"q": WORD}, prefer_http=False)
             assert result.ok and result.path == "browser", result.error
             assert "search_hit" in str(result.data) or result.records
 
-        async def hand_written() -> None:
+        async def hand_written(page: Page) -> None:
             await page.goto(START)
             await page.fill("#qsearch__in", WORD)
             await page.get_by_role("button", name="Search", exact=True).click()
@@ -65,14 +60,12 @@ async def bench_form(rounds: int) -> dict[str, Any]:
             hits = await page.locator(".search_results dt, .search_fulltextresult dt").count()
             assert hits > 0
 
-        m = await interleaved({"walt": with_walt, "playwright": hand_written}, rounds=rounds)
-        await browser.close()
-    return row(
-        "real app (wiki) search form: walt warm browser vs hand-written Playwright, warm page",
-        m["walt"].median,
-        m["playwright"].median,
-        "<= 1.2x",
-    )
+        return await against_playwright(
+            "real app (wiki) search form: walt warm browser vs hand-written Playwright, warm page",
+            with_walt,
+            hand_written,
+            rounds=rounds,
+        )
 
 
 def main() -> int:
