@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import time
 import urllib.robotparser
@@ -53,13 +54,14 @@ from walt.engine.discovery.analyze import (
 )
 from walt.engine.discovery.controls import Control
 from walt.engine.discovery.explore import Exploration, explore_control
+from walt.engine.discovery.routepages import LoadedPage, RoutePages, close_page
 from walt.engine.effects import PageWatch
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
 from walt.engine.http import PAGE_TYPES, cookie_jar, needs_rendering
 from walt.engine.shadow import document_html
 
-__all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "same_site"]
+__all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "render_slots", "same_site"]
 
 log = get_logger(__name__)
 
@@ -243,6 +245,10 @@ class Crawler:
         self._context: Any = None
         self._context_lock = asyncio.Lock()
         self._opened: float | None = None
+        self.route_pages = RoutePages()
+        # A browser renders on the machine's cores: more pages drawn at once than cores
+        # makes each slower, not the crawl faster.
+        self._renders = asyncio.Semaphore(render_slots())
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -440,33 +446,58 @@ class Crawler:
                         on_context=self.guard.attach,
                     )
                 )
+                # Kept pages close before their context does.
+                self._stack.push_async_callback(self.route_pages.close)
         return self._context
 
     async def _render(self, url: str, click: str | None = None) -> tuple[str, str, int | None]:
         """Load ``url`` in the browser (and click the element at CSS path ``click``): final
         URL, HTML, status. The crawl's browser sends no writes (a read-only guard)."""
+        async with self._renders:
+            loaded = await self._open(url)
+            page, watch = loaded.page, loaded.watch
+            reusable = False
+            try:
+                # The page's own requests and renders, not "network idle": a page that
+                # polls or starts a worker is never idle.
+                settle = min(RENDER_SETTLE, max(0.1, self.deadline - time.monotonic()))
+                await watch.settle_loaded(settle)
+                if click is not None:
+                    watch.before_action()
+                    await page.evaluate(_CLICK, click)
+                    await watch.settle(settle, read=True)
+                self.result.loaded.append(url)
+                html = await document_html(page)
+                reusable = click is None
+                return page.url, html, loaded.status
+            finally:
+                if reusable:
+                    await self.route_pages.give_back(loaded)
+                else:
+                    await close_page(page)
+
+    async def _open(self, url: str) -> LoadedPage:
+        """A page showing ``url``: a kept page of the same document navigated to the
+        route in place, else a new page loading it."""
+        timeout = min(PAGE_TIMEOUT, max(0.5, self.deadline - time.monotonic())) * 1000
+        loaded = self.route_pages.take(url)
+        if loaded is not None:
+            try:
+                await loaded.page.goto(url, wait_until="load", timeout=timeout)
+                return loaded
+            except Exception:
+                await close_page(loaded.page)
+                raise
         context = await self._browser()
         page = await context.new_page()
         self.guard.watch_page(page)
         watch = PageWatch(page)
         try:
-            remaining = max(0.5, self.deadline - time.monotonic())
-            response = await page.goto(
-                url, wait_until="load", timeout=min(PAGE_TIMEOUT, remaining) * 1000
-            )
-            # The page's own requests and renders, not "network idle": a page that polls
-            # or starts a worker is never idle.
-            settle = min(RENDER_SETTLE, max(0.1, self.deadline - time.monotonic()))
-            await watch.settle_loaded(settle)
-            if click is not None:
-                watch.before_action()
-                await page.evaluate(_CLICK, click)
-                await watch.settle(settle, read=True)
-            self.result.loaded.append(url)
-            return page.url, await document_html(page), response.status if response else None
-        finally:
-            with contextlib.suppress(Exception):
-                await page.close()
+            response = await page.goto(url, wait_until="load", timeout=timeout)
+        except Exception:
+            await close_page(page)
+            raise
+        return LoadedPage(page, watch, response.status if response else None)
 
     async def _reveal(self, page: PageAnalysis) -> PageAnalysis:
         """Forms a script builds when a menu entry is clicked, one click at a time."""
@@ -632,20 +663,27 @@ class Crawler:
         self, page: PageAnalysis, control: Control, term: str, entry: _Entry
     ) -> None:
         context = await self._browser()
-        seen = await explore_control(
-            context,
-            unflatten(page.url),
-            control,
-            term=term,
-            timeout=max(
-                1.0, min(PAGE_TIMEOUT * 1.5, self.deadline + EXPLORE_GRACE - time.monotonic())
-            ),
-            watch_page=self.guard.watch_page,
-        )
+        url = unflatten(page.url)
+        async with self._renders:
+            # A kept page of the same document shows the route in place; the control's
+            # use changes it, so it is not kept afterwards.
+            kept = self.route_pages.take(url)
+            seen = await explore_control(
+                context,
+                url,
+                control,
+                term=term,
+                timeout=max(
+                    1.0,
+                    min(PAGE_TIMEOUT * 1.5, self.deadline + EXPLORE_GRACE - time.monotonic()),
+                ),
+                watch_page=self.guard.watch_page,
+                page=kept.page if kept else None,
+            )
         if seen is None:
             return
         self.result.explorations.append(seen)
-        self.result.loaded.append(unflatten(page.url))
+        self.result.loaded.append(url)
         if control.role == "search" and seen.url_after:
             # The results page carries sorting, refinement and paging of its own.
             self._enqueue(_Entry(seen.url_after, 0, entry.hops + 1, "probe", "", page.url))
@@ -696,6 +734,11 @@ class Crawler:
         submission = _submission(form, box, term)
         if submission:
             self._enqueue(_Entry(submission, 0, entry.hops + 1, "probe", "", page_url))
+
+
+def render_slots() -> int:
+    """Pages the crawl's browser draws at once: one per core, at most ``CONCURRENCY``."""
+    return max(1, min(CONCURRENCY, os.cpu_count() or 1))
 
 
 def _framed(page: PageAnalysis, parent: str, selector: str) -> PageAnalysis:

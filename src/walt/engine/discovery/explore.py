@@ -85,15 +85,19 @@ async def explore_control(
     term: str,
     timeout: float,
     watch_page: Any = None,
+    page: Page | None = None,
 ) -> Exploration | None:
     """Open ``url`` in the browser context ``context`` and use ``control`` once (a search
     box gets ``term`` and Enter; a button is clicked). ``timeout`` (seconds) bounds the
-    whole try; ``watch_page`` is the network guard's per-page hook. None when the
+    whole try; ``watch_page`` is the network guard's per-page hook; ``page``, a page of
+    that context already showing ``url``'s document (a fragment route is then shown in
+    place), is used instead of a new one. The page is closed afterwards. None when the
     control cannot be found or used."""
     started = time.monotonic()
-    page: Page = await context.new_page()
-    if watch_page is not None:
-        watch_page(page)
+    if page is None:
+        page = await context.new_page()
+        if watch_page is not None:
+            watch_page(page)
     calls: list[Request] = []
     listening = False
 

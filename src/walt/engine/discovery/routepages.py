@@ -1,0 +1,88 @@
+"""Loaded documents kept open so that their fragment routes are shown in place.
+
+The HTML standard navigates to a URL that differs from the document's URL only in its
+fragment without loading a new document ("navigate to a fragment"): the page's own
+script reacts and draws the route. A single-page application whose routes live in the
+fragment (``#/runs?q=x``) is therefore shown route after route by one loaded document,
+as a user's tab does, instead of downloading, compiling and starting its code again for
+every route (seconds of CPU per route for a large application).
+
+:class:`RoutePages` keeps the crawl's pages that show such a document, idle between two
+renders. A page is handed out to one user at a time; a page an action may have changed
+(a click, a search typed) is closed rather than given back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urldefrag
+
+import attrs
+
+from walt.core.routes import has_route
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+    from walt.engine.effects import PageWatch
+
+__all__ = ["LoadedPage", "RoutePages"]
+
+MAX_IDLE: Final = 4
+"""Idle pages kept at most (each holds an application's whole heap)."""
+
+
+@attrs.define
+class LoadedPage:
+    """A browser page with the watch that follows its requests, and the HTTP status of
+    the document it loaded (a fragment navigation has no response of its own)."""
+
+    page: Page
+    watch: PageWatch
+    status: int | None
+
+
+def _document(url: str) -> str:
+    return urldefrag(url).url
+
+
+class RoutePages:
+    """Idle pages by the document they show (see the module docstring)."""
+
+    def __init__(self, limit: int = MAX_IDLE) -> None:
+        self._idle: list[LoadedPage] = []
+        self._limit = limit
+
+    def take(self, url: str) -> LoadedPage | None:
+        """An idle page whose document shows ``url``'s route in place, if one is kept;
+        None for a URL without a route in its fragment."""
+        if not has_route(url):
+            return None
+        wanted = _document(url)
+        for index, loaded in enumerate(self._idle):
+            if _document(loaded.page.url) == wanted:
+                return self._idle.pop(index)
+        return None
+
+    async def give_back(self, loaded: LoadedPage) -> None:
+        """Keep ``loaded`` for the next route of its document (the least recently used
+        kept page is closed when enough are kept)."""
+        if not loaded.page.is_closed():
+            self._idle.append(loaded)
+            if len(self._idle) <= self._limit:
+                return
+            loaded = self._idle.pop(0)  # the least recently used goes
+        await close_page(loaded.page)
+
+    async def close(self) -> None:
+        """Close every idle page."""
+        idle, self._idle = self._idle, []
+        for loaded in idle:
+            await close_page(loaded.page)
+
+
+async def close_page(page: Page) -> None:
+    """Close ``page``; a page whose browser went away counts as closed."""
+    with contextlib.suppress(Exception):
+        await page.close()

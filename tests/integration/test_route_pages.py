@@ -1,0 +1,94 @@
+"""A single-page application with its routes in the fragment, crawled for real: the crawl
+shows route after route in one loaded document (the HTML standard's navigation to a
+fragment), instead of loading and starting the application again for each route."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.sites import Request, Response, Site, html, serve
+from walt.core.costs import CostMeter, PriceTable
+from walt.core.messages import DiscoverRequest
+from walt.core.urls import UrlPolicy
+from walt.engine.browser import BrowserPool
+from walt.engine.discovery.crawl import crawl, render_slots
+from walt.engine.executor import Executor
+from walt.engine.http import HttpFetcher
+
+pytestmark = pytest.mark.browser
+
+NTH = ["one", "two", "three"]
+SECTIONS = ["harbours", "ferries", "tides", "lighthouses", "piers", "boats"]
+
+SHELL = """<!doctype html><html><head><meta charset="utf-8"><title>Coast</title></head><body>
+<nav>%s</nav><main id="view">Loading...</main>
+<script>
+async function route() {
+  const name = (location.hash.match(/^#\\/section\\/(\\w+)/) || [])[1] || 'home';
+  const rows = await (await fetch('/api/section?name=' + name)).json();
+  document.getElementById('view').innerHTML = '<h1>' + name + '</h1><ul>' +
+    rows.map(r => '<li class="row"><a href="#/item/' + r + '">' + r + '</a></li>').join('') +
+    '</ul>';
+}
+window.addEventListener('hashchange', route);
+route();
+</script></body></html>"""
+
+
+def shell(request: Request) -> Response:
+    links = " ".join(f'<a href="#/section/{s}">{s.title()}</a>' for s in SECTIONS)
+    return html(SHELL % links)
+
+
+def section(request: Request) -> Response:
+    name = request.arg("name")
+    return 200, {"Content-Type": "application/json"}, json.dumps([f"{name} {n}" for n in NTH])
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with serve({"/": shell, "/api/section": section}) as served:
+        yield served
+
+
+async def _crawl(url: str, netloc: str) -> dict[str, str]:
+    """The pages the crawl read: URL -> their main text."""
+    policy = UrlPolicy(allow_hosts=(netloc,))
+    pool = BrowserPool(max_contexts=2)
+    fetcher = HttpFetcher(policy)
+    executor = Executor(pool=pool, fetcher=fetcher, policy=policy)
+    try:
+        result = await crawl(
+            executor,
+            DiscoverRequest(url=url, respect_robots=False),
+            CostMeter(PriceTable(), None),
+            deadline=time.monotonic() + 30,
+        )
+    finally:
+        await executor.aclose()
+        await fetcher.aclose()
+        await pool.close()
+    return {p.url: p.main_text for p in result.pages}
+
+
+def test_the_routes_of_one_document_are_shown_in_place(site: Site) -> None:
+    pages = asyncio.run(_crawl(site.url, site.netloc))
+    routes = {url: text for url, text in pages.items() if "%23/section/" in url}
+    assert len(routes) == len(SECTIONS)
+    for url, text in routes.items():
+        name = url.rsplit("/", 1)[1]
+        assert f"{name} one" in text, (url, text)  # the route it was sent to, with its rows
+    documents = [
+        r
+        for r in site.log
+        if r.path == "/"
+        and {k.lower(): v for k, v in r.headers.items()}.get("sec-fetch-dest") == "document"
+    ]
+    # A document per page the crawl draws at once (the start page's among them), not one
+    # per route.
+    assert 1 <= len(documents) <= render_slots() < len(SECTIONS)
