@@ -32,12 +32,23 @@ from walt.core.logging import get_logger
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request
 
-__all__ = ["COVERING_SCRIPT", "DOM_CLOCK_SCRIPT", "NEW_CONTEXT_SCRIPT", "PageWatch"]
+__all__ = [
+    "COVERING_SCRIPT",
+    "DOM_CLOCK_SCRIPT",
+    "NEW_CONTEXT_SCRIPT",
+    "STEP_GRACE",
+    "PageWatch",
+]
 
 log = get_logger(__name__)
 
 GRACE: Final = 0.05
 """Seconds an action has to start a request before it counts as having started none."""
+STEP_GRACE: Final = 0.02
+"""The same for a choice (a selection) that another step on the page follows: that step
+waits for its own element, so only a request the choice starts at once (a navigation, a
+fetch from its change handler, reported within one message from the browser) is looked
+for."""
 LOAD_GRACE: Final = 0.02
 """The same after a page's load event: its scripts have run, what they fetch has started."""
 QUIET: Final = 0.03
@@ -85,12 +96,44 @@ _DOM_QUIET_SCRIPT: Final = """async ([quiet, cap]) => {
 }"""
 
 
+# Waits until the document is parsed and its style sheets applied (DOMContentLoaded, then
+# each sheet's load or error, within `cap` ms), then tells whether anything in it can still
+# start a request by itself: a script, a handler of an event that fires without the user,
+# a frame, a refresh.
+_READY_SCRIPT: Final = """async (cap) => {
+  if (document.readyState === "loading") {
+    await new Promise(resolve =>
+      document.addEventListener("DOMContentLoaded", resolve, { once: true }));
+  }
+  const sheets = [...document.querySelectorAll("link[rel~='stylesheet' i]")]
+    .filter(link => !link.sheet);
+  if (sheets.length) {
+    const arrived = link => new Promise(resolve => {
+      link.addEventListener("load", resolve, { once: true });
+      link.addEventListener("error", resolve, { once: true });
+    });
+    await Promise.race([Promise.all(sheets.map(arrived)),
+                        new Promise(resolve => setTimeout(resolve, cap))]);
+  }
+  return document.scripts.length > 0 || Boolean(document.querySelector(
+    "[onload], [onpageshow], [onerror], [onreadystatechange], iframe, frame, " +
+    "meta[http-equiv='refresh' i]"));
+}"""
+
+
 def _key(request: Request) -> str:
     try:
         body = request.post_data or ""
     except Exception:  # a binary body
         body = "<binary>"
     return f"{request.method} {request.url} {body}"
+
+
+def _is_navigation(request: Request) -> bool:
+    try:
+        return request.resource_type == "document" and request.frame.parent_frame is None
+    except Exception:  # the frame is gone
+        return False
 
 
 class PageWatch:
@@ -105,7 +148,8 @@ class PageWatch:
         self._changed = asyncio.Event()
         self._popups: list[Page] = []
         self._scripts: dict[int, float] = {}  # in-flight code requests: when they started
-        self._scripted = False  # the page's scripts made requests since the action
+        self._scripted = False  # the page's scripts fetched data since the action
+        self._navigated = False  # a document request of the action's has finished
         self._attach(page)
 
     def _attach(self, page: Page) -> None:
@@ -130,7 +174,9 @@ class PageWatch:
         if key in self._before:
             return  # the page asked for this before the action: polling, not the effect
         self._inflight[id(request)] = key
-        if kind != "document":
+        if kind in ("fetch", "xhr"):
+            # Data for a script to render. Code alone (a new document's scripts) runs
+            # before the load event that is waited for anyway.
             self._scripted = True
         if kind == "script":
             self._scripts[id(request)] = time.monotonic()
@@ -142,12 +188,14 @@ class PageWatch:
         key = self._inflight.pop(id(request), None)
         if key is not None:
             self._finished.add(key)
+            self._navigated = self._navigated or _is_navigation(request)
             self._changed.set()
 
     def before_action(self) -> None:
         """Call right before an action: what finished or opened so far is not its effect."""
         self._before = set(self._finished)
         self._scripted = False
+        self._navigated = False
         self._started.clear()
         self._popups.clear()
 
@@ -184,18 +232,28 @@ class PageWatch:
                     await self._dom_quiet(deadline, RENDER_QUIET)
                 return
         quiet_since = time.monotonic() if not self._pending() else None
+        quiet = QUIET
         while time.monotonic() < deadline:
             if not self._pending():
+                if self._navigated and quiet == QUIET:
+                    # A new document arrived: once it is parsed and styled only what its
+                    # scripts then start is looked for, and one without scripts starts
+                    # nothing.
+                    if not await self.ready(deadline):
+                        break
+                    quiet, quiet_since = LOAD_GRACE, time.monotonic()
+                    continue
                 if quiet_since is None:
                     quiet_since = time.monotonic()
-                if time.monotonic() - quiet_since >= QUIET:
+                if time.monotonic() - quiet_since >= quiet:
                     break
             else:
                 quiet_since = None
-            await self._next_change(deadline, QUIET)
+            await self._next_change(deadline, quiet)
         if self._pending():
             log.debug("page still loading %d requests after %.1f s", len(self._inflight), timeout)
-        await self._loaded(deadline)
+        if quiet == QUIET:  # (else the loop waited for the new document already)
+            await self.ready(deadline)
         if read or self._scripted:
             # Data arrived for a script: it renders it, and may fetch again.
             await self._dom_quiet(deadline, RENDER_QUIET if read else DOM_QUIET)
@@ -210,13 +268,13 @@ class PageWatch:
                 waited = await self.page.evaluate(
                     _DOM_QUIET_SCRIPT, [quiet * 1000, max(0.0, left) * 1000]
                 )
-            except Exception:  # a navigation replaced the document: wait for its load
+            except Exception:  # a navigation replaced the document: wait for it
                 waited = True
             if not waited and not self._pending():
                 return
             while self._pending() and time.monotonic() < deadline:
                 await self._next_change(deadline, QUIET)
-            await self._loaded(deadline)
+            await self.ready(deadline)
 
     async def _next_change(self, deadline: float, tick: float | None = None) -> None:
         """Until a request starts or ends (or a tab opens), ``tick`` seconds at most, never
@@ -226,12 +284,25 @@ class PageWatch:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), left if tick is None else min(tick, left))
 
-    async def _loaded(self, deadline: float) -> None:
-        """Until the current document's load event, never past ``deadline``."""
-        with contextlib.suppress(Exception):
-            await self.page.wait_for_load_state(
-                "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
+    async def ready(self, deadline: float) -> bool:
+        """Until the current document is parsed and styled, never past ``deadline``
+        (monotonic seconds): DOMContentLoaded and its style sheets, which is what locating,
+        acting and reading need. Images, media and fonts are not waited for (they change
+        no content; the load event waits for every one of them, and a fresh context
+        fetches them all again). Returns whether the document may still start requests
+        of its own: False when it has no script, no handler of an event that fires by
+        itself, no frame and no refresh."""
+        left = max(0.1, deadline - time.monotonic())
+        try:
+            return bool(
+                await asyncio.wait_for(self.page.evaluate(_READY_SCRIPT, left * 1000), left)
             )
+        except Exception:  # a navigation replaced the document meanwhile, or the bound
+            with contextlib.suppress(Exception):
+                await self.page.wait_for_load_state(
+                    "domcontentloaded", timeout=max(0.1, deadline - time.monotonic()) * 1000
+                )
+            return True
 
     async def settle_loaded(
         self, timeout: float, *, read: bool = True, grace: float = LOAD_GRACE

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -45,7 +46,7 @@ from walt.core.models import (
 )
 from walt.core.placeholders import apply_url_operation, find_placeholders, render_text, render_url
 from walt.core.urls import UrlPolicy, redact_url
-from walt.engine.effects import COVERING_SCRIPT, NEW_CONTEXT_SCRIPT, PageWatch
+from walt.engine.effects import COVERING_SCRIPT, NEW_CONTEXT_SCRIPT, STEP_GRACE, PageWatch
 from walt.engine.guard import NetworkGuard
 from walt.engine.locate import locate, not_found, render_locators
 from walt.engine.runstate import RunState, check_status, step_skippable
@@ -81,7 +82,32 @@ _SET_CHECKED: Final = """(el, checked) => {
   el.checked = checked;
   el.dispatchEvent(new Event("change", {bubbles: true}));
 }"""
-_OPTIONS: Final = "el => Array.from(el.options || []).map(o => [o.value, o.label, o.text])"
+# Case folding as Unicode's full folding mostly does it: upper then lower ("ß" ~ "ss").
+_SELECT_SCRIPT: Final = """(select, wanted) => {
+  const fold = s => String(s).trim().toUpperCase().toLowerCase();
+  const options = Array.from(select.options || []);
+  const chosen = [];
+  for (const want of wanted) {
+    let option = options.find(o => o.value === want);
+    if (!option) {
+      const folded = fold(want);
+      option = options.find(o => fold(o.label) === folded || fold(o.text) === folded);
+    }
+    if (!option) return { missing: want, options: options.map(o => [o.value, o.label]) };
+    chosen.push(option);
+  }
+  if (select.disabled || (select.closest && select.closest("fieldset[disabled]"))) {
+    return { disabled: true };
+  }
+  if (select.multiple) {
+    for (const option of options) option.selected = chosen.includes(option);
+  } else if (chosen.length) {
+    chosen[0].selected = true;
+  }
+  select.dispatchEvent(new Event("input", { bubbles: true, composed: true }));
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+  return {};
+}"""
 
 
 class BrowserSteps:
@@ -332,12 +358,16 @@ class BrowserSteps:
     ) -> None:
         system = self.run.system
         opens_tab = False
-        if isinstance(step, ClickStep):
-            with contextlib.suppress(Exception):
-                opens_tab = bool(await target.evaluate(NEW_CONTEXT_SCRIPT, timeout=1000))
         self.watch.before_action()
         if isinstance(step, ClickStep):
-            await self._click(index, step, target, timeout)
+            # Sent together with the click (the page answers both in order): whether the
+            # target opens another browsing context costs no round trip of its own.
+            probe = asyncio.ensure_future(target.evaluate(NEW_CONTEXT_SCRIPT, timeout=1000))
+            try:
+                await self._click(index, step, target, timeout)
+            finally:
+                with contextlib.suppress(Exception):
+                    opens_tab = bool(await probe)
         elif isinstance(step, InputStep):
             await _fill(target, render_text(step.value, values, system), timeout)
         elif isinstance(step, SelectChangeStep):
@@ -347,18 +377,31 @@ class BrowserSteps:
                 if isinstance(chosen, list)
                 else render_text(step.selected_text, values, system)
             )
-            await _select(target, wanted, timeout, index)
+            try:
+                await _select(target, wanted, timeout, index)
+            except _MissingOption:
+                # Options a script fills in after an earlier choice (a dependent list):
+                # wait for what that choice started, then read them again.
+                await self.watch.settle(timeout)
+                await _select(target, wanted, timeout, index, last_try=True)
         elif isinstance(step, KeyPressStep):
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
         if isinstance(step, InputStep):
             # Typing starts suggestion requests at most; nothing later depends on their
             # end (choosing a suggestion is a click that waits for its element).
             return
-        await self.watch.settle(timeout)
+        if isinstance(step, SelectChangeStep) and self._element_follows(index):
+            await self.watch.settle(timeout, grace=STEP_GRACE)
+        else:
+            await self.watch.settle(timeout)
         popup = await self.watch.follow_popup(timeout, expected=opens_tab)
         if popup is not None:
             popup.on("response", self.on_response)
             self.run.current_url = popup.url
+
+    def _element_follows(self, index: int) -> bool:
+        following = self.run.tool.steps[index + 1 : index + 2]
+        return bool(following) and isinstance(following[0], ElementStep)
 
     def on_response(self, response: Any) -> None:
         """Keeps the status of the page's own navigations (the step checks it)."""
@@ -449,28 +492,37 @@ async def _fill(target: Any, text: str, timeout: float) -> None:
     await target.fill(text, timeout=timeout * 1000)
 
 
-async def _select(target: Any, wanted: str | list[str], timeout: float, index: int) -> None:
-    """Choose by value, else by visible label (case-insensitive); the options are read once."""
-    options: list[list[str]] = await target.evaluate(_OPTIONS)
-    chosen: list[str] = []
-    for want in [wanted] if isinstance(wanted, str) else wanted:
-        value = next((o[0] for o in options if o[0] == want), None)
-        if value is None:
-            folded = want.strip().casefold()
-            value = next(
-                (o[0] for o in options if folded in {t.strip().casefold() for t in o[1:]}), None
-            )
-        if value is None:
-            shown = [f"{o[1]} ({o[0]})" for o in options]
-            raise ExecutionError(
-                f"step {index} (select_change): no option valued or labelled {want!r}; "
-                f"options: {', '.join(shown[:30])}",
-                step=index,
-                step_type="select_change",
-                details={"wanted": want, "options": shown[:50]},
-            )
-        chosen.append(value)
-    await target.select_option(value=chosen, timeout=timeout * 1000)
+class _MissingOption(ExecutionError):
+    """No option is valued or labelled as wanted (yet: a script may still add it)."""
+
+
+async def _select(
+    target: Any, wanted: str | list[str], timeout: float, index: int, *, last_try: bool = False
+) -> None:
+    """Choose by value, else by visible label (case-insensitive), in one round trip: the
+    options are matched and chosen in the page, which then gets the ``input`` and
+    ``change`` events a user's choice fires (the HTML standard's select element; Playwright's
+    ``select_option`` does the same). A disabled control is refused. Raises
+    :class:`_MissingOption` for a missing option, or on ``last_try`` the plain
+    :class:`ExecutionError` listing the options."""
+    wants = [wanted] if isinstance(wanted, str) else list(wanted)
+    outcome: dict[str, Any] = await target.evaluate(_SELECT_SCRIPT, wants, timeout=timeout * 1000)
+    if outcome.get("disabled"):
+        raise ExecutionError(
+            f"step {index} (select_change): the control is disabled",
+            step=index,
+            step_type="select_change",
+        )
+    missing = outcome.get("missing")
+    if missing is not None:
+        shown = [f"{label} ({value})" for value, label in outcome.get("options", [])]
+        raise (ExecutionError if last_try else _MissingOption)(
+            f"step {index} (select_change): no option valued or labelled {missing!r}; "
+            f"options: {', '.join(shown[:30])}",
+            step=index,
+            step_type="select_change",
+            details={"wanted": missing, "options": shown[:50]},
+        )
 
 
 def _is_not_found(exc: Exception) -> bool:
