@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from walt.core.errors import ToolNotFoundError
 from walt.core.models import Tool
-from walt.core.toolfile import load_tool
+from walt.core.toolfile import load_tool, tool_to_json
 from walt.core.validate import validate_tool_name
 from walt.store import MAX_SAMPLES, ToolStats
 
@@ -79,7 +79,7 @@ class RedisToolStore:
 
     async def put(self, tool: Tool) -> None:
         await self._redis.hset(
-            self._tools, validate_tool_name(tool.function_name), tool.to_json(indent=None)
+            self._tools, validate_tool_name(tool.function_name), tool_to_json(tool, indent=None)
         )
 
     async def delete(self, name: str) -> bool:
