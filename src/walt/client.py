@@ -217,7 +217,7 @@ class AsyncClient:
                 raise ValidationError(
                     'store="redis" needs a Redis URL (redis_url= or WALT_REDIS_URL)'
                 )
-            from walt.backends.redis_store import RedisToolStore
+            from walt.backends.redis.store import RedisToolStore
 
             return RedisToolStore(self.settings.redis_url, namespace=self.settings.queue)
         if isinstance(store, str | os.PathLike):

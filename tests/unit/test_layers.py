@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "_portal": {"core"},
     "notebook": {"core"},
     "backends": {"core", "engine", "store", "_version"},
-    "worker": {"core", "backends", "store"},
+    "worker": {"backends"},
     "client": {"core", "backends", "store", "settings", "_portal"},
 }
 
