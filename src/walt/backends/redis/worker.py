@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Worker", "WorkerConfig"]
 
+# The name it had before the worker moved here: logging configurations select it by name.
 log = get_logger("walt.worker")
 T = TypeVar("T")
 INLINE_LIMIT = 200_000
