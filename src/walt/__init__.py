@@ -16,6 +16,7 @@ imports Playwright, redis or httpx.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from walt._version import __version__
@@ -213,3 +214,15 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+def _tables_in_notebooks() -> None:
+    from walt.notebook import register_html
+
+    register_html()
+
+
+# Inside IPython (a notebook) tools and results render as tables; elsewhere ``import walt``
+# stays light (the data classes know nothing of notebooks: walt.notebook registers them).
+if "IPython" in sys.modules:
+    _tables_in_notebooks()

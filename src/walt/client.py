@@ -62,6 +62,7 @@ from walt.core.messages import (
     ProgressEvent,
 )
 from walt.core.models import Tool
+from walt.core.placeholders import coerce_inputs
 from walt.core.toolfile import load_tool
 from walt.core.urls import UrlPolicy, redact_url
 from walt.core.validate import TOOL_NAME_RE, validate_goal, validate_max_tools
@@ -216,7 +217,7 @@ class AsyncClient:
                 raise ValidationError(
                     'store="redis" needs a Redis URL (redis_url= or WALT_REDIS_URL)'
                 )
-            from walt.backends.redis_store import RedisToolStore
+            from walt.backends.redis.store import RedisToolStore
 
             return RedisToolStore(self.settings.redis_url, namespace=self.settings.queue)
         if isinstance(store, str | os.PathLike):
@@ -470,7 +471,7 @@ class AsyncClient:
             with log_context(operation="execute", tool=resolved.function_name):
                 request = ExecuteRequest(
                     tool=resolved,
-                    inputs=resolved.check_inputs(inputs),
+                    inputs=coerce_inputs(resolved, inputs or {}),
                     auth=load_auth_state(auth),
                     timeout=_positive("timeout", timeout),
                     step_timeout=_positive("step_timeout", step_timeout),

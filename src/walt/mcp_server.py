@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from walt._version import __version__
 from walt.client import AsyncClient
 from walt.core.errors import ValidationError, WaltError
+from walt.core.exporters import to_mcp
 from walt.core.models import Tool
 from walt.server import is_loopback
 
@@ -50,7 +51,7 @@ def build_server(tools: Sequence[Tool], client: AsyncClient, *, name: str = "wal
     by_name: dict[str, Tool] = {}
     for tool in tools:
         by_name.setdefault(tool.function_name, tool)
-    listing = [types.Tool.model_validate(tool.to_mcp()) for tool in by_name.values()]
+    listing = [types.Tool.model_validate(to_mcp(tool)) for tool in by_name.values()]
 
     async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
         return types.ListToolsResult(tools=listing)

@@ -1,9 +1,12 @@
-"""Notebook helpers: a live progress bar for discovery.
+"""Notebook helpers: tables for tools and results, and a live progress bar for discovery.
 
-Tools, discovery results and execution results render as tables by
-themselves (``_repr_html_``), and :class:`walt.UnifiedClient` works inside
-Jupyter's running event loop. ``client.discover(url, progress=walt.progress_bar())``
-adds a bar that updates as pages are crawled and tools validated.
+Tools, discovery results and execution results render as tables: :func:`register_html`
+gives IPython's HTML formatter the renderings of :mod:`walt.core.display` for their
+classes (the data classes know nothing of notebooks). ``import walt`` calls it when it
+runs inside IPython, and so does :func:`progress_bar`. :class:`walt.UnifiedClient`
+works inside Jupyter's running event loop.
+``client.discover(url, progress=walt.progress_bar())`` adds a bar that updates as pages
+are crawled and tools validated.
 """
 
 from __future__ import annotations
@@ -12,9 +15,25 @@ import html
 import sys
 from typing import Any
 
-from walt.core.messages import ProgressCallback, ProgressEvent
+from walt.core.display import discover_result_html, execute_result_html, tool_html
+from walt.core.messages import DiscoverResult, ExecuteResult, ProgressCallback, ProgressEvent
+from walt.core.models import Tool
 
-__all__ = ["progress_bar"]
+__all__ = ["progress_bar", "register_html"]
+
+
+def register_html() -> bool:
+    """Render tools and results as HTML tables in the running IPython shell, if there is one
+    (whether a display was registered)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters["text/html"]
+    formatter.for_type(Tool, tool_html)
+    formatter.for_type(DiscoverResult, discover_result_html)
+    formatter.for_type(ExecuteResult, execute_result_html)
+    return True
 
 
 def _bar_html(event: ProgressEvent) -> str:
@@ -31,6 +50,7 @@ def _bar_html(event: ProgressEvent) -> str:
 
 def progress_bar() -> ProgressCallback:
     """A progress callback: an updating HTML bar in Jupyter, a line on stderr elsewhere."""
+    register_html()  # in case walt was imported before IPython started
     try:
         from IPython import get_ipython
         from IPython.display import HTML, display

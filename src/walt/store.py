@@ -2,7 +2,7 @@
 
 :class:`ToolStore` is the protocol; :class:`DirectoryStore` keeps tools in the
 sfr-walt layout (``<dir>/<name>/<name>.tool.json``) with their figures in
-``<dir>/<name>/stats.json``; the Redis store (``walt.backends.redis_store``)
+``<dir>/<name>/stats.json``; the Redis store (``walt.backends.redis.store``)
 shares them between every worker and client of one Redis.
 """
 

@@ -20,7 +20,7 @@ import pytest
 from tests import demo_tools as t
 from tests.services import RedisServer, start_worker
 from walt.backends.base import BackendConfig
-from walt.backends.redis_queue import JobHandle, RedisQueueBackend
+from walt.backends.redis.queue import JobHandle, RedisQueueBackend
 from walt.core.errors import WaltError
 from walt.core.messages import ExecuteRequest
 from walt.demo import PAGE_SIZE, DemoSite

@@ -18,7 +18,7 @@ import walt
 from tests import demo_tools as t
 from tests.services import RedisServer, start_worker
 from walt.backends.base import BackendConfig
-from walt.backends.redis_queue import RedisQueueBackend
+from walt.backends.redis.queue import RedisQueueBackend
 from walt.core.errors import (
     BackendUnavailableError,
     DeadLetterError,
@@ -112,7 +112,7 @@ async def test_malformed_jobs_are_answered_not_dropped(
         await redis.hset(keys.job("bad1"), mapping={"state": "queued", "kind": "execute"})
         await redis.xadd(keys.stream, {"id": "bad1", "envelope": "{not json"})
         await redis.xadd(keys.stream, {"garbage": "no id at all"})
-        handle = walt.backends.redis_queue.JobHandle(
+        handle = walt.backends.redis.queue.JobHandle(
             queue_backend, "bad1", "execute", existing=True
         )
         started = time.monotonic()
@@ -326,7 +326,7 @@ def test_dead_letters_after_max_deliveries_and_requeue(
         async def after() -> None:
             queue_backend = backend(redis_server, queue)
             try:
-                handle = walt.backends.redis_queue.JobHandle(
+                handle = walt.backends.redis.queue.JobHandle(
                     queue_backend, job_id, "execute", existing=True
                 )
                 assert (await handle.result(timeout=40)).ok
@@ -371,7 +371,7 @@ def test_auto_mode_uses_redis_when_configured_and_healthy(
 
 
 async def test_tool_store_in_redis(redis_server: RedisServer, queue: str) -> None:
-    from walt.backends.redis_store import RedisToolStore
+    from walt.backends.redis.store import RedisToolStore
 
     store = RedisToolStore(redis_server.url, namespace=queue)
     try:
@@ -418,7 +418,7 @@ def test_discovered_tools_are_shared_through_the_store(
 
 
 async def _stats(url: str, queue: str) -> Any:
-    from walt.backends.redis_store import RedisToolStore
+    from walt.backends.redis.store import RedisToolStore
 
     store = RedisToolStore(url, namespace=queue)
     try:

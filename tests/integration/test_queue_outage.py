@@ -13,7 +13,7 @@ import walt
 from tests import demo_tools as t
 from tests.services import RedisServer, start_worker
 from walt.backends.base import BackendConfig
-from walt.backends.redis_queue import RedisQueueBackend
+from walt.backends.redis.queue import RedisQueueBackend
 from walt.core.errors import QueueError
 from walt.core.messages import ExecuteRequest
 from walt.demo import DemoSite

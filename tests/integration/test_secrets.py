@@ -9,7 +9,7 @@ import pytest
 
 import walt
 from tests.sites import html, serve
-from walt.core.validate import mask_redis_url
+from walt.backends.redis.urls import mask_redis_url
 
 TOKEN = "PLANTEDtoken1"
 SEARCH = "PLANTEDquery2"

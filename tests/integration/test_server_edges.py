@@ -18,8 +18,8 @@ import pytest
 
 import walt
 from tests.services import free_port, start_service
-from walt.server.app import MAX_JSON_DEPTH, parse_body
 from walt.server.guard import allowed_hosts_for
+from walt.server.handlers import MAX_JSON_DEPTH, parse_body
 
 AUTH = {"Authorization": "Bearer test-token"}
 

@@ -1,10 +1,15 @@
 """The layering of docs/architecture.md, checked on the source: every import statement
-in ``src/walt`` (module level, inside functions and under ``TYPE_CHECKING`` alike)."""
+in ``src/walt`` (module level, inside functions and under ``TYPE_CHECKING`` alike).
+
+Two graphs: of layers (which package may import which, and no circle among them) and
+of modules (no circle among them either; see
+:func:`test_no_module_imports_itself_through_others` for how packages count)."""
 
 from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import walt
@@ -21,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "_portal": {"core"},
     "notebook": {"core"},
     "backends": {"core", "engine", "store", "_version"},
-    "worker": {"core", "backends", "store"},
+    "worker": {"backends"},
     "client": {"core", "backends", "store", "settings", "_portal"},
 }
 
@@ -104,6 +109,8 @@ def test_the_checker_sees_function_level_imports() -> None:
     # The rule must not be blind to the imports a function makes when it runs.
     sample = SRC / "core" / "messages.py"
     assert "walt.core.toolfile" in _imports(sample)
+    # messages now imports toolfile at module level: a sample that still imports in a function.
+    assert "walt.backends.redis.queue" in _imports(SRC / "backends" / "redis" / "store.py")
 
 
 def test_the_service_knows_backends_only_through_their_protocols() -> None:
@@ -114,3 +121,148 @@ def test_the_service_knows_backends_only_through_their_protocols() -> None:
         for path in (SRC / "server").rglob("*.py")
     }
     assert not {k: v for k, v in concrete.items() if v}
+
+
+# --------------------------------------------------------------------------- modules
+
+
+def _module_names() -> dict[str, Path]:
+    return {_module(path): path for path in SRC.rglob("*.py")}
+
+
+def _module_imports(path: Path, modules: Mapping[str, Path]) -> set[str]:
+    """The walt modules ``path`` imports, each import statement naming one module.
+
+    ``from walt.core import models`` names the submodule ``walt.core.models``;
+    ``from walt.core.models import Tool`` names ``walt.core.models``. Importing a
+    module also runs the ``__init__`` of every package above it, so those count
+    too, except the module's own packages: Python has already started them when
+    the module runs, and a module that uses a name from its own package's
+    ``__init__`` has to name that package, which counts.
+    """
+    module = _module(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    named: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                named.add(sub if sub in modules else target)
+        elif isinstance(node, ast.Import):
+            named.update(alias.name for alias in node.names)
+    found: set[str] = set()
+    for name in named:
+        parts = name.split(".")
+        for end in range(1, len(parts) + 1):
+            ancestor = ".".join(parts[:end])
+            if ancestor in modules and not (
+                module == ancestor or module.startswith(f"{ancestor}.")
+            ):
+                found.add(ancestor)
+    return found
+
+
+def _module_graph() -> dict[str, set[str]]:
+    modules = _module_names()
+    return {name: _module_imports(path, modules) for name, path in modules.items()}
+
+
+def _circles(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm,
+    iterative: the graph has hundreds of modules)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            for nxt in successors:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph.get(nxt, ())))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component: list[str] = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return found
+
+
+def _cycle_in(component: list[str], graph: Mapping[str, set[str]]) -> list[str]:
+    """One circle through the component's first module, for the failure message."""
+    members = set(component)
+    start = component[0]
+    trail = [start]
+    seen = {start}
+    while True:
+        node = trail[-1]
+        nxt = sorted(graph[node] & members)
+        if start in nxt and len(trail) > 1:
+            return [*trail, start]
+        fresh = [n for n in nxt if n not in seen]
+        if not fresh:  # every successor seen: close the circle where it meets the trail
+            back = nxt[0]
+            return [*trail[trail.index(back) :], back] if back in trail else trail
+        trail.append(fresh[0])
+        seen.add(fresh[0])
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    """No circle among the modules of ``src/walt``, every import statement counted:
+    module level, inside functions and under ``TYPE_CHECKING``.
+
+    The rule for packages: a package's ``__init__`` may import its own submodules,
+    and importing ``walt.a.b`` counts as importing ``walt.a`` too (Python runs it
+    first), except from inside ``walt.a``. So an ``__init__`` that re-exports its
+    submodules is a circle exactly when one of those submodules imports a name
+    from the package (``from walt.backends import Backend`` inside
+    ``walt.backends.registry``) instead of from the submodule that defines it.
+    """
+    graph = _module_graph()
+    circles = _circles(graph)
+    assert not circles, "import circles:\n" + "\n".join(
+        " -> ".join(_cycle_in(component, graph)) + f"  (all of {component})"
+        for component in circles
+    )
+
+
+def test_the_module_check_sees_circles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"e"}}
+    assert _circles(graph) == [["a", "b", "c"]]
+    assert _cycle_in(["a", "b", "c"], graph) == ["a", "b", "c", "a"]
+
+
+def test_the_module_check_resolves_submodules_and_packages() -> None:
+    modules = _module_names()
+    converter = _module_imports(SRC / "core" / "converter.py", modules)
+    assert "walt.core.models" in converter  # from walt.core import models as m
+    assert "walt.core" not in converter  # its own package
+    registry = _module_imports(SRC / "backends" / "registry.py", modules)
+    assert "walt.core" in registry and "walt.core.errors" in registry

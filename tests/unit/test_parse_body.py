@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from walt.core.errors import ValidationError
-from walt.server.app import MAX_JSON_DEPTH, parse_body
+from walt.server.handlers import MAX_JSON_DEPTH, parse_body
 
 
 def test_an_object_is_a_body() -> None:

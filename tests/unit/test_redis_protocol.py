@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from walt.backends.redis_protocol import is_transient, reconnect_pause
+from walt.backends.redis.protocol import is_transient, reconnect_pause
 
 
 def test_reconnect_pauses_are_jittered_and_bounded() -> None:

@@ -1,13 +1,8 @@
 import pytest
 
+from walt.backends.redis.urls import mask_redis_url, validate_redis_url
 from walt.core.errors import ValidationError
-from walt.core.validate import (
-    mask_redis_url,
-    validate_goal,
-    validate_max_tools,
-    validate_redis_url,
-    validate_tool_name,
-)
+from walt.core.validate import validate_goal, validate_max_tools, validate_tool_name
 
 
 def test_goal_is_cleaned_not_interpreted() -> None:

@@ -34,7 +34,7 @@ log = get_logger(__name__)
 ENTRY_POINT_GROUP = "walt.backends"
 BUILTIN_BACKENDS: dict[str, str] = {
     "inprocess": "walt.backends.inprocess:InProcessBackend",
-    "redis": "walt.backends.redis_queue:RedisQueueBackend",
+    "redis": "walt.backends.redis.queue:RedisQueueBackend",
     "remote": "walt.backends.remote:RemoteBackend",
 }
 _EXTRAS = {"redis": "redis", "remote": "", "inprocess": ""}

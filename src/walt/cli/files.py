@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from walt.core import exporters
 from walt.core.errors import ToolFormatError, ValidationError
-from walt.core.toolfile import load_tool, load_tools
+from walt.core.models import Tool
+from walt.core.placeholders import unused_inputs
+from walt.core.toolfile import load_tool, load_tools, tool_to_dict
 
 EXPORT_FORMATS = ("openai", "openai-loose", "responses", "anthropic", "mcp", "schema", "walt")
 
@@ -60,7 +63,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 {"path": str(path), "ok": False, "problems": [str(p) for p in exc.problems]}
             )
             continue
-        warnings = [f"input {n!r} is never used" for n in sorted(tool.unused_inputs())]
+        warnings = [f"input {n!r} is never used" for n in sorted(unused_inputs(tool))]
         report.append(
             {"path": str(path), "ok": True, "name": tool.function_name, "warnings": warnings}
         )
@@ -79,20 +82,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 2 if bad else 0
 
 
-def export_one(tool: Any, fmt: str) -> Any:
+def export_one(tool: Tool, fmt: str) -> Any:
     if fmt == "openai":
-        return tool.to_openai(strict=True)
+        return exporters.to_openai(tool, strict=True)
     if fmt == "openai-loose":
-        return tool.to_openai(strict=False)
+        return exporters.to_openai(tool, strict=False)
     if fmt == "responses":
-        return tool.to_openai_responses(strict=True)
+        return exporters.to_openai_responses(tool, strict=True)
     if fmt == "anthropic":
-        return tool.to_anthropic()
+        return exporters.to_anthropic(tool)
     if fmt == "mcp":
-        return tool.to_mcp()
+        return exporters.to_mcp(tool)
     if fmt == "schema":
-        return tool.input_schema()
-    return tool.to_dict()
+        return exporters.input_schema(tool)
+    return tool_to_dict(tool)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -109,9 +109,9 @@ def _queue(args: argparse.Namespace) -> str:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from walt.backends.redis.worker import Worker, WorkerConfig
     from walt.core.urls import UrlPolicy
     from walt.settings import Settings
-    from walt.worker import Worker, WorkerConfig
 
     settings = Settings.resolve(
         allow_private=args.allow_private, allow_hosts=args.allow_host or None
@@ -129,7 +129,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     )
     store = None
     if args.save_discovered:
-        from walt.backends.redis_store import RedisToolStore
+        from walt.backends.redis.store import RedisToolStore
 
         store = RedisToolStore(config.redis_url, namespace=config.queue)
     worker = Worker(config, store=store)
@@ -139,7 +139,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 async def _stats(url: str, queue: str) -> Any:
-    from walt.backends.redis_queue import RedisQueueBackend
+    from walt.backends.redis.queue import RedisQueueBackend
 
     backend = RedisQueueBackend(redis_url=url, queue=queue)
     try:
@@ -242,7 +242,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_requeue(args: argparse.Namespace) -> int:
-    from walt.backends.redis_queue import RedisQueueBackend
+    from walt.backends.redis.queue import RedisQueueBackend
 
     async def run() -> int:
         backend = RedisQueueBackend(redis_url=_redis_url(args), queue=_queue(args))

@@ -20,6 +20,7 @@ from walt.cli.common import (
 )
 from walt.cli.files import print_table, tool_rows
 from walt.core.messages import DiscoverResult, DiscoveryReport, ExecuteResult
+from walt.core.toolfile import tool_to_dict
 from walt.store import DirectoryStore
 
 
@@ -272,7 +273,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             {
                 "url": result.url,
                 "goal": result.goal,
-                "tool": result.tool.to_dict(),
+                "tool": tool_to_dict(result.tool),
                 "score": result.score,
                 "alternatives": list(result.alternatives),
                 "elapsed_ms": result.elapsed_ms,

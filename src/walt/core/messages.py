@@ -17,6 +17,7 @@ import attrs
 from walt.core.costs import Budget, Cost
 from walt.core.errors import WaltError
 from walt.core.models import Tool
+from walt.core.toolfile import save_tool, tool_path
 
 __all__ = [
     "BlockedRequest",
@@ -199,11 +200,6 @@ class ExecuteResult:
                 return rows
         return []
 
-    def _repr_html_(self) -> str:
-        from walt.core.display import execute_result_html
-
-        return execute_result_html(self)
-
 
 @attrs.frozen
 class PageVisit:
@@ -292,14 +288,7 @@ class DiscoverResult:
     def save(self, directory: str) -> list[str]:
         """Write every tool to ``<directory>/<name>/<name>.tool.json`` (the sfr-walt layout,
         the one :class:`walt.DirectoryStore` reads); the paths written."""
-        from walt.core.toolfile import save_tool, tool_path
-
         return [str(save_tool(t, tool_path(directory, t.function_name))) for t in self.tools]
-
-    def _repr_html_(self) -> str:
-        from walt.core.display import discover_result_html
-
-        return discover_result_html(self)
 
 
 @attrs.frozen(kw_only=True)

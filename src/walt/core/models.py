@@ -8,8 +8,11 @@ and ``validation``). The wire format is a superset of the sfr-walt
 ``selectedText``...) are kept, and keys walt does not know are carried in
 ``extra`` so that nothing is lost on a round trip.
 
-Loading, saving and exporting live in :mod:`walt.core.toolfile` and
-:mod:`walt.core.exporters`; the :class:`Tool` methods are thin entry points.
+These classes are plain data: loading and saving live in :mod:`walt.core.toolfile`,
+placeholders in :mod:`walt.core.placeholders`, exporting in :mod:`walt.core.exporters`
+and HTML display in :mod:`walt.core.display`, as functions that take a tool; the
+methods users call (``tool.to_openai()``, ``tool.save(path)``) are those functions,
+attached by :mod:`walt.core.tool_methods`.
 """
 
 from __future__ import annotations
@@ -23,9 +26,6 @@ import attrs
 
 from walt.core.routes import has_route
 from walt.core.validate import TOOL_NAME_RE
-
-if TYPE_CHECKING:
-    from walt.core.placeholders import InputValues
 
 __all__ = [
     "INPUT_TYPES",
@@ -524,92 +524,26 @@ class Tool:
             return self.annotations.idempotent
         return self.is_read_only
 
-    # ------------------------------------------------------------------ placeholders
-
-    def placeholders(self) -> set[str]:
-        """Names of every ``{placeholder}`` the steps and URL template use."""
-        from walt.core.placeholders import tool_placeholders
-
-        return {name for name, _path in tool_placeholders(self)}
-
-    def undeclared_placeholders(self) -> set[str]:
-        """Placeholders that are neither inputs nor system variables (``{current_url}``...)."""
-        from walt.core.placeholders import SYSTEM_VARIABLES
-
-        return self.placeholders() - set(self.input_names) - SYSTEM_VARIABLES
-
-    def unused_inputs(self) -> set[str]:
-        return set(self.input_names) - self.placeholders()
-
-    def check_inputs(self, values: Mapping[str, Any] | None) -> InputValues:
-        """Coerce and check ``values`` against the inputs (one error lists every problem)."""
-        from walt.core.placeholders import coerce_inputs
-
-        return coerce_inputs(self, values or {})
-
-    # ------------------------------------------------------------------ wire format
-
-    def to_dict(self) -> dict[str, Any]:
-        """The tool as a JSON-ready dict (the on-disk format)."""
-        from walt.core.converter import converter
-
-        data: dict[str, Any] = converter.unstructure(self, Tool)
-        return data
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        import json
-
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Tool:
-        """Load a tool from a dict (lenient about sfr-walt and seed forms, strict about errors)."""
-        from walt.core.toolfile import load_tool
-
-        return load_tool(data)
-
-    def save(self, path: str | Path) -> Path:
-        """Write the tool to ``path`` atomically (a temporary file renamed over the target)."""
-        from walt.core.toolfile import save_tool
-
-        return save_tool(self, path)
-
-    # ------------------------------------------------------------------ exporters
-
-    def input_schema(self) -> dict[str, Any]:
-        """JSON Schema (draft 2020-12) of the tool's inputs."""
-        from walt.core.exporters import input_schema
-
-        return input_schema(self)
-
-    def to_openai(self, *, strict: bool = True) -> dict[str, Any]:
-        """The tool as an OpenAI Chat Completions ``tools`` entry."""
-        from walt.core.exporters import to_openai
-
-        return to_openai(self, strict=strict)
-
-    def to_openai_responses(self, *, strict: bool = True) -> dict[str, Any]:
-        """The tool as an OpenAI Responses API function tool."""
-        from walt.core.exporters import to_openai_responses
-
-        return to_openai_responses(self, strict=strict)
-
-    def to_anthropic(self) -> dict[str, Any]:
-        """The tool as an Anthropic Messages API tool."""
-        from walt.core.exporters import to_anthropic
-
-        return to_anthropic(self)
-
-    def to_mcp(self) -> dict[str, Any]:
-        """The tool as an MCP ``Tool`` (inputSchema and annotation hints)."""
-        from walt.core.exporters import to_mcp
-
-        return to_mcp(self)
-
     def iter_steps(self) -> Iterator[tuple[int, Step]]:
         return iter(enumerate(self.steps))
 
-    def _repr_html_(self) -> str:
-        from walt.core.display import tool_html
+    # What a tool does with other modules (placeholders, its file format, the LLM APIs'
+    # formats) is theirs: :mod:`walt.core.tool_methods` attaches their functions under the
+    # names users call, so these classes import none of the modules that import them.
+    # The declarations tell type checkers those methods are there.
+    if TYPE_CHECKING:
 
-        return tool_html(self)
+        def placeholders(self) -> set[str]: ...
+        def undeclared_placeholders(self) -> set[str]: ...
+        def unused_inputs(self) -> set[str]: ...
+        def check_inputs(self, values: Mapping[str, Any] | None) -> dict[str, Any]: ...
+        def to_dict(self) -> dict[str, Any]: ...
+        def to_json(self, *, indent: int | None = 2) -> str: ...
+        @classmethod
+        def from_dict(cls, data: Mapping[str, Any]) -> Tool: ...
+        def save(self, path: str | Path) -> Path: ...
+        def input_schema(self) -> dict[str, Any]: ...
+        def to_openai(self, *, strict: bool = True) -> dict[str, Any]: ...
+        def to_openai_responses(self, *, strict: bool = True) -> dict[str, Any]: ...
+        def to_anthropic(self) -> dict[str, Any]: ...
+        def to_mcp(self) -> dict[str, Any]: ...

@@ -37,10 +37,13 @@ __all__ = [
     "apply_url_operation",
     "coerce_inputs",
     "find_placeholders",
+    "placeholder_names",
     "render_text",
     "render_url",
     "step_placeholders",
     "tool_placeholders",
+    "undeclared_placeholders",
+    "unused_inputs",
 ]
 
 PLACEHOLDER_RE: Final = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\-]{0,63})\}")
@@ -105,6 +108,21 @@ def tool_placeholders(tool: Tool) -> Iterator[tuple[str, str]]:
             yield name, "$.request.body"
     for index, step in enumerate(tool.steps):
         yield from step_placeholders(step, f"$.steps[{index}]")
+
+
+def placeholder_names(tool: Tool) -> set[str]:
+    """Names of every ``{placeholder}`` the steps and URL template use."""
+    return {name for name, _path in tool_placeholders(tool)}
+
+
+def undeclared_placeholders(tool: Tool) -> set[str]:
+    """Placeholders that are neither inputs nor system variables (``{current_url}``...)."""
+    return placeholder_names(tool) - set(tool.input_names) - SYSTEM_VARIABLES
+
+
+def unused_inputs(tool: Tool) -> set[str]:
+    """Inputs no placeholder uses."""
+    return set(tool.input_names) - placeholder_names(tool)
 
 
 # --------------------------------------------------------------------------- input checking

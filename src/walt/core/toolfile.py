@@ -45,6 +45,9 @@ __all__ = [
     "load_tool",
     "load_tools",
     "save_tool",
+    "tool_path",
+    "tool_to_dict",
+    "tool_to_json",
 ]
 
 MAX_TOOL_FILE_BYTES: Final = 5 * 1024 * 1024
@@ -361,11 +364,22 @@ def tool_path(directory: str | os.PathLike[str], name: str) -> Path:
     return Path(directory) / checked / f"{checked}.tool.json"
 
 
+def tool_to_dict(tool: Tool) -> dict[str, Any]:
+    """The tool as a JSON-ready dict (the on-disk format)."""
+    data: dict[str, Any] = converter.unstructure(tool, Tool)
+    return data
+
+
+def tool_to_json(tool: Tool, *, indent: int | None = 2) -> str:
+    """The tool as the JSON text of a tool file."""
+    return json.dumps(tool_to_dict(tool), indent=indent, ensure_ascii=False)
+
+
 def save_tool(tool: Tool, path: str | os.PathLike[str]) -> Path:
     """Write ``tool`` as JSON to ``path`` atomically; parent directories are created."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = tool.to_json(indent=2) + "\n"
+    text = tool_to_json(tool, indent=2) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

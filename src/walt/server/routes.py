@@ -1,6 +1,6 @@
-"""The service's route table: one entry per operation, read by the app (which binds each
-entry to its handler) and by the OpenAPI document (which describes it), so neither can
-list a route the other lacks.
+"""The service's route table: one entry per operation, naming its handler (a plain
+function of :mod:`walt.server.handlers`), read by the app (which serves it) and by the
+OpenAPI document (which describes it), so neither can list a route the other lacks.
 
 A schema is an attrs class that goes on the wire (described from the class, see
 :mod:`walt.server.openapi`), a function of the document's schema registry returning a
@@ -10,10 +10,11 @@ JSON Schema (for shapes built around such classes), or None (no body).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol
 
 import attrs
+from starlette.requests import Request
 
 from walt.core.messages import (
     DiscoverRequest,
@@ -26,8 +27,9 @@ from walt.core.messages import (
     ProgressEvent,
 )
 from walt.core.models import Tool
+from walt.server import handlers as h
 
-__all__ = ["OPERATIONS", "Operation", "SchemaSource", "Schemas"]
+__all__ = ["OPERATIONS", "Handler", "Operation", "SchemaSource", "Schemas"]
 
 
 class Schemas(Protocol):
@@ -37,15 +39,16 @@ class Schemas(Protocol):
 
 
 SchemaSource = type | Callable[[Schemas], dict[str, Any]] | None
+Handler = Callable[[Request], Awaitable[Any]]
 
 
 @attrs.frozen
 class Operation:
-    """One route: ``name`` is its handler's name in :func:`walt.server.app.create_app`;
-    ``path`` is Starlette's (``{name:path}`` converters included); ``raw`` handlers
-    build their own response (no error wrapping); ``public`` ones need no token."""
+    """One route: ``handler`` serves it (its name is the operation's id); ``path`` is
+    Starlette's (``{name:path}`` converters included); ``raw`` handlers build their own
+    response (no error wrapping); ``public`` ones need no token."""
 
-    name: str
+    handler: Handler
     method: str
     path: str
     summary: str
@@ -54,6 +57,11 @@ class Operation:
     status: int = 200
     raw: bool = False
     public: bool = False
+
+    @property
+    def name(self) -> str:
+        """The operation's id: its handler's name."""
+        return self.handler.__name__
 
     @property
     def documented_path(self) -> str:
@@ -124,29 +132,29 @@ def _document(_: Schemas) -> dict[str, Any]:
 
 
 OPERATIONS: Final[tuple[Operation, ...]] = (
-    Operation("healthz", "GET", "/healthz", "Liveness (no authentication, no details)",
+    Operation(h.healthz, "GET", "/healthz", "Liveness (no authentication, no details)",
               answer=_alive, raw=True, public=True),
-    Operation("openapi", "GET", "/openapi.json", "This document",
+    Operation(h.openapi, "GET", "/openapi.json", "This document",
               answer=_document, raw=True, public=True),
-    Operation("health", "GET", "/v1/health", "Backend health", answer=Health),
-    Operation("discover", "POST", "/v1/discover", "Find the tools of a site",
+    Operation(h.health, "GET", "/v1/health", "Backend health", answer=Health),
+    Operation(h.discover, "POST", "/v1/discover", "Find the tools of a site",
               request=DiscoverRequest, answer=DiscoverResult),
-    Operation("generate", "POST", "/v1/generate", "Build the best tool of a site for a goal",
+    Operation(h.generate, "POST", "/v1/generate", "Build the best tool of a site for a goal",
               request=GenerateRequest, answer=GenerateResult),
-    Operation("execute", "POST", "/v1/execute", "Run a tool",
+    Operation(h.execute, "POST", "/v1/execute", "Run a tool",
               request=ExecuteRequest, answer=ExecuteResult),
-    Operation("submit", "POST", "/v1/jobs", "Submit a job without waiting",
+    Operation(h.submit, "POST", "/v1/jobs", "Submit a job without waiting",
               request=_job_request, answer=_job, status=202),
-    Operation("job_status", "GET", "/v1/jobs/{job_id}", "A job's status", answer=_job),
-    Operation("job_cancel", "DELETE", "/v1/jobs/{job_id}", "Cancel a job", answer=_cancelled),
-    Operation("job_result", "GET", "/v1/jobs/{job_id}/result",
+    Operation(h.job_status, "GET", "/v1/jobs/{job_id}", "A job's status", answer=_job),
+    Operation(h.job_cancel, "DELETE", "/v1/jobs/{job_id}", "Cancel a job", answer=_cancelled),
+    Operation(h.job_result, "GET", "/v1/jobs/{job_id}/result",
               "Wait for a job's result (?timeout=seconds)", answer=_any),
-    Operation("job_events", "GET", "/v1/jobs/{job_id}/events",
+    Operation(h.job_events, "GET", "/v1/jobs/{job_id}/events",
               "A discovery job's progress events (?after=number already seen)",
               answer=_events),
-    Operation("list_tools", "GET", "/v1/tools", "The tools of the store", answer=_tools),
-    Operation("run_tool", "POST", "/v1/tools/{name:path}/execute", "Run a tool of the store",
+    Operation(h.list_tools, "GET", "/v1/tools", "The tools of the store", answer=_tools),
+    Operation(h.run_tool, "POST", "/v1/tools/{name:path}/execute", "Run a tool of the store",
               request=_inputs, answer=ExecuteResult),
-    Operation("get_tool", "GET", "/v1/tools/{name:path}", "One tool of the store", answer=Tool),
+    Operation(h.get_tool, "GET", "/v1/tools/{name:path}", "One tool of the store", answer=Tool),
 )  # fmt: skip
 """Every route of the service, in the order Starlette matches them."""
