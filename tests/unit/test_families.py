@@ -52,6 +52,18 @@ def test_a_file_tree_is_a_tail_family() -> None:
     assert [f.path for f in tails] == ["/file/tip/{}"]
 
 
+def test_records_at_one_depth_beside_their_parent_are_not_a_tree() -> None:
+    runs = [f"/projects/1/runs/{i:032x}" for i in range(1, 9)]
+    found = link_families(
+        links("/projects/1", *runs, texts=("Forecast", *(f"run {i}" for i in range(8)))),
+        BASE + "/projects/1/runs",
+    )
+    assert not [f for f in found if f.tail]
+    (family,) = [f for f in found if f.path == "/projects/{}/runs/{}"]
+    assert family.slots == ("projects", "runs")
+    assert len(family.values) == 8
+
+
 def test_sections_are_not_one_family_with_an_input() -> None:
     found = link_families(links("/rev/tip", "/file/tip", "/log/tip"), BASE + "/")
     assert not [f for f in found if f.path.startswith("/{}")]

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Final
 from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
@@ -322,11 +323,21 @@ def _path_families(links: Sequence[PageLink], page_url: str) -> list[LinkFamily]
         rests = {rest for _, rest in entries}
         if len(rests) < 3 or not any("/" in rest for rest in rests):
             continue  # a plain one-segment family says the same more simply
+        if _one_shape_mostly(rests):
+            continue  # records under one path (/{}/runs/{}), not a tree of any depth
         shape = (*prefix, "{}")
         holes = [i for i, p in enumerate(prefix) if "{}" in p]
         members = [(item, [*[item.segments[i] for i in holes], rest]) for item, rest in entries]
         keep(_path_family(page_url, shape, False, members, len(holes), tail=True))
     return most_general(list(out.values()))
+
+
+def _one_shape_mostly(rests: set[str]) -> bool:
+    """Most of the rests have one shape with a placeholder in it: the links are one
+    kind of record at one depth (their own family), with a few others beside them."""
+    shapes = Counter("/".join(segment_shape(s) for s in rest.split("/")) for rest in rests)
+    shape, count = shapes.most_common(1)[0]
+    return "{}" in shape and "/" in shape and count * 2 > len(rests)
 
 
 def _covers(general: LinkFamily, specific: LinkFamily) -> bool:
