@@ -15,8 +15,8 @@ from tests.sites import Request, Response, Site, html, serve
 from walt.core.costs import CostMeter, PriceTable
 from walt.core.messages import DiscoverRequest
 from walt.core.urls import UrlPolicy
-from walt.engine.browser import BrowserPool
-from walt.engine.discovery.crawl import crawl, render_slots
+from walt.engine.browser import BrowserPool, render_slots
+from walt.engine.discovery.crawl import crawl
 from walt.engine.executor import Executor
 from walt.engine.http import HttpFetcher
 

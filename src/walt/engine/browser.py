@@ -32,7 +32,14 @@ from walt.engine.effects import DOM_CLOCK_SCRIPT
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Playwright
 
-__all__ = ["INSTALL_HINT", "BrowserChoice", "BrowserPool", "find_browser", "launch_args"]
+__all__ = [
+    "INSTALL_HINT",
+    "BrowserChoice",
+    "BrowserPool",
+    "find_browser",
+    "launch_args",
+    "render_slots",
+]
 
 log = get_logger(__name__)
 
@@ -59,6 +66,13 @@ INSTALL_HINT: Final = (
     "or point walt at a Chromium/Chrome executable: WALT_BROWSER_PATH=/path/to/chrome "
     "(or browser_path=...)."
 )
+
+
+def render_slots() -> int:
+    """Pages worth drawing at once: one per core. A browser lays out and runs a page's
+    scripts on the machine's cores, so more pages at once make each slower, not the
+    work sooner (a single-page application's page costs seconds of CPU)."""
+    return max(1, os.cpu_count() or 1)
 
 
 def launch_args(extra: Sequence[str] = ()) -> list[str]:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import time
 import urllib.robotparser
@@ -45,6 +44,7 @@ from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, PageVisit
 from walt.core.routes import flatten, has_route, unflatten
 from walt.core.urls import redact_url
+from walt.engine.browser import render_slots
 from walt.engine.discovery.analyze import (
     FormInfo,
     PageAnalysis,
@@ -61,14 +61,16 @@ from walt.engine.guard import NetworkGuard
 from walt.engine.http import PAGE_TYPES, cookie_jar, needs_rendering
 from walt.engine.shadow import document_html
 
-__all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "render_slots", "same_site"]
+__all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "same_site"]
 
 log = get_logger(__name__)
 
 CONCURRENCY: Final = 4
 PAGE_TIMEOUT: Final = 6.0
 EXPLORE_GRACE: Final = 6.0
-"""Seconds past the crawl's deadline that controls already being tried may take."""
+"""Seconds past the crawl's deadline that controls already being tried may take, at most
+``EXPLORE_GRACE_SHARE`` of the discovery's time budget (the rest is validation's)."""
+EXPLORE_GRACE_SHARE: Final = 0.1
 ROBOTS_AGENT: Final = "walt"
 VOCABULARY: Final = 12
 """A parameter with at most this many word values across the site chooses a kind of page."""
@@ -246,9 +248,11 @@ class Crawler:
         self._context_lock = asyncio.Lock()
         self._opened: float | None = None
         self.route_pages = RoutePages()
-        # A browser renders on the machine's cores: more pages drawn at once than cores
-        # makes each slower, not the crawl faster.
-        self._renders = asyncio.Semaphore(render_slots())
+        self.explore_grace = min(EXPLORE_GRACE, EXPLORE_GRACE_SHARE * request.time_budget)
+        self._renders = asyncio.Semaphore(min(CONCURRENCY, render_slots()))
+        # Trying a control takes seconds: it never holds every render slot, so the pages
+        # of the crawl are still drawn meanwhile.
+        self._explores = asyncio.Semaphore(max(1, min(CONCURRENCY, render_slots()) - 1))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -264,7 +268,7 @@ class Crawler:
             if self.exploring:
                 # Controls still being tried when the crawl's budget ran out: a moment
                 # to finish, then they are stopped before the browser closes.
-                _, late = await asyncio.wait(set(self.exploring), timeout=EXPLORE_GRACE)
+                _, late = await asyncio.wait(set(self.exploring), timeout=self.explore_grace)
                 for task in late:
                     task.cancel()
                 await asyncio.gather(*late, return_exceptions=True)
@@ -664,7 +668,7 @@ class Crawler:
     ) -> None:
         context = await self._browser()
         url = unflatten(page.url)
-        async with self._renders:
+        async with self._explores, self._renders:
             # A kept page of the same document shows the route in place; the control's
             # use changes it, so it is not kept afterwards.
             kept = self.route_pages.take(url)
@@ -675,7 +679,7 @@ class Crawler:
                 term=term,
                 timeout=max(
                     1.0,
-                    min(PAGE_TIMEOUT * 1.5, self.deadline + EXPLORE_GRACE - time.monotonic()),
+                    min(PAGE_TIMEOUT * 1.5, self.deadline + self.explore_grace - time.monotonic()),
                 ),
                 watch_page=self.guard.watch_page,
                 page=kept.page if kept else None,
@@ -734,11 +738,6 @@ class Crawler:
         submission = _submission(form, box, term)
         if submission:
             self._enqueue(_Entry(submission, 0, entry.hops + 1, "probe", "", page_url))
-
-
-def render_slots() -> int:
-    """Pages the crawl's browser draws at once: one per core, at most ``CONCURRENCY``."""
-    return max(1, min(CONCURRENCY, os.cpu_count() or 1))
 
 
 def _framed(page: PageAnalysis, parent: str, selector: str) -> PageAnalysis:

@@ -42,6 +42,7 @@ from walt.core.errors import WaltError
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, ExecuteRequest, ExecuteResult
 from walt.core.models import ClickStep, ResultsRegion, Tool, ToolInput, Validation
+from walt.engine.browser import render_slots
 from walt.engine.discovery.analyze import PageAnalysis
 from walt.engine.discovery.candidates import Candidate
 from walt.engine.discovery.contrast import (
@@ -155,15 +156,27 @@ class _Run:
 
 class _Runner:
     def __init__(
-        self, executor: Executor, request: DiscoverRequest, meter: CostMeter, deadline: float
+        self,
+        executor: Executor,
+        request: DiscoverRequest,
+        meter: CostMeter,
+        deadline: float,
+        drawing: asyncio.Semaphore,
     ) -> None:
         self.executor = executor
         self.request = request
         self.meter = meter
         self.deadline = deadline
+        self.drawing = drawing  # runs in the browser at once: one per core
         self.runs: list[dict[str, Any]] = []
 
     async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
+        if tool.is_url_tool:
+            return await self._run(tool, inputs)
+        async with self.drawing:
+            return await self._run(tool, inputs)
+
+    async def _run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0.5:
             raise _Rejected("the time budget ran out before this tool could be checked")
@@ -912,8 +925,10 @@ async def validate_candidates(
     runners: dict[int, _Runner] = {}
     site = Site.of(pages)
 
+    drawing = asyncio.Semaphore(render_slots())
+
     def runner_for(cand: Candidate) -> _Runner:
-        return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline))
+        return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline, drawing))
 
     def record(
         cand: Candidate,
