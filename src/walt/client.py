@@ -751,23 +751,6 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
-def _same_parameters(
-    init: Callable[Concatenate[AsyncClient, _P], None],
-) -> Callable[[Callable[..., None]], Callable[Concatenate[UnifiedClient, _P], None]]:
-    """Give a constructor that hands its arguments to ``AsyncClient`` the latter's exact
-    parameters, for type checkers (through the ParamSpec) and for ``inspect.signature``
-    and IDEs (through ``__wrapped__``)."""
-
-    def decorate(fn: Callable[..., None]) -> Callable[Concatenate[UnifiedClient, _P], None]:
-        @functools.wraps(init)
-        def constructor(self: UnifiedClient, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
-            fn(self, *args, **kwargs)
-
-        return constructor
-
-    return decorate
-
-
 def _blocking(
     method: Callable[Concatenate[AsyncClient, _P], Coroutine[Any, Any, _R]],
 ) -> Callable[Concatenate[UnifiedClient, _P], _R]:
@@ -788,9 +771,57 @@ class UnifiedClient:
     already running (Jupyter). Use it as a context manager or call :meth:`close`.
     """
 
-    @_same_parameters(AsyncClient.__init__)
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._async = AsyncClient(*args, **kwargs)
+    # The parameters of AsyncClient, spelled out (a test keeps the two lists equal).
+    def __init__(
+        self,
+        backend: str | Backend | None = None,
+        *,
+        redis_url: str | None = None,
+        remote_url: str | None = None,
+        remote_token: str | None = None,
+        queue: str | None = None,
+        policy: UrlPolicy | None = None,
+        allow_private: bool | None = None,
+        allow_hosts: tuple[str, ...] | list[str] | str | None = None,
+        cache: TTLCache[str, Any] | bool = True,
+        cache_size: int = 500,
+        cache_ttl: float = 24 * 3600.0,
+        prices: PriceTable | None = None,
+        budget: Budget | None = None,
+        logger: LoggerLike | None = None,
+        retries: int = 2,
+        llm: LLM | None = None,
+        store: ToolStore | str | os.PathLike[str] | None = None,
+        browser_path: str | None = None,
+        health_timeout: float = 2.0,
+        health_ttl: float = 30.0,
+        backend_options: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._async = AsyncClient(
+            backend,
+            redis_url=redis_url,
+            remote_url=remote_url,
+            remote_token=remote_token,
+            queue=queue,
+            policy=policy,
+            allow_private=allow_private,
+            allow_hosts=allow_hosts,
+            cache=cache,
+            cache_size=cache_size,
+            cache_ttl=cache_ttl,
+            prices=prices,
+            budget=budget,
+            logger=logger,
+            retries=retries,
+            llm=llm,
+            store=store,
+            browser_path=browser_path,
+            health_timeout=health_timeout,
+            health_ttl=health_ttl,
+            backend_options=backend_options,
+            environ=environ,
+        )
         self._portal = LoopPortal()
 
     @property

@@ -58,8 +58,8 @@ def test_unknown_attribute() -> None:
 
 
 def test_the_sync_client_spells_out_the_async_clients_parameters() -> None:
-    # IDEs and type checkers see every parameter (the ParamSpec and __wrapped__ carry
-    # them), not **kwargs.
+    # IDEs and type checkers see every parameter (the constructor's written out, the
+    # methods' carried by a ParamSpec and __wrapped__), not **kwargs.
     import inspect
 
     pairs = [
@@ -74,4 +74,8 @@ def test_the_sync_client_spells_out_the_async_clients_parameters() -> None:
         assert list(got) == list(inspect.signature(asynchronous).parameters)
         assert "kwargs" not in got
         assert sync.__doc__ == asynchronous.__doc__
+    # The constructor's are written out: same kinds, defaults and annotations.
+    assert list(inspect.signature(walt.UnifiedClient.__init__).parameters.values()) == list(
+        inspect.signature(walt.AsyncClient.__init__).parameters.values()
+    )
     assert "time_budget" in inspect.signature(walt.UnifiedClient.discover).parameters
