@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final, Protocol, runtime_checkable
 
-from walt.core.urls import redact_url
+from walt.core.redact import redact_url
 
 __all__ = [
     "LoggerLike",

@@ -28,11 +28,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, Literal
-from urllib.parse import parse_qsl, quote, unquote, urlencode
+from urllib.parse import quote, unquote
 
 import attrs
 
 from walt.core.errors import UrlBlockedError, ValidationError
+from walt.core.redact import redact_url
 
 __all__ = [
     "ParsedUrl",
@@ -721,76 +722,6 @@ class UrlPolicy:
                     address=str(addr),
                     category=exc.details.get("category"),
                 ) from None
-
-
-# --------------------------------------------------------------------------- redaction
-
-_SECRET_WORDS: Final = frozenset(
-    {
-        "password",
-        "passwd",
-        "pass",
-        "pwd",
-        "secret",
-        "token",
-        "apikey",
-        "key",
-        "auth",
-        "authorization",
-        "session",
-        "sessionid",
-        "sid",
-        "sig",
-        "signature",
-        "credential",
-        "credentials",
-        "jwt",
-        "csrf",
-        "code",
-        "otp",
-        "bearer",
-        "cookie",
-    }
-)
-
-
-def _is_secret_param(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in _SECRET_WORDS or any(
-        part in _SECRET_WORDS for part in re.split(r"[_\-.\[\]]+", lowered) if part
-    )
-
-
-def redact_url(url: object) -> str:
-    """``url`` fit for a log line: no userinfo, secret-looking query values masked.
-
-    Never raises: input that does not even parse is cut short and returned.
-    """
-    if not isinstance(url, str):
-        return "<not a string>"
-    try:
-        scheme_match = _SCHEME_RE.match(url)
-        if not scheme_match or not url[scheme_match.end() :].startswith("//"):
-            return url[:200]
-        head = url[: scheme_match.end() + 2]
-        rest = url[scheme_match.end() + 2 :]
-        end = len(rest)
-        for sep in "/?#":
-            pos = rest.find(sep)
-            if 0 <= pos < end:
-                end = pos
-        authority, tail = rest[:end], rest[end:]
-        if "@" in authority:
-            authority = "***@" + authority.rsplit("@", 1)[1]
-        path, qmark, query = tail.partition("?")
-        if qmark:
-            query, hashmark, fragment = query.partition("#")
-            pairs = parse_qsl(query, keep_blank_values=True)
-            masked = [(k, "***" if _is_secret_param(k) else v) for k, v in pairs]
-            tail = path + "?" + urlencode(masked, safe="*") + (hashmark + fragment)
-        return head + authority + tail
-    except Exception:
-        return url[:200]
 
 
 def is_loopback(host: str) -> bool:
