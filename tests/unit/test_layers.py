@@ -36,11 +36,11 @@ def _module(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """The walt modules ``path`` imports, relative imports resolved."""
+def _statements(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each import statement of ``path`` as (the module it names, relative imports
+    resolved; the names it takes from it: empty for ``import x``)."""
     module = _module(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             if node.level:
@@ -48,9 +48,15 @@ def _imports(path: Path) -> set[str]:
                 target = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 target = node.module or ""
-            found.add(target)
+            yield target, [alias.name for alias in node.names]
         elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            for alias in node.names:
+                yield alias.name, []
+
+
+def _imports(path: Path) -> set[str]:
+    """The walt modules ``path`` imports, relative imports resolved."""
+    found = {target for target, _ in _statements(path)}
     return {name for name in found if name == "walt" or name.startswith("walt.")}
 
 
@@ -141,20 +147,12 @@ def _module_imports(path: Path, modules: Mapping[str, Path]) -> set[str]:
     ``__init__`` has to name that package, which counts.
     """
     module = _module(path)
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     named: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                target = ".".join([*base, *([node.module] if node.module else [])])
-            else:
-                target = node.module or ""
-            for alias in node.names:
-                sub = f"{target}.{alias.name}"
-                named.add(sub if sub in modules else target)
-        elif isinstance(node, ast.Import):
-            named.update(alias.name for alias in node.names)
+    for target, names in _statements(path):
+        subs = [f"{target}.{name}" for name in names]
+        named.update(sub if sub in modules else target for sub in subs)
+        if not names:
+            named.add(target)
     found: set[str] = set()
     for name in named:
         parts = name.split(".")
