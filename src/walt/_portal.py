@@ -2,34 +2,21 @@
 
 It is what lets :class:`walt.UnifiedClient` work where an event loop is already
 running (Jupyter, an async web framework calling sync code): the coroutine runs
-on walt's own loop, never on the caller's. The loop and its thread are anyio's
-blocking portal (:func:`anyio.from_thread.start_blocking_portal`), started on first
-use; this module adds only walt's error for a call from inside that loop.
+on walt's own loop, never on the caller's.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from walt.core.errors import WaltError
 
-if TYPE_CHECKING:
-    from anyio.from_thread import BlockingPortal
-
 T = TypeVar("T")
-
-
-def _named_thread(name: str) -> threading.Thread:
-    thread = threading.current_thread()
-    thread.name = name  # found by name in a thread dump
-    return thread
-
-
-async def _await(coro: Coroutine[Any, Any, T]) -> T:
-    return await coro
 
 
 class LoopPortal:
@@ -37,36 +24,40 @@ class LoopPortal:
 
     def __init__(self, name: str = "walt-loop") -> None:
         self._name = name
-        self._portal: BlockingPortal | None = None
-        self._stack: contextlib.ExitStack | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def _started(self) -> BlockingPortal:
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
-            if self._portal is None:
-                from anyio.from_thread import start_blocking_portal
+            if self._loop is None or self._loop.is_closed():
+                ready = threading.Event()
+                loop = asyncio.new_event_loop()
 
-                stack = contextlib.ExitStack()
-                portal = stack.enter_context(start_blocking_portal("asyncio"))
-                self._thread = portal.call(_named_thread, self._name)
-                self._stack, self._portal = stack, portal
-            return self._portal
+                def run() -> None:
+                    asyncio.set_event_loop(loop)
+                    ready.set()
+                    loop.run_forever()
+
+                self._thread = threading.Thread(target=run, name=self._name, daemon=True)
+                self._thread.start()
+                ready.wait()
+                self._loop = loop
+            return self._loop
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run ``coro`` on the private loop and wait for its result in this thread
-        (``timeout`` seconds at most: then it is cancelled and ``TimeoutError`` raised)."""
+        """Run ``coro`` on the private loop and wait for its result in this thread."""
         if self._thread is not None and threading.current_thread() is self._thread:
             coro.close()
             raise WaltError(
                 "a walt sync client was called from inside its own event loop "
                 "(from a progress callback?): use the AsyncClient there"
             )
-        future = self._started().start_task_soon(_await, coro)
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
-            result: T = future.result(timeout)
-            return result
-        except TimeoutError:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
             future.cancel()
             raise
         except KeyboardInterrupt:
@@ -74,13 +65,23 @@ class LoopPortal:
             raise
 
     def close(self) -> None:
-        """Stop the loop (what still runs on it is cancelled) and its thread."""
         with self._lock:
-            stack, portal = self._stack, self._portal
-            self._stack = self._portal = self._thread = None
-        if stack is None or portal is None:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or loop.is_closed():
             return
+
+        async def _shutdown() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await loop.shutdown_asyncgens()
+
         with contextlib.suppress(Exception):  # the loop is being torn down regardless
-            portal.call(portal.stop, True)
-        with contextlib.suppress(Exception):
-            stack.close()
+            asyncio.run_coroutine_threadsafe(_shutdown(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(10)
+        if not loop.is_running():
+            loop.close()

@@ -24,9 +24,10 @@ def test_a_coroutine_runs_on_the_private_loop_even_under_a_running_loop() -> Non
 
     try:
         assert asyncio.run(caller()) == "walt-loop"
+        thread = portal._thread
     finally:
         portal.close()
-    assert not any(t.name == "walt-loop" for t in threading.enumerate())
+    assert thread is not None and not thread.is_alive()
 
 
 def test_a_call_from_inside_the_loop_is_refused() -> None:
@@ -63,3 +64,19 @@ def test_a_call_past_its_timeout_is_cancelled() -> None:
         assert portal.run(asyncio.sleep(0, "still usable")) == "still usable"
     finally:
         portal.close()
+
+
+def test_a_client_left_open_does_not_hold_the_interpreter_at_exit() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio\n"
+        "from walt._portal import LoopPortal\n"
+        "p = LoopPortal()\n"
+        "print(p.run(asyncio.sleep(0, 'ran')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "ran"
