@@ -92,3 +92,22 @@ def test_every_search_evidence_has_a_summary() -> None:
     # once made the whole discovery fail with a KeyError.
     api = {"term": "tea", "results": 3, "matching": 1.0, "nonsense": 0, "api": {}}
     assert _summary("search", api).startswith("the site's JSON API gave 3 records for 'tea'")
+
+
+def test_the_start_pages_candidates_are_checked_first() -> None:
+    from walt.core.models import Tool
+    from walt.engine.discovery.candidates import Candidate
+    from walt.engine.discovery.validate import _start_page_first
+
+    def cand(name: str, page: str) -> Candidate:
+        return Candidate(Tool(name=name, url_template=page + "?q={q}"), "form", page)
+
+    start = "http://app.test/#/runs?mode=ml"
+    found = [
+        cand("search_prompts", "http://app.test/%23/prompts"),
+        cand("search_runs", "http://app.test/%23/runs?mode=ml"),
+        cand("search_traces", "http://app.test/%23/traces"),
+        cand("sort_runs", "http://app.test/%23/runs?mode=ml"),
+    ]
+    order = [c.tool.name for c in _start_page_first(found, start)]
+    assert order == ["search_runs", "sort_runs", "search_prompts", "search_traces"]

@@ -42,6 +42,7 @@ from walt.core.errors import WaltError
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, ExecuteRequest, ExecuteResult
 from walt.core.models import ClickStep, ResultsRegion, Tool, ToolInput, Validation
+from walt.core.routes import flatten
 from walt.engine.browser import render_slots
 from walt.engine.discovery.analyze import PageAnalysis
 from walt.engine.discovery.candidates import Candidate
@@ -764,6 +765,12 @@ def _search_probes(site: Site, cand: Candidate) -> list[str]:
     return probes
 
 
+def _start_page_first(candidates: list[Candidate], start: str) -> list[Candidate]:
+    """``candidates`` with those found on the start page first, otherwise in order."""
+    home = flatten(start)
+    return sorted(candidates, key=lambda c: flatten(c.page_url) != home)
+
+
 def _named_share(shown: Sequence[dict[str, Any]], answer: Sequence[dict[str, Any]]) -> float | None:
     """Share of the titles of ``shown`` (a browser's results) that ``answer`` (a JSON
     API's records) names; None when ``shown`` has no titles."""
@@ -1021,7 +1028,10 @@ async def validate_candidates(
             record(cand, "unvalidated", "not run: a POST form that is not a search", {})
             continue
         reads.append(cand)
-    await asyncio.gather(*(check(c) for c in reads))
+    # Checks start in this order (the slots are taken first come, first served): what the
+    # page the caller pointed at offers is what they asked about, so it is checked first
+    # when the budget cannot cover every candidate.
+    await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
     if writes:
         # In order, one at a time: the edit, comment and delete act on what the create made.
         await _check_writes(runner_for, writes, verdicts, record)
