@@ -30,7 +30,7 @@ async def run(names: list[str], rounds: int) -> list[dict[str, Any]]:
         if "url" in names:
             rows.append(await engine.bench_url_tool(site, rounds))
         if "form" in names:
-            rows.append(await engine.bench_form_tool(site, rounds))
+            rows.extend(await engine.bench_form_tool(site, rounds))
         if "seed" in names:
             rows.append(await engine.bench_seed_pattern(site, rounds))
         if "memory" in names:

@@ -65,9 +65,11 @@ async def against_playwright(
     *,
     rounds: int,
     goal: str = "<= 1.2x",
-) -> dict[str, Any]:
-    """A row: walt's run against the same steps written by hand in Playwright on one warm
-    page of the same Chromium, interleaved in this process (ratio walt / Playwright)."""
+) -> list[dict[str, Any]]:
+    """Two rows: walt's run against the same steps written by hand in Playwright on one
+    warm page of the same Chromium, and against those steps in a fresh context per run
+    (the isolation walt gives every job: no cache, no compiled scripts, no cookies kept),
+    all three interleaved in this process (ratios walt / Playwright)."""
     from playwright.async_api import async_playwright
 
     from walt.engine.browser import find_browser, launch_args
@@ -76,8 +78,26 @@ async def against_playwright(
         browser = await pw.chromium.launch(executable_path=find_browser().path, args=launch_args())
         try:
             page = await (await browser.new_context()).new_page()
-            runs = {"walt": with_walt, "playwright": lambda: hand_written(page)}
+
+            async def fresh() -> None:
+                context = await browser.new_context()
+                try:
+                    await hand_written(await context.new_page())
+                finally:
+                    await context.close()
+
+            runs = {"walt": with_walt, "playwright": lambda: hand_written(page), "fresh": fresh}
             m = await interleaved(runs, rounds=rounds)
         finally:
             await browser.close()
-    return row(name, m["walt"].median, m["playwright"].median, goal)
+    return [
+        row(name, m["walt"].median, m["playwright"].median, goal),
+        row(
+            name.replace("warm page", "fresh context per run").replace(
+                "reused page", "fresh context per run"
+            ),
+            m["walt"].median,
+            m["fresh"].median,
+            goal,
+        ),
+    ]

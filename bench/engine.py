@@ -80,7 +80,7 @@ async def bench_url_tool(site: DemoSite, rounds: int) -> dict[str, Any]:
     )
 
 
-async def bench_form_tool(site: DemoSite, rounds: int) -> dict[str, Any]:
+async def bench_form_tool(site: DemoSite, rounds: int) -> list[dict[str, Any]]:
     tool = form_tool(site)
     async with walt.AsyncClient("inprocess", allow_hosts=[site.netloc]) as client:
 

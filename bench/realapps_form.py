@@ -43,7 +43,7 @@ def search_tool() -> Tool:
     )
 
 
-async def bench_form(rounds: int) -> dict[str, Any]:
+async def bench_form(rounds: int) -> list[dict[str, Any]]:
     tool = search_tool()
     async with walt.AsyncClient("inprocess", allow_hosts=[HOST], cache=False) as client:
 
@@ -77,7 +77,8 @@ def main() -> int:
         _kit("setup.sh", "dokuwiki")
         _kit("start.sh", "dokuwiki")
     try:
-        print(json.dumps(asyncio.run(bench_form(args.rounds))))
+        for result in asyncio.run(bench_form(args.rounds)):
+            print(json.dumps(result))
     finally:
         if not args.no_start:
             _kit("stop.sh", "dokuwiki")
