@@ -30,6 +30,8 @@ SHELL = """<!doctype html><html><head><meta charset="utf-8"><title>Coast</title>
 <script>
 async function route() {
   const name = (location.hash.match(/^#\\/section\\/(\\w+)/) || [])[1] || 'home';
+  // Every route asks the same slow endpoint first, as applications share their calls.
+  await (await fetch('/api/session')).json();
   const rows = await (await fetch('/api/section?name=' + name)).json();
   document.getElementById('view').innerHTML = '<h1>' + name + '</h1><ul>' +
     rows.map(r => '<li class="row"><a href="#/item/' + r + '">' + r + '</a></li>').join('') +
@@ -50,9 +52,14 @@ def section(request: Request) -> Response:
     return 200, {"Content-Type": "application/json"}, json.dumps([f"{name} {n}" for n in NTH])
 
 
+def session(request: Request) -> Response:
+    time.sleep(0.3)
+    return 200, {"Content-Type": "application/json"}, "{}"
+
+
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
-    with serve({"/": shell, "/api/section": section}) as served:
+    with serve({"/": shell, "/api/section": section, "/api/session": session}) as served:
         yield served
 
 

@@ -22,6 +22,7 @@ FORM = """<!doctype html><html><head><meta charset="utf-8"><title>Trip</title></
 <select id="country" name="country"><option value="">Pick one</option>
 <option value="de">Germany</option><option value="fr">France</option></select>
 <select id="city" name="city"></select>
+<select id="fare" name="fare" disabled><option>Standard</option><option>First</option></select>
 <select id="street" name="street"><option value="1">Hauptstraße</option>
 <option value="2">Ringweg</option></select>
 <select id="tags" name="tags" multiple><option>sea</option><option>hills</option>
@@ -34,6 +35,7 @@ document.getElementById('country').addEventListener('change', e => setTimeout(as
   const names = await (await fetch('/api/cities?country=' + e.target.value)).json();
   document.getElementById('city').innerHTML =
     names.map(n => '<option value="' + n + '">' + n + '</option>').join('');
+  document.getElementById('fare').disabled = false;
 }, 40));
 </script></body></html>"""
 
@@ -85,6 +87,16 @@ def test_a_list_a_script_fills_after_an_earlier_choice_is_waited_for(
     assert result.ok, result.error
     sent = _sent(site)
     assert sent["country"] == ["fr"] and sent["city"] == ["Paris"]
+
+
+def test_a_control_a_script_enables_after_an_earlier_choice_is_waited_for(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    tool = _tool(site, ("country", "country"), ("fare", "fare"))
+    result = client.execute(tool, {"country": "Germany", "fare": "first"})
+    assert result.ok, result.error
+    sent = _sent(site)
+    assert sent["country"] == ["de"] and sent["fare"] == ["First"]
 
 
 def test_labels_match_case_folded_and_a_multiple_select_takes_several(

@@ -72,7 +72,11 @@ def render_slots() -> int:
     """Pages worth drawing at once: one per core. A browser lays out and runs a page's
     scripts on the machine's cores, so more pages at once make each slower, not the
     work sooner (a single-page application's page costs seconds of CPU)."""
-    return max(1, os.cpu_count() or 1)
+    try:
+        cores = len(os.sched_getaffinity(0))  # the cores this process may run on
+    except AttributeError:  # not on this platform
+        cores = os.cpu_count() or 1
+    return max(1, cores)
 
 
 def launch_args(extra: Sequence[str] = ()) -> list[str]:

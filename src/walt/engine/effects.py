@@ -50,7 +50,10 @@ waits for its own element, so only a request the choice starts at once (a naviga
 fetch from its change handler, reported within one message from the browser) is looked
 for."""
 LOAD_GRACE: Final = 0.02
-"""The same after a page's load event: its scripts have run, what they fetch has started."""
+"""The same once a new document is in place (its load event, or parsed and styled when it
+has no scripts): what its scripts fetch has started."""
+SHEET_WAIT: Final = 1.0
+"""Seconds at most that a new document's style sheets are waited for."""
 QUIET: Final = 0.03
 """Seconds without a new or unfinished request after which the page counts as settled."""
 SETTLE_CAP: Final = 5.0
@@ -105,8 +108,9 @@ _READY_SCRIPT: Final = """async (cap) => {
     await new Promise(resolve =>
       document.addEventListener("DOMContentLoaded", resolve, { once: true }));
   }
+  // A disabled sheet, or one without an address, is never fetched: nothing to wait for.
   const sheets = [...document.querySelectorAll("link[rel~='stylesheet' i]")]
-    .filter(link => !link.sheet);
+    .filter(link => !link.sheet && !link.disabled && link.getAttribute("href"));
   if (sheets.length) {
     const arrived = link => new Promise(resolve => {
       link.addEventListener("load", resolve, { once: true });
@@ -149,7 +153,7 @@ class PageWatch:
         self._popups: list[Page] = []
         self._scripts: dict[int, float] = {}  # in-flight code requests: when they started
         self._scripted = False  # the page's scripts fetched data since the action
-        self._navigated = False  # a document request of the action's has finished
+        self._documents = 0  # main-frame documents the action loaded (responses arrived)
         self._attach(page)
 
     def _attach(self, page: Page) -> None:
@@ -188,14 +192,20 @@ class PageWatch:
         key = self._inflight.pop(id(request), None)
         if key is not None:
             self._finished.add(key)
-            self._navigated = self._navigated or _is_navigation(request)
+            if _is_navigation(request):
+                self._documents += 1
             self._changed.set()
+
+    def forget(self) -> None:
+        """Forget the requests seen so far. A kept page shown another route makes again
+        requests an earlier route made: they are that route's data, not polling."""
+        self._finished.clear()
 
     def before_action(self) -> None:
         """Call right before an action: what finished or opened so far is not its effect."""
         self._before = set(self._finished)
         self._scripted = False
-        self._navigated = False
+        self._documents = 0
         self._started.clear()
         self._popups.clear()
 
@@ -232,14 +242,13 @@ class PageWatch:
                     await self._dom_quiet(deadline, RENDER_QUIET)
                 return
         quiet_since = time.monotonic() if not self._pending() else None
-        quiet = QUIET
+        quiet, documents = QUIET, 0
         while time.monotonic() < deadline:
             if not self._pending():
-                if self._navigated and quiet == QUIET:
-                    # A new document arrived: once it is parsed and styled only what its
-                    # scripts then start is looked for, and one without scripts starts
-                    # nothing.
-                    if not await self.ready(deadline):
+                if self._documents > documents:
+                    # A new document arrived (each of a chain: a script may redirect).
+                    documents = self._documents
+                    if await self._document_settled(deadline):
                         break
                     quiet, quiet_since = LOAD_GRACE, time.monotonic()
                     continue
@@ -252,11 +261,21 @@ class PageWatch:
             await self._next_change(deadline, quiet)
         if self._pending():
             log.debug("page still loading %d requests after %.1f s", len(self._inflight), timeout)
-        if quiet == QUIET:  # (else the loop waited for the new document already)
-            await self.ready(deadline)
+        if not documents:
+            await self._loaded(deadline)
         if read or self._scripted:
             # Data arrived for a script: it renders it, and may fetch again.
             await self._dom_quiet(deadline, RENDER_QUIET if read else DOM_QUIET)
+
+    async def _document_settled(self, deadline: float) -> bool:
+        """For a new document: True when it is done (parsed and styled, with no script,
+        load handler, frame or refresh that could start a request, and none pending);
+        else, once its load event has fired (its scripts' load handlers may fetch after
+        its images), False: what its scripts start is looked for next."""
+        if not await self.ready(deadline):
+            return not self._pending()
+        await self._loaded(deadline)
+        return False
 
     async def _dom_quiet(self, deadline: float, quiet: float) -> None:
         """Wait until the DOM has stopped changing and no request is pending; a render
@@ -284,6 +303,13 @@ class PageWatch:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), left if tick is None else min(tick, left))
 
+    async def _loaded(self, deadline: float) -> None:
+        """Until the current document's load event, never past ``deadline``."""
+        with contextlib.suppress(Exception):
+            await self.page.wait_for_load_state(
+                "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
+            )
+
     async def ready(self, deadline: float) -> bool:
         """Until the current document is parsed and styled, never past ``deadline``
         (monotonic seconds): DOMContentLoaded and its style sheets, which is what locating,
@@ -291,11 +317,13 @@ class PageWatch:
         no content; the load event waits for every one of them, and a fresh context
         fetches them all again). Returns whether the document may still start requests
         of its own: False when it has no script, no handler of an event that fires by
-        itself, no frame and no refresh."""
+        itself, no frame and no refresh. Style sheets are given ``SHEET_WAIT`` seconds."""
         left = max(0.1, deadline - time.monotonic())
         try:
             return bool(
-                await asyncio.wait_for(self.page.evaluate(_READY_SCRIPT, left * 1000), left)
+                await asyncio.wait_for(
+                    self.page.evaluate(_READY_SCRIPT, min(left, SHEET_WAIT) * 1000), left
+                )
             )
         except Exception:  # a navigation replaced the document meanwhile, or the bound
             with contextlib.suppress(Exception):

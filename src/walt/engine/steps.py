@@ -86,19 +86,18 @@ _SET_CHECKED: Final = """(el, checked) => {
 _SELECT_SCRIPT: Final = """(select, wanted) => {
   const fold = s => String(s).trim().toUpperCase().toLowerCase();
   const options = Array.from(select.options || []);
+  const usable = options.filter(o => !o.disabled);
   const chosen = [];
   for (const want of wanted) {
-    let option = options.find(o => o.value === want);
+    let option = usable.find(o => o.value === want);
     if (!option) {
       const folded = fold(want);
-      option = options.find(o => fold(o.label) === folded || fold(o.text) === folded);
+      option = usable.find(o => fold(o.label) === folded || fold(o.text) === folded);
     }
-    if (!option) return { missing: want, options: options.map(o => [o.value, o.label]) };
+    if (!option) return { missing: want, options: usable.map(o => [o.value, o.label]) };
     chosen.push(option);
   }
-  if (select.disabled || (select.closest && select.closest("fieldset[disabled]"))) {
-    return { disabled: true };
-  }
+  if (select.matches && select.matches(":disabled")) return { disabled: true };
   if (select.multiple) {
     for (const option of options) option.selected = chosen.includes(option);
   } else if (chosen.length) {
@@ -106,7 +105,10 @@ _SELECT_SCRIPT: Final = """(select, wanted) => {
   }
   select.dispatchEvent(new Event("input", { bubbles: true, composed: true }));
   select.dispatchEvent(new Event("change", { bubbles: true }));
-  return {};
+  // A handler in the markup (often a form submitted on change) may navigate.
+  const form = select.form;
+  return { handled: select.hasAttribute("onchange") || select.hasAttribute("oninput") ||
+    Boolean(form && (form.hasAttribute("onchange") || form.hasAttribute("oninput"))) };
 }"""
 
 
@@ -358,10 +360,12 @@ class BrowserSteps:
     ) -> None:
         system = self.run.system
         opens_tab = False
+        handled = True  # a selection's own handlers in the markup (see _select)
         self.watch.before_action()
         if isinstance(step, ClickStep):
-            # Sent together with the click (the page answers both in order): whether the
-            # target opens another browsing context costs no round trip of its own.
+            # Sent beside the click rather than before it: whether the target opens
+            # another browsing context costs no round trip of its own. (If the click
+            # removes the element first, the answer is "no tab", after its timeout.)
             probe = asyncio.ensure_future(target.evaluate(NEW_CONTEXT_SCRIPT, timeout=1000))
             try:
                 await self._click(index, step, target, timeout)
@@ -378,19 +382,19 @@ class BrowserSteps:
                 else render_text(step.selected_text, values, system)
             )
             try:
-                await _select(target, wanted, timeout, index)
-            except _MissingOption:
-                # Options a script fills in after an earlier choice (a dependent list):
-                # wait for what that choice started, then read them again.
+                handled = await _select(target, wanted, timeout, index)
+            except _NotChoosableYet:
+                # A list a script fills in, or enables, after an earlier choice (a
+                # dependent list): wait for what that choice started, then try again.
                 await self.watch.settle(timeout)
-                await _select(target, wanted, timeout, index, last_try=True)
+                handled = await _select(target, wanted, timeout, index, last_try=True)
         elif isinstance(step, KeyPressStep):
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
         if isinstance(step, InputStep):
             # Typing starts suggestion requests at most; nothing later depends on their
             # end (choosing a suggestion is a click that waits for its element).
             return
-        if isinstance(step, SelectChangeStep) and self._element_follows(index):
+        if isinstance(step, SelectChangeStep) and not handled and self._element_follows(index):
             await self.watch.settle(timeout, grace=STEP_GRACE)
         else:
             await self.watch.settle(timeout)
@@ -492,23 +496,27 @@ async def _fill(target: Any, text: str, timeout: float) -> None:
     await target.fill(text, timeout=timeout * 1000)
 
 
-class _MissingOption(ExecutionError):
-    """No option is valued or labelled as wanted (yet: a script may still add it)."""
+class _NotChoosableYet(ExecutionError):
+    """No option is valued or labelled as wanted, or the control is disabled (yet: a
+    script may still add the option or enable the control)."""
 
 
 async def _select(
     target: Any, wanted: str | list[str], timeout: float, index: int, *, last_try: bool = False
-) -> None:
-    """Choose by value, else by visible label (case-insensitive), in one round trip: the
-    options are matched and chosen in the page, which then gets the ``input`` and
-    ``change`` events a user's choice fires (the HTML standard's select element; Playwright's
-    ``select_option`` does the same). A disabled control is refused. Raises
-    :class:`_MissingOption` for a missing option, or on ``last_try`` the plain
-    :class:`ExecutionError` listing the options."""
+) -> bool:
+    """Choose by value, else by visible label (case-insensitive), among the options that
+    are not disabled, in one round trip: the options are matched and chosen in the page,
+    which then gets the ``input`` and ``change`` events a user's choice fires (the HTML
+    standard's select element; Playwright's ``select_option`` does the same). Returns
+    whether the control or its form has a change handler in its markup (such a handler
+    often submits the form). Raises :class:`_NotChoosableYet` for a missing option or a
+    disabled control, or on ``last_try`` the plain :class:`ExecutionError` (listing the
+    options for a missing one)."""
     wants = [wanted] if isinstance(wanted, str) else list(wanted)
     outcome: dict[str, Any] = await target.evaluate(_SELECT_SCRIPT, wants, timeout=timeout * 1000)
+    error = ExecutionError if last_try else _NotChoosableYet
     if outcome.get("disabled"):
-        raise ExecutionError(
+        raise error(
             f"step {index} (select_change): the control is disabled",
             step=index,
             step_type="select_change",
@@ -516,13 +524,14 @@ async def _select(
     missing = outcome.get("missing")
     if missing is not None:
         shown = [f"{label} ({value})" for value, label in outcome.get("options", [])]
-        raise (ExecutionError if last_try else _MissingOption)(
+        raise error(
             f"step {index} (select_change): no option valued or labelled {missing!r}; "
             f"options: {', '.join(shown[:30])}",
             step=index,
             step_type="select_change",
             details={"wanted": missing, "options": shown[:50]},
         )
+    return bool(outcome.get("handled"))
 
 
 def _is_not_found(exc: Exception) -> bool:

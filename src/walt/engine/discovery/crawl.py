@@ -93,6 +93,7 @@ _CLICK: Final = """selector => {
   if (el) el.click();
   return Boolean(el);
 }"""
+_ROUTE_LINK: Final = re.compile(r"""href\s*=\s*["']?#!?/""", re.IGNORECASE)
 RENDER_SETTLE: Final = 4.0
 """Seconds at most a rendered page is given for its own requests and renders."""
 BIG_PAGE: Final = 200_000
@@ -250,8 +251,8 @@ class Crawler:
         self.route_pages = RoutePages()
         self.explore_grace = min(EXPLORE_GRACE, EXPLORE_GRACE_SHARE * request.time_budget)
         self._renders = asyncio.Semaphore(min(CONCURRENCY, render_slots()))
-        # Trying a control takes seconds: it never holds every render slot, so the pages
-        # of the crawl are still drawn meanwhile.
+        # Trying a control takes seconds: with more than one render slot it never holds
+        # them all, so the pages of the crawl are still drawn meanwhile.
         self._explores = asyncio.Semaphore(max(1, min(CONCURRENCY, render_slots()) - 1))
 
     # ------------------------------------------------------------------ lifecycle
@@ -472,7 +473,9 @@ class Crawler:
                     await watch.settle(settle, read=True)
                 self.result.loaded.append(url)
                 html = await document_html(page)
-                reusable = click is None
+                # Kept only for a document that routes in its fragment: any other would
+                # hold a whole page's memory and timers for nothing.
+                reusable = click is None and (has_route(url) or bool(_ROUTE_LINK.search(html)))
                 return page.url, html, loaded.status
             finally:
                 if reusable:
@@ -486,6 +489,7 @@ class Crawler:
         timeout = min(PAGE_TIMEOUT, max(0.5, self.deadline - time.monotonic())) * 1000
         loaded = self.route_pages.take(url)
         if loaded is not None:
+            loaded.watch.forget()
             try:
                 await loaded.page.goto(url, wait_until="load", timeout=timeout)
                 return loaded

@@ -26,6 +26,7 @@ the record the create made where they can, and the evidence is recorded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import re
@@ -162,22 +163,14 @@ class _Runner:
         request: DiscoverRequest,
         meter: CostMeter,
         deadline: float,
-        drawing: asyncio.Semaphore,
     ) -> None:
         self.executor = executor
         self.request = request
         self.meter = meter
         self.deadline = deadline
-        self.drawing = drawing  # runs in the browser at once: one per core
         self.runs: list[dict[str, Any]] = []
 
     async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
-        if tool.is_url_tool:
-            return await self._run(tool, inputs)
-        async with self.drawing:
-            return await self._run(tool, inputs)
-
-    async def _run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0.5:
             raise _Rejected("the time budget ran out before this tool could be checked")
@@ -932,10 +925,8 @@ async def validate_candidates(
     runners: dict[int, _Runner] = {}
     site = Site.of(pages)
 
-    drawing = asyncio.Semaphore(render_slots())
-
     def runner_for(cand: Candidate) -> _Runner:
-        return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline, drawing))
+        return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline))
 
     def record(
         cand: Candidate,
@@ -964,9 +955,14 @@ async def validate_candidates(
             on_checked(verdict)
 
     slots = asyncio.Semaphore(CONCURRENT_CHECKS)
+    # A check that runs its tool in the browser holds one of these throughout: one per
+    # core (heavy application pages drawn two to a core each ran past their time limit),
+    # and a check once started is finished before the next one starts.
+    drawing = asyncio.Semaphore(render_slots())
 
     async def check(cand: Candidate) -> None:
-        async with slots:
+        gate = contextlib.nullcontext() if cand.tool.is_url_tool else drawing
+        async with gate, slots:
             started = time.perf_counter()
             if cand.api is not None and cand.kind == "search":
                 try:
