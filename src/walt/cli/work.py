@@ -214,7 +214,8 @@ def save_discovery(result: DiscoverResult, directory: str) -> list[str]:
     root.mkdir(parents=True, exist_ok=True)
     (root / "report.json").write_text(json.dumps(discovery_json(result), indent=2, default=str))
     (root / "report.txt").write_text(result.report.summary(pages=True) + "\n")
-    return result.save(directory)
+    store = DirectoryStore(root)
+    return [str(store.save_sync(tool)) for tool in result.tools]
 
 
 def explain(report: DiscoveryReport, out: Any) -> None:
