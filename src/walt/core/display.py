@@ -1,4 +1,5 @@
-"""HTML renderings for notebooks (``_repr_html_``): tools, discovery and execution results.
+"""HTML renderings of tools, discovery and execution results (``_repr_html_``, set on the
+classes by :mod:`walt.core.tool_methods`; IPython's formatter by :mod:`walt.notebook`).
 
 Every value is escaped: page content and tool files are untrusted.
 """

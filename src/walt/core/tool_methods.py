@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from walt.core import exporters, placeholders, toolfile
+from walt.core import display, exporters, placeholders, toolfile
+from walt.core.messages import DiscoverResult, ExecuteResult
 from walt.core.models import Tool
 
 __all__ = ["TOOL_METHODS"]
@@ -50,3 +51,13 @@ TOOL_METHODS: Final[Mapping[str, object]] = {
 
 for _name, _function in TOOL_METHODS.items():
     setattr(Tool, _name, _function)
+
+# Front-ends that show HTML through the ``_repr_html_`` protocol (Jupyter, marimo, Panel)
+# render tools and results as tables; the renderings are display's, set from here.
+_HTML: Final[tuple[tuple[type, object], ...]] = (
+    (Tool, display.tool_html),
+    (DiscoverResult, display.discover_result_html),
+    (ExecuteResult, display.execute_result_html),
+)
+for _cls, _render in _HTML:
+    setattr(_cls, "_repr_html_", _render)  # noqa: B010 (the classes do not declare it)
