@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 from walt.core.logging import get_logger
 
@@ -303,11 +303,13 @@ class PageWatch:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), left if tick is None else min(tick, left))
 
-    async def _loaded(self, deadline: float) -> None:
-        """Until the current document's load event, never past ``deadline``."""
+    async def _loaded(
+        self, deadline: float, state: Literal["load", "domcontentloaded"] = "load"
+    ) -> None:
+        """Until the current document's load event (or ``state``), never past ``deadline``."""
         with contextlib.suppress(Exception):
             await self.page.wait_for_load_state(
-                "load", timeout=max(0.1, deadline - time.monotonic()) * 1000
+                state, timeout=max(0.1, deadline - time.monotonic()) * 1000
             )
 
     async def ready(self, deadline: float) -> bool:
@@ -326,10 +328,7 @@ class PageWatch:
                 )
             )
         except Exception:  # a navigation replaced the document meanwhile, or the bound
-            with contextlib.suppress(Exception):
-                await self.page.wait_for_load_state(
-                    "domcontentloaded", timeout=max(0.1, deadline - time.monotonic()) * 1000
-                )
+            await self._loaded(deadline, "domcontentloaded")
             return True
 
     async def settle_loaded(

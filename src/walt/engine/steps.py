@@ -259,8 +259,7 @@ class BrowserSteps:
         run = self.run
         values, system = run.values, run.system
         if isinstance(step, NavigationStep):
-            following = run.tool.steps[index + 1 : index + 2]
-            element_next = bool(following) and isinstance(following[0], ElementStep)
+            element_next = self._element_follows(index)
             await self.goto(self._navigation_url(step), index, step, element_next=element_next)
             return None
         if isinstance(step, WaitStep):

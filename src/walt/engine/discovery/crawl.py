@@ -250,10 +250,11 @@ class Crawler:
         self._opened: float | None = None
         self.route_pages = RoutePages()
         self.explore_grace = min(EXPLORE_GRACE, EXPLORE_GRACE_SHARE * request.time_budget)
-        self._renders = asyncio.Semaphore(min(CONCURRENCY, render_slots()))
+        slots = min(CONCURRENCY, render_slots())
+        self._renders = asyncio.Semaphore(slots)
         # Trying a control takes seconds: with more than one render slot it never holds
         # them all, so the pages of the crawl are still drawn meanwhile.
-        self._explores = asyncio.Semaphore(max(1, min(CONCURRENCY, render_slots()) - 1))
+        self._explores = asyncio.Semaphore(max(1, slots - 1))
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -27,6 +27,7 @@ import attrs
 from walt.core.css import css_string
 from walt.core.logging import get_logger
 from walt.engine.discovery.controls import Control
+from walt.engine.discovery.routepages import close_page
 from walt.engine.dom import parse_html
 from walt.engine.effects import PageWatch
 from walt.engine.extract import extract_document
@@ -148,8 +149,7 @@ async def explore_control(
         )
         return None
     finally:
-        with contextlib.suppress(Exception):
-            await page.close()
+        await close_page(page)
 
 
 def _element(page: Page, control: Control) -> Any:

@@ -158,11 +158,7 @@ class _Run:
 
 class _Runner:
     def __init__(
-        self,
-        executor: Executor,
-        request: DiscoverRequest,
-        meter: CostMeter,
-        deadline: float,
+        self, executor: Executor, request: DiscoverRequest, meter: CostMeter, deadline: float
     ) -> None:
         self.executor = executor
         self.request = request
