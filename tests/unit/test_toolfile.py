@@ -319,6 +319,18 @@ tool_like = st.fixed_dictionaries(
 )
 
 
+def test_inputs_given_twice_are_refused_not_kept_as_an_unknown_key() -> None:
+    # Found by the fuzz test below: the seed format's inputs kept beside input_schema as
+    # an unknown key made a saved copy load as a seed tool, a different tool.
+    with pytest.raises(ToolFormatError) as caught:
+        load_tool({"name": "find", "input_schema": [], "inputs": {}})
+    assert [p.path for p in caught.value.problems] == ["$.inputs"]
+    # Either form alone still loads, and a saved copy loads as the same tool.
+    for doc in ({"name": "find", "input_schema": []}, {"name": "find", "inputs": {"q": "string"}}):
+        tool = load_tool(doc)
+        assert load_tool(tool.to_dict()) == tool
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(json_values, tool_like))
 def test_fuzz_arbitrary_json_only_ever_raises_tool_format_error(doc: Any) -> None:

@@ -314,6 +314,15 @@ def load_tool(source: str | os.PathLike[str] | Mapping[str, Any]) -> Tool:
             problems=[("$", "expected an object")],
             source=origin,
         )
+    if "input_schema" in data and isinstance(data.get("inputs"), Mapping):
+        # Two lists of inputs, walt's and the seed format's: which one is meant cannot be
+        # told, and keeping the second as an unknown key would load as a seed file next
+        # time (a saved copy would not be the same tool).
+        raise ToolFormatError(
+            f"invalid {label}",
+            problems=[("$.inputs", "an inputs mapping beside input_schema: give the inputs once")],
+            source=origin,
+        )
     try:
         tool = converter.structure(_normalize(data), Tool)
     except RecursionError as exc:
