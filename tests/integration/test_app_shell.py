@@ -4,14 +4,17 @@ never arrives must not hold the run. A run reads the rows, never the skeleton.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
+from typing import Literal
 
 import pytest
 
 import walt
 from tests.sites import Request, Response, Site, html, serve
+from walt.engine.executor import browser_gate
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +87,39 @@ def test_a_shell_is_read_after_its_code_and_data_arrive(site: Site) -> None:
             assert result.ok and result.path == "browser", result.error
             titles = sorted(str(r.get("title")) for r in result.records)
             assert titles == wanted, result.data.get("main_text")
+
+
+class _CountingGate(asyncio.Semaphore):
+    """A semaphore that counts how often it was taken."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.taken = 0
+
+    async def acquire(self) -> Literal[True]:
+        self.taken += 1
+        return await super().acquire()
+
+
+def test_a_url_tool_drawn_by_the_browser_holds_its_callers_gate(site: Site) -> None:
+    """Validation bounds how many pages are drawn at once; a URL tool whose HTTP answer is
+    a script's shell is drawn too, so it takes the caller's gate (and an HTTP answer
+    does not)."""
+
+    async def main() -> tuple[walt.ExecuteResult, walt.ExecuteResult, int, int]:
+        async with walt.AsyncClient("inprocess", allow_hosts=[site.netloc], cache=False) as client:
+            gate = _CountingGate()
+            browser_gate.set(gate)
+            shell = await client.execute(walt.Tool(name="fleet", url_template=site.url + "?all=1"))
+            after_shell = gate.taken
+            plain = await client.execute(
+                walt.Tool(name="ships", url_template=site.url + "api/ships?q=")
+            )
+            return shell, plain, after_shell, gate.taken
+
+    shell, plain, after_shell, after_plain = asyncio.run(main())
+    assert shell.ok and shell.path == "browser", shell.error
+    assert sorted(str(r.get("title")) for r in shell.records) == SHIPS
+    assert after_shell == 1
+    assert plain.ok and plain.path == "http", plain.error
+    assert after_plain == 1

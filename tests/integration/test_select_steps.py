@@ -28,6 +28,8 @@ FORM = """<!doctype html><html><head><meta charset="utf-8"><title>Trip</title></
 <select id="tags" name="tags" multiple><option>sea</option><option>hills</option>
 <option>city</option></select>
 <select id="frozen" name="frozen" disabled><option>a</option><option>b</option></select>
+<select id="size" name="size"><option value="">Any</option><option value="s">Small</option>
+</select><select id="fit" name="fit"></select>
 <button id="go">Go</button></form>
 <script>
 // Debounced, as lists that follow a choice often are: the request starts a moment later.
@@ -37,6 +39,10 @@ document.getElementById('country').addEventListener('change', e => setTimeout(as
     names.map(n => '<option value="' + n + '">' + n + '</option>').join('');
   document.getElementById('fare').disabled = false;
 }, 40));
+// Filled by a timer alone, well after the page went quiet: no request to wait for.
+document.getElementById('size').addEventListener('change', () => setTimeout(() => {
+  document.getElementById('fit').innerHTML = '<option>Slim</option><option>Loose</option>';
+}, 1500));
 </script></body></html>"""
 
 
@@ -99,6 +105,16 @@ def test_a_control_a_script_enables_after_an_earlier_choice_is_waited_for(
     assert sent["country"] == ["de"] and sent["fare"] == ["First"]
 
 
+def test_a_list_a_timer_fills_late_is_waited_for_until_the_step_timeout(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    tool = _tool(site, ("size", "size"), ("fit", "fit"))
+    result = client.execute(tool, {"size": "small", "fit": "Loose"})
+    assert result.ok, result.error
+    sent = _sent(site)
+    assert sent["size"] == ["s"] and sent["fit"] == ["Loose"]
+
+
 def test_labels_match_case_folded_and_a_multiple_select_takes_several(
     client: walt.UnifiedClient, site: Site
 ) -> None:
@@ -112,9 +128,15 @@ def test_labels_match_case_folded_and_a_multiple_select_takes_several(
 def test_a_missing_option_lists_the_options_and_a_disabled_control_is_refused(
     client: walt.UnifiedClient, site: Site
 ) -> None:
-    missing = client.execute(_tool(site, ("street", "street")), {"street": "Nowhere Lane"})
+    started = time.perf_counter()
+    missing = client.execute(
+        _tool(site, ("street", "street")), {"street": "Nowhere Lane"}, step_timeout=2
+    )
+    waited = time.perf_counter() - started
     assert not missing.ok and missing.error is not None
+    # Looked for until the step's timeout (a script may add it), and no longer.
+    assert 2 <= waited < 10
     assert "Hauptstraße (1)" in missing.error.message and "Ringweg (2)" in missing.error.message
-    frozen = client.execute(_tool(site, ("frozen", "frozen")), {"frozen": "b"})
+    frozen = client.execute(_tool(site, ("frozen", "frozen")), {"frozen": "b"}, step_timeout=2)
     assert not frozen.ok and frozen.error is not None
     assert "disabled" in frozen.error.message

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import time
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 
 from walt.core.costs import CostMeter, PriceTable
@@ -55,9 +56,15 @@ from walt.engine.steps import BrowserSteps
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-__all__ = ["Executor"]
+__all__ = ["Executor", "browser_gate"]
 
 log = get_logger(__name__)
+
+browser_gate: ContextVar[asyncio.Semaphore | None] = ContextVar("walt_browser_gate", default=None)
+"""A semaphore the browser path holds while it runs a tool, set by a caller that bounds how
+many pages are drawn at once (discovery's validation: one per core), for the runs started
+in its task. It reaches a tool that goes to the browser only once its HTTP answer turns
+out to be a script's shell. Unset: the pool's ``max_contexts`` is the only bound."""
 
 _BOOLEAN_WORDS: Final = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off"})
 _TRUE_WORDS: Final = frozenset({"true", "1", "yes", "on"})
@@ -394,7 +401,8 @@ class Executor:
     # ------------------------------------------------------------------ browser path
 
     async def _run_browser(self, run: RunState, request: ExecuteRequest) -> None:
-        async with self.pool.slot():
+        gate = browser_gate.get()
+        async with gate if gate is not None else contextlib.nullcontext(), self.pool.slot():
             opened = time.perf_counter()
             session = await self.sessions.take(request.auth, run.step_timeout)
             guard = session.guard

@@ -68,6 +68,9 @@ SETTLE_IDLE: Final = 2.0
 FIRST_CLICK: Final = 1.5
 """Seconds a click may take before walt looks for what covers its target."""
 MAX_REPEAT: Final = 50
+SELECT_POLL: Final = 0.1
+"""Seconds before a missing option is looked for again (doubling up to ``SELECT_POLL_MAX``)."""
+SELECT_POLL_MAX: Final = 0.5
 _REASONS: Final = re.compile(
     r"intercepts pointer events|not visible|not enabled|not editable|detached|"
     r"outside of the viewport|not stable|strict mode violation",
@@ -380,13 +383,7 @@ class BrowserSteps:
                 if isinstance(chosen, list)
                 else render_text(step.selected_text, values, system)
             )
-            try:
-                handled = await _select(target, wanted, timeout, index)
-            except _NotChoosableYet:
-                # A list a script fills in, or enables, after an earlier choice (a
-                # dependent list): wait for what that choice started, then try again.
-                await self.watch.settle(timeout)
-                handled = await _select(target, wanted, timeout, index, last_try=True)
+            handled = await self._choose(target, wanted, timeout, index)
         elif isinstance(step, KeyPressStep):
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
         if isinstance(step, InputStep):
@@ -401,6 +398,28 @@ class BrowserSteps:
         if popup is not None:
             popup.on("response", self.on_response)
             self.run.current_url = popup.url
+
+    async def _choose(
+        self, target: Any, wanted: str | list[str], timeout: float, index: int
+    ) -> bool:
+        """:func:`_select`, waited for until the step's ``timeout`` (seconds) when the option
+        is missing or the control disabled, as Playwright's own ``select_option`` waits: a
+        list a script fills in or enables after an earlier choice (a dependent list) may
+        need that choice's requests, or only a timer. What the earlier choice started is
+        waited for first, then the control is asked again at growing intervals."""
+        deadline = time.monotonic() + timeout
+        try:
+            return await _select(target, wanted, timeout, index)
+        except _NotChoosableYet:
+            await self.watch.settle(timeout)
+        pause = SELECT_POLL
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return await _select(target, wanted, max(left, 0.5), index, last_try=left <= 0)
+            except _NotChoosableYet:
+                await asyncio.sleep(min(pause, max(left, 0.0)))
+                pause = min(pause * 2, SELECT_POLL_MAX)
 
     def _element_follows(self, index: int) -> bool:
         following = self.run.tool.steps[index + 1 : index + 2]

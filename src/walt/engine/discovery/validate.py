@@ -59,7 +59,7 @@ from walt.engine.discovery.contrast import (
     template_similarity,
 )
 from walt.engine.dom import Document, parse_html
-from walt.engine.executor import Executor
+from walt.engine.executor import Executor, browser_gate
 
 __all__ = ["Site", "Verdict", "validate_candidates"]
 
@@ -957,6 +957,9 @@ async def validate_candidates(
     drawing = asyncio.Semaphore(render_slots())
 
     async def check(cand: Candidate) -> None:
+        if cand.tool.is_url_tool:
+            # Held only if its page turns out to be drawn by a script (this task's runs).
+            browser_gate.set(drawing)
         gate = contextlib.nullcontext() if cand.tool.is_url_tool else drawing
         async with gate, slots:
             started = time.perf_counter()
