@@ -129,3 +129,83 @@ def test_array_items_are_checked_one_by_one() -> None:
         "type": "array",
         "items": {"type": "string", "enum": ["a", "b"]},
     }
+
+
+def _sent(tool: Tool, inputs: dict[str, object] | None = None) -> str:
+    values = tool.check_inputs(inputs or {})
+    return render_url(tool.url_template or "", values, encoding=tool.encoding)
+
+
+def test_the_default_buttons_formaction_and_formmethod_decide_where_it_submits() -> None:
+    tool = tool_of(
+        """<form action="/old" method="post"><input name="q">
+        <button formaction="/find" formmethod="get" name="b" value="v">Find</button></form>"""
+    )
+    assert _sent(tool, {"q": "x"}) == URL + "find?q=x&b=v"
+
+
+def test_a_choice_holds_only_buttons_that_send_the_same_pair_to_the_same_place() -> None:
+    tool = tool_of(
+        """<form action="/s"><input name="q">
+        <button name="scope" value="open">Open</button>
+        <button name="scope" value="all">All</button>
+        <button name="export" value="csv">Export</button>
+        <button name="scope" value="mine" formaction="/mine">Mine</button></form>""",
+        "search",
+    )
+    assert tool.input("scope").enum == ("open", "all")
+    assert _sent(tool, {"q": "x", "scope": "all"}) == URL + "s?q=x&scope=all"
+
+
+def test_a_first_button_without_a_name_sends_no_pair_and_offers_no_choice() -> None:
+    tool = tool_of(
+        """<form action="/s"><input name="q"><button>Search</button>
+        <button name="lucky" value="1">Lucky</button></form>""",
+        "search",
+    )
+    assert [i.name for i in tool.inputs] == ["q"]
+    assert _sent(tool, {"q": "x"}) == URL + "s?q=x"
+
+
+def test_an_image_button_sends_the_coordinates_of_a_click() -> None:
+    tool = tool_of(
+        '<form action="/s"><input name="q"><input type="image" name="go" alt="Go" src="g.png">'
+        "</form>"
+    )
+    assert _sent(tool, {"q": "x"}) == URL + "s?q=x&go.x=0&go.y=0"
+
+
+def test_a_charset_field_sends_the_forms_encoding() -> None:
+    html = """<form action="/s" accept-charset="windows-1252"><input name="q">
+    <input type="hidden" name="_charset_"></form>"""
+    tool = tool_of(html)
+    assert _sent(tool, {"q": "Müller"}) == URL + "s?q=M%FCller&_charset_=windows-1252"
+    assert _sent(tool_of(html.replace("windows-1252", "utf-8")), {"q": "a"}).endswith(
+        "_charset_=UTF-8"
+    )
+
+
+def test_controls_send_their_sanitized_values() -> None:
+    tool = tool_of(
+        """<form action="/f"><select name="kind"><option>a</option><option>b</option></select>
+        <input type="range" name="level" min="0" max="5">
+        <input type="number" name="count" value="abc">
+        <input type="color" name="tint" value="#ABCDEF">
+        <select name="many" size="3"><option>x</option><option>y</option></select></form>""",
+        "filter",
+    )
+    # The range sits in its middle on a step, the colour is lower case, the bad number
+    # is empty (left out), and a list box with nothing selected sends nothing.
+    assert _sent(tool) == URL + "f?kind=a&level=3&tint=%23abcdef"
+    assert tool.input("count").default is None
+
+
+def test_a_ticked_checkbox_is_sent_until_the_caller_unticks_it() -> None:
+    tool = tool_of(
+        """<form action="/f"><select name="kind"><option>a</option><option>b</option></select>
+        <label><input type="checkbox" name="stock" checked> In stock</label>
+        <label><input type="checkbox" name="sale" value="1"> On sale</label></form>""",
+        "filter",
+    )
+    assert _sent(tool) == URL + "f?kind=a&stock=on"
+    assert _sent(tool, {"stock": "", "sale": "1"}) == URL + "f?kind=a&sale=1"

@@ -35,6 +35,7 @@ from walt.core.routes import flatten
 from walt.engine.charset import encoding_label
 from walt.engine.discovery.controls import Control, script_controls
 from walt.engine.discovery.families import LinkFamily, PageLink, link_families, segment_shape
+from walt.engine.discovery.sanitize import sanitized_value
 from walt.engine.dom import (
     Document,
     Node,
@@ -199,6 +200,18 @@ class Submitter:
     formaction: str | None = None
     formmethod: str | None = None
     outside: bool = False  # associated by form= from outside the form element
+    image: bool = False  # an image button: it submits name.x and name.y, not name=value
+
+    @property
+    def entries(self) -> tuple[tuple[str, str], ...]:
+        """What it adds to the entry list (HTML standard): ``name=value``, or for an image
+        button the coordinates of the click, (0, 0) when the form is submitted without
+        one (pressing Enter); nothing without a name."""
+        if not self.name:
+            return ()
+        if self.image:
+            return ((f"{self.name}.x", "0"), (f"{self.name}.y", "0"))
+        return ((self.name, self.value),)
 
 
 @attrs.frozen
@@ -383,6 +396,15 @@ def _is_disabled(control: Node) -> bool:
     return False
 
 
+def _display_size(select: Node) -> int:
+    """The select's display size (HTML standard): its ``size`` when a valid positive
+    integer, else 4 for ``multiple`` and 1 otherwise."""
+    size = _int(attr(select, "size"))
+    if size is not None and size > 0:
+        return size
+    return 4 if attr(select, "multiple") is not None else 1
+
+
 def _element_children(node: Node) -> Iterable[Node]:
     child = node.child
     while child is not None:
@@ -435,8 +457,9 @@ def _field(doc: Document, control: Node) -> Field | None:
     if control.tag == "select":
         options, selected = _options(doc, control)
         multiple = attr(control, "multiple") is not None
-        if not selected and options and not multiple:
-            selected = [options[0][0]]  # a single select submits its first option
+        if not selected and options and not multiple and _display_size(control) == 1:
+            # A drop-down box submits its first option; a list box (size > 1) nothing.
+            selected = [options[0][0]]
         return Field(
             name,
             "select",
@@ -475,7 +498,9 @@ def _field(doc: Document, control: Node) -> Field | None:
     if kind in ("checkbox", "radio"):
         default = (value if value is not None else "on") if checked else None
     else:
-        default = value
+        default = sanitized_value(
+            declared, value, attr(control, "min"), attr(control, "max"), attr(control, "step")
+        )
     return Field(
         name=name,
         kind=kind,
@@ -560,8 +585,9 @@ def _submitter(doc: Document, control: Node, form: Node) -> Submitter | None:
         value=attr(control, "value") or "",
         element_id=attr(control, "id"),
         formaction=attr(control, "formaction"),
-        formmethod=(attr(control, "formmethod") or "").lower() or None,
+        formmethod=(attr(control, "formmethod") or "").strip().lower() or None,
         outside=not _contains(form, control),
+        image=control.tag == "input" and (attr(control, "type") or "").lower() == "image",
     )
 
 
@@ -682,6 +708,25 @@ def _submission_charset(form: Node, page_encoding: str) -> str:
     return page_encoding
 
 
+_ENCODING_NAMES: Final = {
+    "utf-8": "UTF-8",
+    "shift_jis": "Shift_JIS",
+    "big5": "Big5",
+    "euc-jp": "EUC-JP",
+    "euc-kr": "EUC-KR",
+    "iso-2022-jp": "ISO-2022-JP",
+}
+
+
+def _with_charset_name(field: Field, charset: str) -> Field:
+    """A hidden ``_charset_`` field without a value submits the name of the form's
+    encoding (HTML standard, constructing the entry list)."""
+    if field.kind != "hidden" or field.name.lower() != "_charset_" or field.default:
+        return field
+    name = _ENCODING_NAMES.get(charset, charset.upper() if charset.startswith("iso-") else charset)
+    return attrs.evolve(field, default=name, defaults=(name,))
+
+
 def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
     forms: list[FormInfo] = []
     shapes: dict[tuple[object, ...], int] = {}
@@ -711,12 +756,20 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         ]
         submitters = [s for s in (_submitter(doc, c, form) for c in controls) if s is not None]
         heading, legend = headings.before(form), _legend(form)
+        charset = _submission_charset(form, encoding)
+        # The default button's formaction and formmethod decide where Enter submits to.
+        default = submitters[0] if submitters else None
+        action = attr(form, "action")
+        if default is not None and default.formaction is not None:
+            action = default.formaction
         method = (attr(form, "method") or "get").strip().lower()
+        if default is not None and default.formmethod in ("get", "post", "dialog"):
+            method = default.formmethod
         info = FormInfo(
             page_url=doc.url,
-            action=doc.resolve(attr(form, "action")) or doc.document_url,
+            action=doc.resolve(action) or doc.document_url,
             method="post" if method == "post" else ("dialog" if method == "dialog" else "get"),
-            fields=tuple(fields),
+            fields=tuple(_with_charset_name(f, charset) for f in fields),
             submitters=tuple(submitters),
             form_id=attr(form, "id"),
             form_index=index,
@@ -728,7 +781,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
             enctype=(attr(form, "enctype") or "application/x-www-form-urlencoded").lower(),
             accept_charset=(attr(form, "accept-charset") or "").strip() or None,
             name=attr(form, "name"),
-            charset=_submission_charset(form, encoding),
+            charset=charset,
             script_filled=_script_filled(controls),
         )
         if info.method == "dialog":

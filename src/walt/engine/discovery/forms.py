@@ -417,15 +417,18 @@ def _input_for(field: Field, name: str, *, for_url: bool, keep_default: bool) ->
     if field.kind == "checkbox":
         if for_url:
             label = field.label or field.name
+            ticked = keep_default and field.default is not None
+            how = (
+                "ticked unless you pass ''"
+                if ticked
+                else f"pass {field.checkbox_value!r} to tick it"
+            )
             return ToolInput(
-                **{
-                    **common,
-                    "required": False,
-                    "description": f"{label} (pass {field.checkbox_value!r} to tick it)",
-                },
+                **{**common, "required": False, "description": f"{label} ({how})"},
                 type="string",
                 enum=(field.checkbox_value,),
                 enum_labels=(label,),
+                default=field.checkbox_value if ticked else None,
             )
         return ToolInput(**{**common, "required": False}, type="boolean")
     if field.kind == "number":
@@ -455,11 +458,21 @@ def _submitter_input(form: FormInfo, taken: set[str]) -> tuple[ToolInput, str] |
     buttons = [s for s in form.submitters if s.text or s.value]
     if len(buttons) < 2:
         return None
-    named = [s for s in buttons if s.name]
     if form.method == "get":
-        if not named:
+        # One query parameter can only choose among buttons that share the default
+        # button's name and send the form to the same place; an image button sends
+        # coordinates, not a value.
+        first = form.default_submitter
+        if first is None or not first.name or first.image:
             return None
-        raw = named[0].name or "submit"
+        named = [
+            s
+            for s in buttons
+            if s.name == first.name
+            and not s.image
+            and (s.formaction, s.formmethod) == (first.formaction, first.formmethod)
+        ]
+        raw = first.name
         values = [s.value for s in named]
         labels = [s.text or s.value for s in named]
     else:
@@ -604,10 +617,9 @@ def url_candidate(
         spec, raw = choice
         inputs.append(spec)
         pairs.append(f"{quote(raw, safe='[]')}={{{spec.name}}}")
-    elif form.default_submitter is not None and form.default_submitter.name:
-        button = form.default_submitter
-        assert button.name is not None
-        pairs.append(f"{quote(button.name, safe='[]')}={quote(button.value, safe='')}")
+    elif form.default_submitter is not None:
+        for key, value in form.default_submitter.entries:
+            pairs.append(f"{quote(key, safe='[]')}={quote(value, safe='')}")
     template = f"{action.scheme}://{action.netloc}{action_template}" + (
         "?" + "&".join(pairs) if pairs else ""
     )
