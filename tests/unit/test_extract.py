@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from walt.engine.dom import parse_html
-from walt.engine.extract import LIMITS, extract
+from walt.engine.extract import LIMITS, extract, record_groups
 
 URL = "https://shop.example/search?q=tea"
 
@@ -188,3 +188,15 @@ def test_one_row_of_an_aria_grid_is_one_record_not_its_cells() -> None:
     items = extract(_aria_grid(["harbour demand"]), URL)["items"]
     assert [i["title"] for i in items] == ["harbour demand"]
     assert items[0]["url"] == "https://shop.example/e/0"
+
+
+def test_a_data_tables_rows_are_records_though_their_cells_are_short() -> None:
+    page = parse_html(
+        """<html><body><table><thead><tr><th>Name</th><th>Price</th><th>Colour</th></tr>
+        </thead><tbody><tr><td>Anchor mug</td><td>12</td><td>red</td></tr>
+        <tr><td>Dock rope</td><td>9</td><td>red</td></tr></tbody></table>
+        <ul><li>Home</li><li>Shop</li><li>Help</li></ul></body></html>""",
+        "http://shop.test/",
+    )
+    groups = record_groups(page.body)
+    assert [(g.container.tag, len(g.members)) for g in groups] == [("table", 2)]

@@ -7,13 +7,19 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+import attrs
 import pytest
 
 from walt.core.models import ClickStep, InputStep, KeyPressStep, Locator, NavigationStep, Tool
 from walt.core.routes import flatten, has_route, is_route_fragment, unflatten
 from walt.engine.discovery.controls import Control, script_controls
 from walt.engine.discovery.explore import Exploration, ObservedCall
-from walt.engine.discovery.scripted import api_request, scripted_tools, url_with_term
+from walt.engine.discovery.scripted import (
+    api_request,
+    query_example,
+    scripted_tools,
+    url_with_term,
+)
 from walt.engine.dom import parse_html
 from walt.engine.guard import is_read_call
 from walt.engine.http import needs_rendering
@@ -136,7 +142,8 @@ def test_explored_search_becomes_a_browser_run_route_tool_with_its_api() -> None
         ),
         records_after=3,
     )
-    [(tool, api, samples)] = scripted_tools([seen], "", "walt")
+    [made] = scripted_tools([seen], "", "walt")
+    tool, api, samples = made.tool, made.api, made.samples
     assert tool.kind == "search" and tool.url_template == "http://h/#/search?q={q}"
     assert not tool.is_url_tool
     assert samples == {"q": "running"}
@@ -147,7 +154,8 @@ def test_explored_search_becomes_a_browser_run_route_tool_with_its_api() -> None
 
 def test_a_search_that_keeps_the_url_becomes_fill_and_enter_steps() -> None:
     seen = Exploration("http://h/app", BOX, "running", "http://h/app", records_after=0)
-    [(tool, api, samples)] = scripted_tools([seen], "", "walt")
+    [made] = scripted_tools([seen], "", "walt")
+    tool, api, samples = made.tool, made.api, made.samples
     assert tool.url_template is None and api is None and samples == {}
     nav, fill, enter = tool.steps
     assert isinstance(nav, NavigationStep) and nav.url == "http://h/app"
@@ -181,10 +189,53 @@ def test_calls_that_are_not_json_or_failed_are_not_promoted() -> None:
     assert api_request([html, failed, elsewhere], "x", "q") is None
 
 
+@pytest.mark.parametrize(
+    ("placeholder", "example"),
+    [
+        (
+            'metrics.rmse < 1 and params.model = "tree"',
+            'metrics.rmse < 1 and params.model = "tree"',
+        ),
+        ("e.g. status:open", "status:open"),
+        ("Try: author:alice is:open…", "author:alice is:open"),
+        ('Search (e.g. "exact phrase")', '"exact phrase"'),
+        ("(a OR b) AND c", "(a OR b) AND c"),
+        ("Search runs", None),
+        ("Filter by name...", None),
+        ("", None),
+    ],
+)
+def test_a_placeholders_example_query(placeholder: str, example: str | None) -> None:
+    assert query_example(placeholder) == example
+
+
+def test_a_word_the_sites_api_refused_makes_a_query_language_search() -> None:
+    box = Control("search", "input#f", "", (Locator("id", "f"),), placeholder="price < 30")
+    refused = ObservedCall(
+        "POST",
+        "http://h/api/items/search",
+        body='{"filter":"mug"}',
+        request_type="application/json",
+        content_type="application/json",
+        status=400,
+    )
+    seen = Exploration("http://h/", box, "mug", "http://h/#/?filter=mug", (refused,), 8, 0)
+    assert seen.refused
+    [made] = scripted_tools([seen], "", "walt")
+    assert made.refused and made.query_example == "price < 30"
+    assert made.api is None and made.samples == {}
+    (spec,) = made.tool.inputs
+    assert spec.description == "a query in the site's own syntax, for example: price < 30"
+    answered = attrs.evolve(refused, status=200)
+    assert not attrs.evolve(seen, calls=(answered,)).refused
+    assert not attrs.evolve(seen, calls=()).refused
+
+
 def test_a_load_more_button_that_added_records_is_a_paginate_tool() -> None:
     grew = Exploration("http://h/prints", MORE, records_before=6, records_after=12)
     same = Exploration("http://h/other", MORE, records_before=6, records_after=6)
-    [(tool, api, _)] = scripted_tools([grew, same], "", "walt")
+    [made] = scripted_tools([grew, same], "", "walt")
+    tool, api = made.tool, made.api
     assert tool.kind == "paginate" and api is None
     assert tool.input("page").default == 1
     click = tool.steps[1]

@@ -142,14 +142,17 @@ def _leaf_fields(item: Node) -> list[tuple[str, str]]:
     return out
 
 
-def _item_score(members: list[Node]) -> float:
+def _item_score(members: list[Node], *, rows: bool = False) -> float:
+    """How much ``members`` look like records (0: not at all). Their fields are their
+    named parts (classes, ``itemprop``, ``data-field``); a table's ``rows`` also count
+    their filled cells as fields (the column headers name them)."""
     # Features come from a sample: a 25,000-row list must not cost 25,000 subtree walks.
     sample = members[:: max(1, len(members) // 24)][:24]
     texts = [text(m, 400) for m in sample]
     if sum(1 for t in texts if t) < len(sample) * 0.8:
         return 0.0
     linked = sum(1 for m in sample if m.tag == "a" or find_first(m, ("a",)) is not None)
-    fields = sum(min(len(_leaf_fields(m)), 6) for m in sample) / len(sample)
+    fields = sum(min(_field_count(m, rows), 6) for m in sample) / len(sample)
     avg_len = sum(len(t) for t in texts) / len(sample)
     if fields < 2 and avg_len < 25:
         return 0.0  # menus and tag clouds: one short word each
@@ -159,6 +162,20 @@ def _item_score(members: list[Node]) -> float:
     if any(find_first(m, _HEADINGS) is not None for m in sample):
         score *= 1.3
     return score
+
+
+def _field_count(member: Node, row: bool) -> int:
+    named = len(_leaf_fields(member))
+    return max(named, _filled_cells(member)) if row else named
+
+
+def _filled_cells(row: Node) -> int:
+    """The cells of a table row (or an ARIA row) that hold text."""
+    return sum(
+        1
+        for c in elements(row)
+        if (c.tag in ("td", "th") or _aria_role(c) in _CELL_ROLES) and text(c, 40)
+    )
 
 
 def _table_rows(table: Node) -> list[Node]:
@@ -196,7 +213,7 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
             # A table with a header row lists records even when it has one row.
             enough = len(body) >= 2 or (len(body) == 1 and len(rows) > 1)
             if enough and (include_chrome or not in_chrome(parent)):
-                score = _item_score(body)
+                score = _item_score(body, rows=True)
                 if score > 0:
                     groups.append(RecordGroup(parent, body, "table", score))
             continue
@@ -206,7 +223,7 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
             # As for a table: a header row shows one row is a list of one record.
             enough = len(body) >= 2 or (len(body) == 1 and len(rows) > 1)
             if enough and (include_chrome or not in_chrome(parent)):
-                score = _item_score(body)
+                score = _item_score(body, rows=True)
                 if score > 0:
                     groups.append(RecordGroup(parent, body, "items", score * 1.2))
             continue

@@ -25,7 +25,7 @@ import bisect
 import hashlib
 import re
 from collections.abc import Iterable
-from typing import Final
+from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
@@ -827,20 +827,34 @@ def _record_samples(
             continue
         rows = group_records(doc, group)[:50]
         records = max(records, len(rows))
-        titles: list[str] = []
-        for row in rows:
-            named = row.get("title") or row.get("name")
-            if not named:
-                values = [str(v) for k, v in row.items() if k not in ("url", "text")]
-                values = [v for v in values if not v.replace(".", "").isdigit()]
-                named = max(values, key=len, default="")
-            if named:
-                titles.append(str(named))
+        titles = [t for t in (_row_title(row) for row in rows) if t]
         sampled.append((fingerprint, tuple(titles)))
         count += len(titles)
         if count >= 150:
             break
     return sampled, blocks, records
+
+
+def _row_title(row: dict[str, Any]) -> str:
+    """A record's name: its title or name, else its longest value that is not a number."""
+    named = row.get("title") or row.get("name")
+    if not named:
+        values = [str(v) for k, v in row.items() if k not in ("url", "text")]
+        values = [v for v in values if not v.replace(".", "").isdigit()]
+        named = max(values, key=len, default="")
+    return str(named or "")
+
+
+def _table_samples(tables: Iterable[dict[str, Any]]) -> list[tuple[str, tuple[str, ...]]]:
+    """Row titles of the page's data tables, by table: a listing drawn as a table (a data
+    browser's grid) holds records as much as a repeated block does."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for table in tables:
+        rows = table.get("rows") or []
+        titles = tuple(t for t in (_row_title(row) for row in rows[:50]) if t)
+        if len(titles) >= 2:
+            out.append(("table:" + "|".join(table.get("headers") or ()), titles))
+    return out
 
 
 # --------------------------------------------------------------------------- entry points
@@ -996,6 +1010,7 @@ def analyze_document(doc: Document, encoding: str = "utf-8") -> PageAnalysis:
     links, skipped = _page_links(doc)
     data = extract_document(doc)
     sampled, blocks, records = _record_samples(doc)
+    sampled += _table_samples(data["tables"])
     h1 = doc.parser.css_first("main h1") or doc.parser.css_first("h1")
     return PageAnalysis(
         url=doc.url,

@@ -81,6 +81,8 @@ class Candidate:
     sample_inputs: dict[str, Any] = attrs.field(factory=dict)  # other inputs as the site had them
     sample_sets: tuple[dict[str, Any], ...] = ()  # whole input sets the site's links had
     api: ApiRequest | None = None  # the site's JSON call behind it, offered for promotion
+    refused_words: bool = False  # a search box whose API refused a plain word (a query language)
+    query_example: str | None = None  # the example query its placeholder gives
 
     @property
     def kind(self) -> str:
@@ -298,7 +300,8 @@ def build_candidates(
                 dropped.append(
                     (candidate, "the page's script answers this form (tried in the browser)")
                 )
-    for tool, api, samples in scripted_tools(explorations, created_at, generator):
+    for scripted in scripted_tools(explorations, created_at, generator):
+        tool = scripted.tool
         box = tool.inputs[0].name if tool.kind == "search" and tool.inputs else None
         candidates.append(
             Candidate(
@@ -306,8 +309,10 @@ def build_candidates(
                 "script",
                 tool.start_url or "",
                 term_field=box,
-                api=api,
-                sample_inputs=samples,
+                api=scripted.api,
+                sample_inputs=dict(scripted.samples),
+                refused_words=scripted.refused,
+                query_example=scripted.query_example,
             )
         )
     names = {c.tool.name for c in candidates}

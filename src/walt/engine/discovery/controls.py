@@ -53,6 +53,7 @@ class Control:
     label: str
     locators: tuple[Locator, ...]
     name: str = ""  # the control's name attribute, when it has one
+    placeholder: str = ""  # a search box's hint (an example query, often)
 
 
 def script_controls(doc: Document) -> tuple[Control, ...]:
@@ -109,6 +110,7 @@ def _search_boxes(doc: Document) -> list[Control]:
                 label=attr(node, "placeholder") or label or attr(node, "aria-label") or "",
                 locators=_input_locators(node, label),
                 name=attr(node, "name") or "",
+                placeholder=" ".join((attr(node, "placeholder") or "").split()),
             )
         )
         if len(out) == MAX_SEARCH_BOXES:

@@ -77,6 +77,14 @@ class Exploration:
     def role(self) -> Literal["search", "more"]:
         return self.control.role
 
+    @property
+    def refused(self) -> bool:
+        """The site's API answered every call that carried the word with a client error
+        (HTTP 4xx): the box takes a query language, not plain words."""
+        return bool(self.calls) and all(
+            c.status is not None and 400 <= c.status < 500 for c in self.calls
+        )
+
 
 async def explore_control(
     context: Any,

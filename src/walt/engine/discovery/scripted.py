@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from typing import Final
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+import attrs
+
 from walt.core.models import (
     ApiRequest,
     ClickStep,
@@ -38,26 +40,64 @@ from walt.engine.discovery.explore import Exploration, ObservedCall
 from walt.engine.discovery.forms import annotations_for, provenance
 from walt.engine.discovery.words import describe, input_name, path_noun, search_noun, snake
 
-__all__ = ["api_request", "scripted_tools"]
+__all__ = ["ScriptedTool", "api_request", "query_example", "scripted_tools"]
 
 TERM: Final = "q"
 _JSON_TYPES: Final = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 
 
+@attrs.frozen
+class ScriptedTool:
+    """A tool made from an explored control: ``api`` is the JSON call that fed it,
+    ``samples`` the inputs that showed records in the crawl (a search's word).
+    ``refused`` says the site's API refused the plain word typed (a query language);
+    ``query_example`` is then the example query the box's placeholder gives, if any."""
+
+    tool: Tool
+    api: ApiRequest | None = None
+    samples: dict[str, str] = attrs.field(factory=dict)
+    refused: bool = False
+    query_example: str | None = None
+
+
 def scripted_tools(
     explorations: Sequence[Exploration], created_at: str, generator: str
-) -> list[tuple[Tool, ApiRequest | None, dict[str, str]]]:
-    """One tool per exploration that showed an effect, with the API call that fed it and
-    the inputs that showed records in the crawl (a search's word)."""
-    out: list[tuple[Tool, ApiRequest | None, dict[str, str]]] = []
+) -> list[ScriptedTool]:
+    """One tool per exploration that showed an effect (see :class:`ScriptedTool`)."""
+    out: list[ScriptedTool] = []
     for seen in explorations:
         if seen.role == "search":
-            tool, api = _search_tool(seen, created_at, generator)
+            example = query_example(seen.control.placeholder) if seen.refused else None
+            tool, api = _search_tool(seen, created_at, generator, example)
             worked = {tool.inputs[0].name: seen.term} if seen.records_after else {}
-            out.append((tool, api, worked))
+            if seen.refused:
+                out.append(ScriptedTool(tool, None, {}, refused=True, query_example=example))
+            else:
+                out.append(ScriptedTool(tool, api, worked))
         elif seen.records_after > seen.records_before > 0:
-            out.append((_more_tool(seen, created_at, generator), None, {}))
+            out.append(ScriptedTool(_more_tool(seen, created_at, generator)))
     return out
+
+
+_EXAMPLE_LEAD: Final = re.compile(
+    r"^(?:e\.?\s*g\.?|for\s+example|example|try|search|filter|query)\b\s*[:,.]?\s*",
+    re.IGNORECASE,
+)
+_EXPRESSION: Final = re.compile(r"[<>=!~:]|\"[^\"]*\"|'[^']*'|\b(?:and|or|not)\b", re.IGNORECASE)
+
+
+def query_example(placeholder: str) -> str | None:
+    """The example query a search box's placeholder gives (``metrics.rmse < 1``, ``e.g.
+    status:open``), without its lead-in words and trailing ellipsis; None when the
+    placeholder holds no expression (comparison, field prefix, quoted value or boolean
+    word), only an invitation such as "Search runs"."""
+    text = " ".join(placeholder.split())
+    while (stripped := _unwrapped(_EXAMPLE_LEAD.sub("", text, count=1))) != text:
+        text = stripped
+    text = text.rstrip(" .\u2026")
+    if not text or not _EXPRESSION.search(text):
+        return None
+    return text
 
 
 def _noun(seen: Exploration) -> str:
@@ -69,12 +109,30 @@ def _noun(seen: Exploration) -> str:
     )
 
 
+def _unwrapped(text: str) -> str:
+    """``text`` without parentheses around the whole of it (``(e.g. x)``)."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index < len(text) - 1:
+            return text  # the first parenthesis closes before the end: "(a) or (b)"
+    return text[1:-1].strip()
+
+
 def _search_tool(
-    seen: Exploration, created_at: str, generator: str
+    seen: Exploration, created_at: str, generator: str, example: str | None = None
 ) -> tuple[Tool, ApiRequest | None]:
     noun = _noun(seen)
     name = input_name(seen.control.name or TERM, set())
-    spec = ToolInput(name, required=True, description="words to search for")
+    if not seen.refused:
+        description = "words to search for"
+    elif example is not None:
+        description = f"a query in the site's own syntax, for example: {example}"
+    else:
+        description = "a query in the site's own syntax (plain words are refused)"
+    spec = ToolInput(name, required=True, description=description)
     template = url_with_term(seen.url_after, seen.term, name) if seen.url_after else None
     if template is not None:
         steps: tuple[NavigationStep | InputStep | KeyPressStep, ...] = (

@@ -266,9 +266,50 @@ async def _check_sql(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     return _Outcome(evidence, found.region if found is not None else None)
 
 
+async def _check_query(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    """A box whose site refused a plain word (its API answered 4xx: a query language),
+    checked with the example query its placeholder gives: the example must list records
+    other than the box left empty lists and other than a nonsense query's. The records
+    need not contain the query's words (``metrics.rmse < 1`` names a condition)."""
+    example = cand.query_example
+    if example is None:
+        raise _Rejected(
+            "the site refused a plain word (its box takes a query language) and the box "
+            "gives no example query"
+        )
+    term_name = _term_name(cand)
+    shown = await runner.run(cand.tool, {term_name: example})
+    blank = await runner.attempt(cand.tool, {term_name: ""})
+    nonsense = await runner.attempt(cand.tool, {term_name: NONSENSE})
+    contrast = [r.doc for r in (blank, nonsense) if r is not None]
+    found = results_region(shown.doc, contrast, chrome=site.chrome)
+    if found is None or not found.records:
+        raise _Rejected(f"the example query {example!r} listed no records of its own")
+    unfiltered = standing_region(blank.doc, found.region)[1] if blank is not None else []
+    wrong = standing_region(nonsense.doc, found.region)[1] if nonsense is not None else []
+    if [record_key(r) for r in unfiltered] == found.keys:
+        raise _Rejected(f"the example query {example!r} listed the unfiltered list")
+    if [record_key(r) for r in wrong] == found.keys:
+        raise _Rejected(f"a nonsense query listed what the example query {example!r} did")
+    return _Outcome(
+        {
+            "term": example,
+            "query": True,
+            "results": len(found.records),
+            "nonsense": len(wrong),
+            "unfiltered": len(unfiltered),
+            "region": _region_evidence(found),
+        },
+        found.region,
+        tuple(found.records),
+    )
+
+
 async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     if _sql_box(cand):
         return await _check_sql(runner, cand, site)
+    if cand.refused_words:
+        return await _check_query(runner, cand, site)
     tool = cand.tool
     term_name = _term_name(cand)
     probes = _search_probes(site, cand)
@@ -1034,6 +1075,12 @@ async def validate_candidates(
 
 
 def _summary(kind: str, evidence: dict[str, Any]) -> str:
+    if kind == "search" and evidence.get("query"):
+        return (
+            f"the example query {evidence['term']!r} gave {evidence['results']} results, "
+            f"unlike no query ({evidence['unfiltered']}) and a nonsense query "
+            f"({evidence['nonsense']})"
+        )
     if kind == "search" and "unfiltered" not in evidence:  # checked through the API only
         return (
             f"the site's JSON API gave {evidence['results']} records for {evidence['term']!r}, "
