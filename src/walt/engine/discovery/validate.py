@@ -67,6 +67,8 @@ log = get_logger(__name__)
 
 MAX_OPTIONS: Final = 4
 MAX_PROBES: Final = 4
+INERT_PROBES: Final = 2
+"""Probe words tried at most when each shows the page a nonsense word and no word show."""
 CONCURRENT_CHECKS: Final = 4
 MATCH_SHARE: Final = 0.6
 SORTED_SHARE: Final = 0.9
@@ -326,12 +328,23 @@ async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcom
     failures: list[str] = []
     tried: list[str] = []
     refined = False
+    # A box whose words change nothing on the page (no word, a nonsense word and the
+    # site's own words all show the same page) is given up after INERT_PROBES words.
+    inert = blank is not None and _page_identity(blank) == _page_identity(nonsense)
+    unchanged = 0
     while probes and len(tried) < MAX_PROBES:
         term = probes.pop(0)
         if term in tried:
             continue
         tried.append(term)
         run = await runner.run(tool, {term_name: term})
+        if inert and _page_identity(run) == _page_identity(nonsense):
+            unchanged += 1
+            if unchanged >= INERT_PROBES:
+                raise _Rejected(
+                    f"searching changed nothing on the page ({', '.join(map(repr, tried))}, "
+                    "a nonsense word and no word showed the same page)"
+                )
         found = results_region(run.doc, contrast, term=term, chrome=site.chrome)
         if found is None and listed is not None:
             # Too few results to repeat: the region the unfiltered list showed, on this page.
@@ -997,12 +1010,16 @@ async def validate_candidates(
     # and a check once started is finished before the next one starts.
     drawing = asyncio.Semaphore(render_slots())
 
+    # A URL tool found on a page a script drew will be drawn too: it holds its slot from
+    # the start, so that waiting for one never counts against a run's time limit.
+    drawn = {flatten(p.url) for p in pages if p.rendered}
+
     async def check(cand: Candidate) -> None:
-        if cand.tool.is_url_tool:
-            # Held only if its page turns out to be drawn by a script (this task's runs).
+        browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
+        if not browser:
+            # Taken by a run only if its page turns out to be drawn after all.
             browser_gate.set(drawing)
-        gate = contextlib.nullcontext() if cand.tool.is_url_tool else drawing
-        async with gate, slots:
+        async with drawing if browser else contextlib.nullcontext(), slots:
             started = time.perf_counter()
             if cand.api is not None and cand.kind == "search":
                 try:
