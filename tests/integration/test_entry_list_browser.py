@@ -38,6 +38,19 @@ FORMS = {
     "owner": """<form id="f" action="/go"><input name="q"><button>Go</button></form>
         <input form="f" name="outside" type="hidden" value="o">
         <form action="/other"><input form="f" type="hidden" name="nested" value="n"></form>""",
+    "unnamed_image": """<form action="/go"><input name="q">
+        <input type="image" alt="Go" src="/pic.png"></form>""",
+    "charset_value": """<form action="/go" accept-charset="latin2"><input name="q">
+        <input type="hidden" name="_charset_" value="whatever"><button>Go</button></form>""",
+    "selects": """<form action="/go"><input name="q"><select name="last"><option selected>a
+        </option><option selected>b</option></select><select name="box" size="3px">
+        <option>x</option></select><button>Go</button></form>""",
+    "bad_formmethod": """<form action="/go" method="post"><input name="q">
+        <button formmethod="fetch">Go</button></form>""",
+    "range_and_more": """<form action="/go"><input name="q"><input type="range" name="a"
+        value="2.5"><input type="range" name="b" min="0" max="5" step="0"><input
+        type="email" name="to" multiple value=" a@b.test , c@d.test "><input type="fancy"
+        name="odd" value="x&#10;y"><button>Go</button></form>""",
     "fieldset": """<form action="/go"><input name="q"><fieldset disabled><legend>
         <input type="hidden" name="kept" value="L"></legend><input name="off" value="x">
         </fieldset><button name="go" value="1">Go</button><button name="go" value="2">Two

@@ -209,3 +209,35 @@ def test_a_ticked_checkbox_is_sent_until_the_caller_unticks_it() -> None:
     )
     assert _sent(tool) == URL + "f?kind=a&stock=on"
     assert _sent(tool, {"stock": "", "sale": "1"}) == URL + "f?kind=a&sale=1"
+
+
+def test_the_charset_field_is_replaced_by_the_standards_encoding_name() -> None:
+    tool = tool_of(
+        """<form action="/s" accept-charset="latin2"><input name="q">
+        <input type="hidden" name="_charset_" value="whatever"></form>"""
+    )
+    assert _sent(tool, {"q": "a"}) == URL + "s?q=a&_charset_=ISO-8859-2"
+
+
+def test_an_image_button_without_a_name_sends_x_and_y() -> None:
+    tool = tool_of('<form action="/s"><input name="q"><input type="image" alt="Go"></form>')
+    assert _sent(tool, {"q": "a"}) == URL + "s?q=a&x=0&y=0"
+
+
+def test_an_invalid_formmethod_is_get_and_the_last_selected_option_wins() -> None:
+    tool = tool_of(
+        """<form action="/s" method="post"><input name="q"><select name="s">
+        <option selected>a</option><option selected>b</option></select>
+        <select name="box" size="3px"><option>x</option></select>
+        <button formmethod="fetch">Go</button></form>"""
+    )
+    assert _sent(tool, {"q": "a"}) == URL + "s?q=a&s=b"
+
+
+def test_a_range_stepping_off_whole_numbers_is_a_number_input() -> None:
+    tool = tool_of(
+        """<form action="/f"><select name="k"><option>a</option><option>b</option></select>
+        <input type="range" name="level" value="2.5"></form>""",
+        "filter",
+    )
+    assert tool.input("level").type == "number" and tool.input("level").default == 2.5

@@ -200,3 +200,12 @@ def test_a_data_tables_rows_are_records_though_their_cells_are_short() -> None:
     )
     groups = record_groups(page.body)
     assert [(g.container.tag, len(g.members)) for g in groups] == [("table", 2)]
+
+
+def test_a_layout_table_without_column_headers_is_not_a_record_group() -> None:
+    page = parse_html(
+        """<html><body><table><tr><td>Logo</td><td>Home</td></tr>
+        <tr><td>Menu</td><td>Help</td></tr></table></body></html>""",
+        "http://shop.test/",
+    )
+    assert record_groups(page.body) == []

@@ -41,6 +41,13 @@ from walt.engine.discovery.sanitize import sanitized_value
         ("time", "24:00", (), ""),
         ("datetime-local", "2024-01-01 10:00:00", (), "2024-01-01T10:00"),
         ("datetime-local", "2024-01-01T25:00", (), ""),
+        ("range", "2.5", (), "2.5"),
+        ("range", None, ("0", "5", "0"), "3"),
+        ("range", None, ("0", "5", "-1"), "3"),
+        ("number", "\u0661\u0662", (), ""),
+        ("date", "10000-02-29", (), "10000-02-29"),
+        ("date", "10100-02-29", (), ""),
+        ("week", "10020-W53", (), "10020-W53"),
         ("unknown-type", "kept", (), "kept"),
     ],
 )
@@ -48,3 +55,7 @@ def test_sanitized_value(
     kind: str, value: str | None, bounds: tuple[str, ...], expected: str | None
 ) -> None:
     assert sanitized_value(kind, value, *bounds) == expected
+
+
+def test_an_email_field_of_several_addresses_is_normalized() -> None:
+    assert sanitized_value("email", " a@b.test , c@d.test ", multiple=True) == "a@b.test,c@d.test"

@@ -201,6 +201,8 @@ def test_calls_that_are_not_json_or_failed_are_not_promoted() -> None:
         ('Search (e.g. "exact phrase")', '"exact phrase"'),
         ("(a OR b) AND c", "(a OR b) AND c"),
         ("Search runs", None),
+        ("Search or jump to…", None),
+        ("red AND blue", "red AND blue"),
         ("Filter by name...", None),
         ("", None),
     ],
@@ -229,6 +231,10 @@ def test_a_word_the_sites_api_refused_makes_a_query_language_search() -> None:
     answered = attrs.evolve(refused, status=200)
     assert not attrs.evolve(seen, calls=(answered,)).refused
     assert not attrs.evolve(seen, calls=()).refused
+    # A login, a missing resource or a rate limit says nothing about the word.
+    for status in (401, 403, 404, 429):
+        assert not attrs.evolve(seen, calls=(attrs.evolve(refused, status=status),)).refused
+    assert attrs.evolve(seen, calls=(attrs.evolve(refused, status=422),)).refused
 
 
 def test_a_load_more_button_that_added_records_is_a_paginate_tool() -> None:

@@ -10,7 +10,7 @@ import codecs
 import re
 from typing import Final
 
-__all__ = ["encoding_label", "sniff_encoding"]
+__all__ = ["encoding_label", "encoding_name", "sniff_encoding"]
 
 _BOMS: Final = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16le"), (b"\xfe\xff", "utf-16be"))
 # Labels the Encoding standard maps to another encoding than Python's codec of that name.
@@ -46,6 +46,49 @@ def encoding_label(label: str | None) -> str | None:
     except LookupError:
         return None
     return name
+
+
+_STANDARD_NAMES: Final = {
+    "utf_8": "UTF-8",
+    "cp866": "IBM866",
+    "koi8_r": "KOI8-R",
+    "koi8_u": "KOI8-U",
+    "mac_roman": "macintosh",
+    "mac_cyrillic": "x-mac-cyrillic",
+    "gbk": "GBK",
+    "gb2312": "GBK",
+    "gb18030": "gb18030",
+    "big5": "Big5",
+    "big5hkscs": "Big5",
+    "euc_jp": "EUC-JP",
+    "iso2022_jp": "ISO-2022-JP",
+    "shift_jis": "Shift_JIS",
+    "cp932": "Shift_JIS",
+    "euc_kr": "EUC-KR",
+    "cp949": "EUC-KR",
+    "utf_16_be": "UTF-16BE",
+    "utf_16_le": "UTF-16LE",
+}
+_ISO_8859: Final = re.compile(r"iso8859[-_](\d+)")
+_WINDOWS: Final = re.compile(r"cp(874|125\d)")
+
+
+def encoding_name(encoding: str) -> str:
+    """The Encoding Standard's name of ``encoding`` (a label or a codec name, as
+    :func:`encoding_label` returns): ``UTF-8``, ``windows-1252``, ``ISO-8859-2``,
+    ``Shift_JIS``... what a form's ``_charset_`` field submits. An encoding the standard
+    does not name keeps the name it was given."""
+    try:
+        codec = codecs.lookup(encoding).name.replace("-", "_")
+    except LookupError:
+        return encoding
+    if codec in _STANDARD_NAMES:
+        return _STANDARD_NAMES[codec]
+    if (iso := _ISO_8859.fullmatch(codec)) is not None:
+        return f"ISO-8859-{iso.group(1)}"
+    if (windows := _WINDOWS.fullmatch(codec)) is not None:
+        return f"windows-{windows.group(1)}"
+    return encoding
 
 
 def sniff_encoding(content_type: str, body: bytes) -> str:

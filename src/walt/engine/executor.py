@@ -54,6 +54,8 @@ from walt.engine.shadow import document_html
 from walt.engine.steps import BrowserSteps
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from playwright.async_api import Page
 
 __all__ = ["Executor", "browser_gate"]
@@ -201,7 +203,7 @@ class Executor:
         started = time.perf_counter()
         error: WaltError | None = None
         try:
-            async with asyncio.timeout(request.timeout):
+            async with asyncio.timeout(request.timeout) as clock:
                 rendered = False
                 if use_http:
                     rendered = await self._run_http(run, request.auth)
@@ -210,7 +212,7 @@ class Executor:
                     run.records.clear()
                     run.extracted = False
                     run.path = "browser"
-                    await self._run_browser(run, request)
+                    await self._run_browser(run, request, clock)
         except TimeoutError:
             error = WaltTimeoutError(
                 f"tool {tool.function_name!r} took longer than {request.timeout:g} s "
@@ -400,9 +402,26 @@ class Executor:
 
     # ------------------------------------------------------------------ browser path
 
-    async def _run_browser(self, run: RunState, request: ExecuteRequest) -> None:
+    @contextlib.asynccontextmanager
+    async def _drawing_slot(self, clock: asyncio.Timeout | None) -> AsyncIterator[None]:
+        """The caller's :data:`browser_gate`, if it set one; the time spent waiting for it
+        is added to ``clock`` (the run's time limit): it is the caller's, not the tool's."""
         gate = browser_gate.get()
-        async with gate if gate is not None else contextlib.nullcontext(), self.pool.slot():
+        if gate is None:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        async with gate:
+            when = clock.when() if clock is not None else None
+            if clock is not None and when is not None:
+                clock.reschedule(when + loop.time() - asked)
+            yield
+
+    async def _run_browser(
+        self, run: RunState, request: ExecuteRequest, clock: asyncio.Timeout | None = None
+    ) -> None:
+        async with self._drawing_slot(clock), self.pool.slot():
             opened = time.perf_counter()
             session = await self.sessions.take(request.auth, run.step_timeout)
             guard = session.guard

@@ -144,8 +144,8 @@ def _leaf_fields(item: Node) -> list[tuple[str, str]]:
 
 def _item_score(members: list[Node], *, rows: bool = False) -> float:
     """How much ``members`` look like records (0: not at all). Their fields are their
-    named parts (classes, ``itemprop``, ``data-field``); a table's ``rows`` also count
-    their filled cells as fields (the column headers name them)."""
+    named parts (classes, ``itemprop``, ``data-field``); the ``rows`` of a table with a
+    header row also count their filled cells as fields (the column headers name them)."""
     # Features come from a sample: a 25,000-row list must not cost 25,000 subtree walks.
     sample = members[:: max(1, len(members) // 24)][:24]
     texts = [text(m, 400) for m in sample]
@@ -213,7 +213,8 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
             # A table with a header row lists records even when it has one row.
             enough = len(body) >= 2 or (len(body) == 1 and len(rows) > 1)
             if enough and (include_chrome or not in_chrome(parent)):
-                score = _item_score(body, rows=True)
+                # Cells are fields when column headers name them (not a layout table's).
+                score = _item_score(body, rows=len(body) < len(rows))
                 if score > 0:
                     groups.append(RecordGroup(parent, body, "table", score))
             continue
@@ -223,7 +224,7 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
             # As for a table: a header row shows one row is a list of one record.
             enough = len(body) >= 2 or (len(body) == 1 and len(rows) > 1)
             if enough and (include_chrome or not in_chrome(parent)):
-                score = _item_score(body, rows=True)
+                score = _item_score(body, rows=len(body) < len(rows))
                 if score > 0:
                     groups.append(RecordGroup(parent, body, "items", score * 1.2))
             continue

@@ -32,7 +32,7 @@ import attrs
 
 from walt.core.css import css_string
 from walt.core.routes import flatten
-from walt.engine.charset import encoding_label
+from walt.engine.charset import encoding_label, encoding_name
 from walt.engine.discovery.controls import Control, script_controls
 from walt.engine.discovery.families import LinkFamily, PageLink, link_families, segment_shape
 from walt.engine.discovery.sanitize import sanitized_value
@@ -204,13 +204,15 @@ class Submitter:
 
     @property
     def entries(self) -> tuple[tuple[str, str], ...]:
-        """What it adds to the entry list (HTML standard): ``name=value``, or for an image
-        button the coordinates of the click, (0, 0) when the form is submitted without
-        one (pressing Enter); nothing without a name."""
+        """What it adds to the entry list (HTML standard): ``name=value`` (nothing without
+        a name), or for an image button the coordinates of the click as ``name.x`` and
+        ``name.y`` (``x`` and ``y`` without a name), (0, 0) when the form is submitted
+        without one (pressing Enter)."""
+        if self.image:
+            prefix = f"{self.name}." if self.name else ""
+            return ((f"{prefix}x", "0"), (f"{prefix}y", "0"))
         if not self.name:
             return ()
-        if self.image:
-            return ((f"{self.name}.x", "0"), (f"{self.name}.y", "0"))
         return ((self.name, self.value),)
 
 
@@ -396,12 +398,16 @@ def _is_disabled(control: Node) -> bool:
     return False
 
 
+_LEADING_INTEGER: Final = re.compile(r"[ \t\n\f\r]*\+?(\d+)", re.ASCII)
+
+
 def _display_size(select: Node) -> int:
-    """The select's display size (HTML standard): its ``size`` when a valid positive
-    integer, else 4 for ``multiple`` and 1 otherwise."""
-    size = _int(attr(select, "size"))
-    if size is not None and size > 0:
-        return size
+    """The select's display size (HTML standard): its ``size`` read by the rules for
+    parsing non-negative integers (leading digits count: ``3px`` is 3) when above 0,
+    else 4 for ``multiple`` and 1 otherwise."""
+    match = _LEADING_INTEGER.match(attr(select, "size") or "")
+    if match is not None and int(match.group(1)) > 0:
+        return int(match.group(1))
     return 4 if attr(select, "multiple") is not None else 1
 
 
@@ -460,12 +466,15 @@ def _field(doc: Document, control: Node) -> Field | None:
         if not selected and options and not multiple and _display_size(control) == 1:
             # A drop-down box submits its first option; a list box (size > 1) nothing.
             selected = [options[0][0]]
+        if not multiple:
+            # Options marked selected unmark the ones before them: the last one stays.
+            selected = selected[-1:]
         return Field(
             name,
             "select",
             options=tuple(options),
             default=selected[0] if selected else None,
-            defaults=tuple(selected if multiple else selected[:1]),
+            defaults=tuple(selected),
             multiple=multiple,
             **common,  # type: ignore[arg-type]
         )
@@ -499,8 +508,17 @@ def _field(doc: Document, control: Node) -> Field | None:
         default = (value if value is not None else "on") if checked else None
     else:
         default = sanitized_value(
-            declared, value, attr(control, "min"), attr(control, "max"), attr(control, "step")
+            declared if declared in _INPUT_TYPES else "text",  # an unknown type is text
+            value,
+            attr(control, "min"),
+            attr(control, "max"),
+            attr(control, "step"),
+            multiple=attr(control, "multiple") is not None,
         )
+    if integer and default:
+        # A value off the whole numbers (a range stepping from 2.5) makes it a number.
+        number = _float(default)
+        integer = number is not None and number.is_integer()
     return Field(
         name=name,
         kind=kind,
@@ -585,7 +603,7 @@ def _submitter(doc: Document, control: Node, form: Node) -> Submitter | None:
         value=attr(control, "value") or "",
         element_id=attr(control, "id"),
         formaction=attr(control, "formaction"),
-        formmethod=(attr(control, "formmethod") or "").strip().lower() or None,
+        formmethod=_method(attr(control, "formmethod")),
         outside=not _contains(form, control),
         image=control.tag == "input" and (attr(control, "type") or "").lower() == "image",
     )
@@ -708,22 +726,22 @@ def _submission_charset(form: Node, page_encoding: str) -> str:
     return page_encoding
 
 
-_ENCODING_NAMES: Final = {
-    "utf-8": "UTF-8",
-    "shift_jis": "Shift_JIS",
-    "big5": "Big5",
-    "euc-jp": "EUC-JP",
-    "euc-kr": "EUC-KR",
-    "iso-2022-jp": "ISO-2022-JP",
-}
+def _method(value: str | None) -> str | None:
+    """A form's ``method`` or a button's ``formmethod``: None when the attribute is absent,
+    else its state, GET for an invalid value (the enumerated attribute's invalid value
+    default; matched ASCII case-insensitively, as written)."""
+    if value is None:
+        return None
+    lowered = value.lower()
+    return lowered if lowered in ("get", "post", "dialog") else "get"
 
 
 def _with_charset_name(field: Field, charset: str) -> Field:
-    """A hidden ``_charset_`` field without a value submits the name of the form's
-    encoding (HTML standard, constructing the entry list)."""
-    if field.kind != "hidden" or field.name.lower() != "_charset_" or field.default:
+    """A hidden ``_charset_`` field submits the name of the form's encoding, whatever its
+    value (HTML standard, constructing the entry list)."""
+    if field.kind != "hidden" or field.name.lower() != "_charset_":
         return field
-    name = _ENCODING_NAMES.get(charset, charset.upper() if charset.startswith("iso-") else charset)
+    name = encoding_name(charset)
     return attrs.evolve(field, default=name, defaults=(name,))
 
 
@@ -762,8 +780,8 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         action = attr(form, "action")
         if default is not None and default.formaction is not None:
             action = default.formaction
-        method = (attr(form, "method") or "get").strip().lower()
-        if default is not None and default.formmethod in ("get", "post", "dialog"):
+        method = _method(attr(form, "method")) or "get"
+        if default is not None and default.formmethod is not None:
             method = default.formmethod
         info = FormInfo(
             page_url=doc.url,

@@ -45,6 +45,7 @@ SETTLE: Final = 4.0
 MAX_CALLS: Final = 8
 _CALL_TYPES: Final = frozenset({"fetch", "xhr"})
 _MAX_BODY: Final = 20_000
+_REFUSED: Final = frozenset({400, 422})
 
 
 @attrs.frozen
@@ -79,11 +80,11 @@ class Exploration:
 
     @property
     def refused(self) -> bool:
-        """The site's API answered every call that carried the word with a client error
-        (HTTP 4xx): the box takes a query language, not plain words."""
-        return bool(self.calls) and all(
-            c.status is not None and 400 <= c.status < 500 for c in self.calls
-        )
+        """The site's API answered every call that carried the word as a request it could
+        not process (400 Bad Request, 422 Unprocessable Content): the box takes a query
+        language, not plain words. A login, a missing resource or a rate limit is no
+        verdict on the word."""
+        return bool(self.calls) and all(c.status in _REFUSED for c in self.calls)
 
 
 async def explore_control(

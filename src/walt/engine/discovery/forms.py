@@ -432,12 +432,16 @@ def _input_for(field: Field, name: str, *, for_url: bool, keep_default: bool) ->
             )
         return ToolInput(**{**common, "required": False}, type="boolean")
     if field.kind == "number":
+        number: int | float | None = None
+        if default is not None:
+            # The schema's default is a number, as its type says (the markup's is text).
+            number = int(float(default)) if field.integer else float(default)
         return ToolInput(
             **common,
             type="integer" if field.integer else "number",
             minimum=field.minimum,
             maximum=field.maximum,
-            default=default,
+            default=number,
         )
     fmt = {
         "email": "email",

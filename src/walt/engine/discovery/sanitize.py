@@ -22,13 +22,16 @@ _NEWLINES: Final = re.compile(r"[\r\n]")
 _ASCII_WHITESPACE: Final = " \t\n\f\r"
 # "Valid floating-point number": optional minus, digits with an optional fraction (or a
 # fraction alone), optional exponent; no plus sign, no leading or trailing space.
-_FLOAT: Final = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
+_FLOAT: Final = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _COLOR: Final = re.compile(r"#[0-9a-fA-F]{6}")
-_MONTH: Final = re.compile(r"(\d{4,})-(\d{2})")
-_WEEK: Final = re.compile(r"(\d{4,})-W(\d{2})")
-_TIME: Final = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?")
-_DATE: Final = re.compile(r"(\d{4,})-(\d{2})-(\d{2})")
-_DATETIME: Final = re.compile(r"(\d{4,}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)")
+# The standard's digits are ASCII digits (re.ASCII: "\d" would take any script's).
+_MONTH: Final = re.compile(r"(\d{4,})-(\d{2})", re.ASCII)
+_WEEK: Final = re.compile(r"(\d{4,})-W(\d{2})", re.ASCII)
+_TIME: Final = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?", re.ASCII)
+_DATE: Final = re.compile(r"(\d{4,})-(\d{2})-(\d{2})", re.ASCII)
+_DATETIME: Final = re.compile(
+    r"(\d{4,}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?)", re.ASCII
+)
 
 
 def sanitized_value(
@@ -37,12 +40,14 @@ def sanitized_value(
     minimum: str | None = None,
     maximum: str | None = None,
     step: str | None = None,
+    *,
+    multiple: bool = False,
 ) -> str | None:
     """The value an ``<input type=input_type>`` submits when its ``value`` attribute is
     ``value`` (None: no attribute) and nobody changed it; None when the markup gives no
     value and the type has no default of its own. ``minimum``, ``maximum`` and ``step``
     are the ``min``, ``max`` and ``step`` attributes (a range's value lies on its steps
-    between them)."""
+    between them); ``multiple`` is the attribute of an email field that takes several."""
     kind = input_type.strip().lower()
     if kind == "range":
         return _range_value(value, minimum, maximum, step)
@@ -52,6 +57,8 @@ def sanitized_value(
         return None
     if kind in ("text", "search", "tel", "password", "hidden"):
         return value if kind == "hidden" else _NEWLINES.sub("", value)
+    if kind == "email" and multiple:
+        return ",".join(token.strip(_ASCII_WHITESPACE) for token in value.split(","))
     if kind in ("url", "email"):
         return _NEWLINES.sub("", value).strip(_ASCII_WHITESPACE)
     if kind == "number":
@@ -76,19 +83,31 @@ def _is_float(value: str) -> bool:
 def _range_value(
     value: str | None, minimum: str | None, maximum: str | None, step: str | None
 ) -> str:
-    """The standard's range: min defaults to 0, max to 100 (and never below min), step
-    to 1 from min; a value that is no valid number becomes the middle, then any value is
-    clamped to the range and moved to the nearest step (the greater of two)."""
+    """The standard's range: min defaults to 0, max to 100 (and never below min); a value
+    that is no valid number becomes the middle; then the value is clamped to the range
+    and moved to the nearest step (the greater of two) counted from the step base: min
+    when given, else the value attribute, else 0. A step that is no positive number is
+    1; ``any`` has no steps."""
     low = _number(minimum, 0.0)
     high = max(_number(maximum, 100.0), low)
     number = _number(value, low + (high - low) / 2)
     number = min(max(number, low), high)
-    size = _number(step, 1.0) if (step or "").strip().lower() != "any" else 0.0
-    if size > 0:
-        number = low + math.floor((number - low) / size + 0.5) * size
+    size = _step_size(step)
+    if size is not None:
+        base = _number(minimum, _number(value, 0.0))
+        number = base + math.floor((number - base) / size + 0.5) * size
         if number > high:
             number -= size
+        if number < low:
+            number += size
     return _number_text(round(number, 10))  # no binary noise from the step (0.1 * 3)
+
+
+def _step_size(step: str | None) -> float | None:
+    if step is not None and step.lower() == "any":
+        return None
+    size = _number(step, 1.0)
+    return size if size > 0 else 1.0
 
 
 def _number(text: str | None, fallback: float) -> float:
@@ -100,16 +119,25 @@ def _number_text(number: float) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
+def _calendar_year(year: int) -> int:
+    """A year Python's calendar holds with the same leap rule and weekdays as ``year``:
+    the Gregorian calendar repeats every 400 years, and the standard allows any year
+    above 0, Python's dates only up to 9999."""
+    return year if year <= dt.MAXYEAR else 2000 + year % 400
+
+
 def _is_date(value: str) -> bool:
     match = _DATE.fullmatch(value)
     if match is None:
         return False
     year, month, day = (int(g) for g in match.groups())
+    if year <= 0:
+        return False
     try:
-        dt.date(year, month, day)
+        dt.date(_calendar_year(year), month, day)
     except ValueError:
         return False
-    return year > 0
+    return True
 
 
 def _is_month(value: str) -> bool:
@@ -121,9 +149,7 @@ def _is_week(value: str) -> bool:
     match = _WEEK.fullmatch(value)
     if match is None or int(match.group(1)) <= 0:
         return False
-    year, week = int(match.group(1)), int(match.group(2))
-    if year > dt.MAXYEAR:
-        return 1 <= week <= 53
+    year, week = _calendar_year(int(match.group(1))), int(match.group(2))
     # A year has 53 weeks when its 28 December falls in week 53 (ISO 8601).
     weeks = dt.date(year, 12, 28).isocalendar()[1]
     return 1 <= week <= weeks

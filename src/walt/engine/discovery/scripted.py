@@ -83,14 +83,16 @@ _EXAMPLE_LEAD: Final = re.compile(
     r"^(?:e\.?\s*g\.?|for\s+example|example|try|search|filter|query)\b\s*[:,.]?\s*",
     re.IGNORECASE,
 )
-_EXPRESSION: Final = re.compile(r"[<>=!~:]|\"[^\"]*\"|'[^']*'|\b(?:and|or|not)\b", re.IGNORECASE)
+# A comparison, a field prefix, a quoted value or a boolean operator written as query
+# languages write it (upper case: "Search or jump to" is an invitation, not a query).
+_EXPRESSION: Final = re.compile(r"[<>=!~:]|\"[^\"]*\"|'[^']*'|\w\s+(?:AND|OR|NOT)\s+\S")
 
 
 def query_example(placeholder: str) -> str | None:
-    """The example query a search box's placeholder gives (``metrics.rmse < 1``, ``e.g.
+    """The example query a search box's placeholder gives (``price < 30``, ``e.g.
     status:open``), without its lead-in words and trailing ellipsis; None when the
-    placeholder holds no expression (comparison, field prefix, quoted value or boolean
-    word), only an invitation such as "Search runs"."""
+    placeholder holds no expression (a comparison, a field prefix, a quoted value or an
+    upper-case boolean operator), only an invitation such as "Search orders"."""
     text = " ".join(placeholder.split())
     while (stripped := _unwrapped(_EXAMPLE_LEAD.sub("", text, count=1))) != text:
         text = stripped

@@ -272,7 +272,7 @@ async def _check_query(runner: _Runner, cand: Candidate, site: Site) -> _Outcome
     """A box whose site refused a plain word (its API answered 4xx: a query language),
     checked with the example query its placeholder gives: the example must list records
     other than the box left empty lists and other than a nonsense query's. The records
-    need not contain the query's words (``metrics.rmse < 1`` names a condition)."""
+    need not contain the query's words (``price < 30`` names a condition)."""
     example = cand.query_example
     if example is None:
         raise _Rejected(
@@ -284,6 +284,8 @@ async def _check_query(runner: _Runner, cand: Candidate, site: Site) -> _Outcome
     blank = await runner.attempt(cand.tool, {term_name: ""})
     nonsense = await runner.attempt(cand.tool, {term_name: NONSENSE})
     contrast = [r.doc for r in (blank, nonsense) if r is not None]
+    if not contrast:
+        raise _Rejected("neither no query nor a nonsense query could be run to compare with")
     found = results_region(shown.doc, contrast, chrome=site.chrome)
     if found is None or not found.records:
         raise _Rejected(f"the example query {example!r} listed no records of its own")
@@ -338,14 +340,14 @@ async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcom
             continue
         tried.append(term)
         run = await runner.run(tool, {term_name: term})
-        if inert and _page_identity(run) == _page_identity(nonsense):
+        found = results_region(run.doc, contrast, term=term, chrome=site.chrome)
+        if inert and found is None and _page_identity(run) == _page_identity(nonsense):
             unchanged += 1
             if unchanged >= INERT_PROBES:
                 raise _Rejected(
                     f"searching changed nothing on the page ({', '.join(map(repr, tried))}, "
                     "a nonsense word and no word showed the same page)"
                 )
-        found = results_region(run.doc, contrast, term=term, chrome=site.chrome)
         if found is None and listed is not None:
             # Too few results to repeat: the region the unfiltered list showed, on this page.
             group, records = standing_region(run.doc, listed.region)
@@ -1019,7 +1021,10 @@ async def validate_candidates(
         if not browser:
             # Taken by a run only if its page turns out to be drawn after all.
             browser_gate.set(drawing)
-        async with drawing if browser else contextlib.nullcontext(), slots:
+        # Always the check slot first, then the drawing slot (a URL tool's run takes the
+        # latter only later, through browser_gate): one order, so no two checks each hold
+        # what the other waits for.
+        async with slots, drawing if browser else contextlib.nullcontext():
             started = time.perf_counter()
             if cand.api is not None and cand.kind == "search":
                 try:
