@@ -1,7 +1,10 @@
-"""A search box that takes a query language, on a page a script builds: its API answers
-a plain word with 400, so a search checked with probe words can never hold. Discovery
-must check it with the example query the box's placeholder gives, describe the input as
-a query in the site's syntax, and reject at once a box that gives no example."""
+"""Search boxes that probe words cannot prove, and how validation handles them.
+
+A box that takes a query language, on a page a script builds: its API answers a plain
+word with 400. Discovery must check it with the example query the box's placeholder
+gives, describe the input as a query in the site's syntax, and reject at once a box that
+gives no example. A box that searches nothing (its page ignores the word) is given up
+after two of the site's words: more probes would only spend the time budget."""
 
 from __future__ import annotations
 
@@ -106,10 +109,46 @@ def test_a_query_language_box_is_checked_with_its_example_query(
     ]
 
 
+def _rejected_searches(found: walt.DiscoverResult) -> list[str]:
+    """Why each search was rejected; none may have been kept."""
+    assert not [t for t in found.tools if t.kind == "search"]
+    return [v.reason for v in found.report.rejected if v.kind == "search"]
+
+
 def test_a_query_language_box_without_an_example_is_rejected_at_once(
     client: walt.UnifiedClient, site: Site
 ) -> None:
     found = client.discover(site.url + "plain", time_budget=40, max_pages=1)
-    assert not [t for t in found.tools if t.kind == "search"]
-    reasons = [v.reason for v in found.report.rejected if v.kind == "search"]
-    assert any("no example query" in r for r in reasons), found.report.rejected
+    reasons = _rejected_searches(found)
+    assert any("no example query" in r for r in reasons), reasons
+
+
+SHIPS = ["Aurora ferry", "Borealis ferry", "Cormorant tug", "Dunlin tug", "Eider barge"]
+ITEMS = "".join(
+    f'<li class="ship"><a href="/ship/{i}">{name}</a> <span class="kind">{name.split()[1]}'
+    f"</span> <span class='note'>a vessel of the harbour fleet</span></li>"
+    for i, name in enumerate(SHIPS)
+)
+PAGE = f"""<!doctype html><html><head><title>Fleet</title></head><body><h1>Fleet</h1>
+<form action="/fleet"><input name="q" type="search" placeholder="Search ships">
+<button>Search</button></form><ul class="ships">{ITEMS}</ul></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Iterator[Site]:
+    routes = {"/fleet": lambda r: html(PAGE)}
+    routes |= {
+        f"/ship/{i}": (lambda r, n=name: html(f"<h1>{n}</h1>")) for i, name in enumerate(SHIPS)
+    }
+    with serve(routes) as served:
+        yield served
+
+
+def test_a_search_that_changes_nothing_is_given_up_after_two_words(
+    client: walt.UnifiedClient, fleet: Site
+) -> None:
+    found = client.discover(fleet.url + "fleet", time_budget=40, max_pages=1)
+    reasons = _rejected_searches(found)
+    assert any("searching changed nothing" in r for r in reasons), reasons
+    searched = [r for r in fleet.log if r.path == "/fleet" and r.arg("q")]
+    assert len(searched) == 3  # a nonsense word and two of the site's words
