@@ -69,9 +69,13 @@ little after the load event, with nothing to show for it yet."""
 _TRACKED: Final = frozenset({"document", "fetch", "xhr", "script"})
 
 # Installed before any page script runs: the time of the last change a script made to
-# the document (changes before DOMContentLoaded are the parser's and do not count).
+# the document (changes before DOMContentLoaded are the parser's and do not count), and
+# the page's own delayed work a user's action scheduled: timers of up to TIMER_HORIZON ms
+# set while a trusted input event is dispatched (a debounced search, a filter drawn after
+# a pause), and those their callbacks set in turn (up to TIMER_GENERATIONS deep, so a
+# self-renewing animation never counts for ever). ``pending`` is how many have not run.
 DOM_CLOCK_SCRIPT: Final = """(() => {
-  const clock = { last: -1 };
+  const clock = { last: -1, pending: 0 };
   Object.defineProperty(window, "__waltDomClock", { value: clock });
   const watch = () => new MutationObserver(() => { clock.last = performance.now(); })
     .observe(document, { childList: true, subtree: true, characterData: true });
@@ -80,10 +84,41 @@ DOM_CLOCK_SCRIPT: Final = """(() => {
   } else {
     watch();
   }
-})();"""
+  const INPUT = new Set(["click", "dblclick", "mousedown", "mouseup", "pointerdown",
+    "pointerup", "keydown", "keyup", "keypress", "input", "change", "submit"]);
+  const setTimer = window.setTimeout, clearTimer = window.clearTimeout;
+  const live = new Set();
+  let generation = 0;
+  const byAction = () => {
+    const event = window.event;
+    return generation > 0 || Boolean(event && event.isTrusted && INPUT.has(event.type));
+  };
+  window.setTimeout = function (callback, delay, ...rest) {
+    if (typeof callback !== "function" || !(Number(delay || 0) <= %(horizon)d) ||
+        !byAction() || generation >= %(generations)d) {
+      return setTimer.apply(this, arguments);
+    }
+    const mine = generation + 1;
+    let id;
+    id = setTimer.call(window, function () {
+      live.delete(id);
+      clock.pending = live.size;
+      const outer = generation;
+      generation = mine;
+      try { return callback.apply(this, rest); } finally { generation = outer; }
+    }, delay);
+    live.add(id);
+    clock.pending = live.size;
+    return id;
+  };
+  window.clearTimeout = function (id) {
+    if (live.delete(id)) clock.pending = live.size;
+    return clearTimer.apply(this, arguments);
+  };
+})();""" % {"horizon": 2000, "generations": 3}
 
-# Resolves once no script has changed the DOM, and the load event is, `quiet` ms old (or
-# after `cap` ms); true if it had to wait.
+# Resolves once no script has changed the DOM, and the load event is, `quiet` ms old, and
+# no timer an action set is pending (or after `cap` ms); true if it had to wait.
 _DOM_QUIET_SCRIPT: Final = """async ([quiet, cap]) => {
   const clock = window.__waltDomClock;
   if (!clock) return false;
@@ -91,12 +126,14 @@ _DOM_QUIET_SCRIPT: Final = """async ([quiet, cap]) => {
   const last = () => Math.max(clock.last, nav ? nav.loadEventEnd : 0);
   const start = performance.now();
   let waited = false;
-  while (performance.now() - last() < quiet && performance.now() - start < cap) {
+  while ((performance.now() - last() < quiet || clock.pending > 0) &&
+         performance.now() - start < cap) {
     waited = true;
     await new Promise(r => setTimeout(r, Math.max(5, quiet - (performance.now() - last()))));
   }
   return waited;
 }"""
+_ACTION_TIMERS_SCRIPT: Final = "() => (window.__waltDomClock || {}).pending || 0"
 
 
 # Waits until the document is parsed and its style sheets applied (DOMContentLoaded, then
@@ -240,6 +277,10 @@ class PageWatch:
             if not self._pending() and not self._started.is_set():
                 if read:
                     await self._dom_quiet(deadline, RENDER_QUIET)
+                elif await self._timers_pending():
+                    # No request, no navigation: the action's effect comes after a pause
+                    # (a debounce, a filter drawn by a timer).
+                    await self._dom_quiet(deadline, DOM_QUIET)
                 return
         quiet_since = time.monotonic() if not self._pending() else None
         quiet, documents = QUIET, 0
@@ -276,6 +317,14 @@ class PageWatch:
             return not self._pending()
         await self._loaded(deadline)
         return False
+
+    async def _timers_pending(self) -> bool:
+        """Whether timers a user's action set in the page have yet to run (see
+        :data:`DOM_CLOCK_SCRIPT`)."""
+        try:
+            return bool(await self.page.evaluate(_ACTION_TIMERS_SCRIPT))
+        except Exception:  # a navigation replaced the document: nothing of the old one runs
+            return False
 
     async def _dom_quiet(self, deadline: float, quiet: float) -> None:
         """Wait until the DOM has stopped changing and no request is pending; a render

@@ -1,0 +1,60 @@
+"""An action whose effect comes after a pause, with no request and no navigation: the
+page filters its own list in a timer (a debounce). The run must read the list the timer
+drew, never the list before the action, whichever control starts it, on a page whose
+own clock keeps changing the DOM (a timer the action did not set)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import walt
+from tests.sites import Site, html, serve
+from walt.core.models import ClickStep, InputStep, KeyPressStep, Locator, NavigationStep, Step
+
+pytestmark = pytest.mark.browser
+
+BOATS = ["Aurora ferry", "Borealis ferry", "Cormorant tug", "Dunlin tug", "Eider barge"]
+PAGE = """<!doctype html><html><head><title>Boats</title></head><body><h1>Boats</h1>
+<input id="q" placeholder="Filter boats"><button id="go">Filter</button>
+<p id="clock"></p><ul id="list">%s</ul>
+<script>
+const all = [...document.querySelectorAll('#list li')].map(li => li.outerHTML);
+// A debounced filter: a timer after the action, then another that draws.
+function run() { setTimeout(() => setTimeout(() => {
+  const w = document.getElementById('q').value.toLowerCase();
+  document.getElementById('list').innerHTML = all.filter(h => h.toLowerCase().includes(w)).join('');
+}, 150), %d); }
+document.getElementById('go').addEventListener('click', run);
+document.getElementById('q').addEventListener('keydown', e => { if (e.key === 'Enter') run(); });
+// Not the action's: renews itself for ever.
+(function tick() { document.getElementById('clock').textContent = Date.now(); setTimeout(tick, 300); })();
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    rows = "".join(f'<li class="boat"><h3>{n}</h3><p>a boat of the bay</p></li>' for n in BOATS)
+    with serve({"/": lambda r: html(PAGE % (rows, 400))}) as served:
+        yield served
+
+
+@pytest.mark.parametrize("control", ["click", "enter"])
+def test_the_list_a_timer_draws_after_the_action_is_read(
+    client: walt.UnifiedClient, site: Site, control: str
+) -> None:
+    box = (Locator("id", "q"),)
+    last: Step = (
+        ClickStep(locators=(Locator("id", "go"),))
+        if control == "click"
+        else KeyPressStep(locators=box, key="Enter")
+    )
+    tool = walt.Tool(
+        name="filter_boats",
+        inputs=(walt.ToolInput("q"),),
+        steps=(NavigationStep(url=site.url), InputStep(locators=box, value="{q}"), last),
+    )
+    result = client.execute(tool, {"q": "tug"})
+    assert result.ok, result.error
+    assert sorted(str(r.get("title")) for r in result.records) == ["Cormorant tug", "Dunlin tug"]
