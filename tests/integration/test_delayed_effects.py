@@ -1,7 +1,8 @@
 """An action whose effect comes after a pause, with no request and no navigation: the
 page filters its own list in a timer (a debounce). The run must read the list the timer
-drew, never the list before the action, whichever control starts it, on a page whose
-own clock keeps changing the DOM (a timer the action did not set)."""
+drew, never the list before the action, whichever control starts it (a button, Enter,
+or typing alone in a live filter), on a page whose own clock keeps changing the DOM (a
+timer the action did not set)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.browser
 BOATS = ["Aurora ferry", "Borealis ferry", "Cormorant tug", "Dunlin tug", "Eider barge"]
 PAGE = """<!doctype html><html><head><title>Boats</title></head><body><h1>Boats</h1>
 <input id="q" placeholder="Filter boats"><button id="go">Filter</button>
+<input id="live" placeholder="Filter as you type">
 <p id="clock"></p><ul id="list">%s</ul>
 <script>
 const all = [...document.querySelectorAll('#list li')].map(li => li.outerHTML);
@@ -28,6 +30,15 @@ function run() { setTimeout(() => setTimeout(() => {
 }, 150), %d); }
 document.getElementById('go').addEventListener('click', run);
 document.getElementById('q').addEventListener('keydown', e => { if (e.key === 'Enter') run(); });
+// A live filter: typing alone filters, once the typing has paused.
+let pause;
+document.getElementById('live').addEventListener('input', e => {
+  clearTimeout(pause);
+  pause = setTimeout(() => {
+    const w = e.target.value.toLowerCase();
+    document.getElementById('list').innerHTML = all.filter(h => h.toLowerCase().includes(w)).join('');
+  }, 300);
+});
 // Not the action's: renews itself for ever.
 (function tick() { document.getElementById('clock').textContent = Date.now(); setTimeout(tick, 300); })();
 </script></body></html>"""
@@ -58,3 +69,15 @@ def test_the_list_a_timer_draws_after_the_action_is_read(
     result = client.execute(tool, {"q": "tug"})
     assert result.ok, result.error
     assert sorted(str(r.get("title")) for r in result.records) == ["Cormorant tug", "Dunlin tug"]
+
+
+def test_a_live_filter_is_read_after_typing_pauses(client: walt.UnifiedClient, site: Site) -> None:
+    box = (Locator("id", "live"),)
+    tool = walt.Tool(
+        name="filter_boats_live",
+        inputs=(walt.ToolInput("q"),),
+        steps=(NavigationStep(url=site.url), InputStep(locators=box, value="{q}")),
+    )
+    result = client.execute(tool, {"q": "ferry"})
+    assert result.ok, result.error
+    assert sorted(str(r.get("title")) for r in result.records) == BOATS[:2]

@@ -65,12 +65,16 @@ DOM_QUIET: Final = 0.05
 RENDER_QUIET: Final = 0.15
 """The same before reading a page just loaded: its application may start fetching a
 little after the load event, with nothing to show for it yet."""
+TIMER_HORIZON_MS: Final = 2000
+"""Timers an action sets that run within this many milliseconds are its pending work."""
+TIMER_GENERATIONS: Final = 3
+"""How deep timers set by such timers' callbacks still count."""
 # Code chunks count: a single-page app loads them before it renders and fetches.
 _TRACKED: Final = frozenset({"document", "fetch", "xhr", "script"})
 
 # Installed before any page script runs: the time of the last change a script made to
 # the document (changes before DOMContentLoaded are the parser's and do not count), and
-# the page's own delayed work a user's action scheduled: timers of up to TIMER_HORIZON ms
+# the page's own delayed work a user's action scheduled: timers of up to TIMER_HORIZON_MS
 # set while a trusted input event is dispatched (a debounced search, a filter drawn after
 # a pause), and those their callbacks set in turn (up to TIMER_GENERATIONS deep, so a
 # self-renewing animation never counts for ever). ``pending`` is how many have not run.
@@ -94,8 +98,8 @@ DOM_CLOCK_SCRIPT: Final = """(() => {
     return generation > 0 || Boolean(event && event.isTrusted && INPUT.has(event.type));
   };
   window.setTimeout = function (callback, delay, ...rest) {
-    if (typeof callback !== "function" || !(Number(delay || 0) <= %(horizon)d) ||
-        !byAction() || generation >= %(generations)d) {
+    if (typeof callback !== "function" || !(Number(delay || 0) <= HORIZON) ||
+        !byAction() || generation >= GENERATIONS) {
       return setTimer.apply(this, arguments);
     }
     const mine = generation + 1;
@@ -115,7 +119,7 @@ DOM_CLOCK_SCRIPT: Final = """(() => {
     if (live.delete(id)) clock.pending = live.size;
     return clearTimer.apply(this, arguments);
   };
-})();""" % {"horizon": 2000, "generations": 3}
+})();""".replace("HORIZON", str(TIMER_HORIZON_MS)).replace("GENERATIONS", str(TIMER_GENERATIONS))
 
 # Resolves once no script has changed the DOM, and the load event is, `quiet` ms old, and
 # no timer an action set is pending (or after `cap` ms); true if it had to wait.

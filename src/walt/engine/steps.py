@@ -386,9 +386,11 @@ class BrowserSteps:
             handled = await self._choose(target, wanted, timeout, index)
         elif isinstance(step, KeyPressStep):
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
-        if isinstance(step, InputStep):
-            # Typing starts suggestion requests at most; nothing later depends on their
-            # end (choosing a suggestion is a click that waits for its element).
+        if isinstance(step, InputStep) and self._element_follows(index):
+            # Typing starts suggestion requests at most; the next step does not depend on
+            # their end (choosing a suggestion is a click that waits for its element).
+            # Typing that ends the steps is read next: a live filter's effect (a debounce,
+            # its request, its redraw) is waited for below.
             return
         if isinstance(step, SelectChangeStep) and not handled and self._element_follows(index):
             await self.watch.settle(timeout, grace=STEP_GRACE)
