@@ -10,7 +10,15 @@ from typing import Any
 import attrs
 import pytest
 
-from walt.core.models import ClickStep, InputStep, KeyPressStep, Locator, NavigationStep, Tool
+from walt.core.models import (
+    ClickStep,
+    InputStep,
+    KeyPressStep,
+    Locator,
+    NavigationStep,
+    ScrollStep,
+    Tool,
+)
 from walt.core.routes import flatten, has_route, is_route_fragment, unflatten
 from walt.engine.discovery.controls import Control, script_controls
 from walt.engine.discovery.explore import Exploration, ObservedCall
@@ -317,3 +325,36 @@ def test_more_columns_or_filters_are_not_more_records() -> None:
         "http://h/",
     )
     assert script_controls(doc) == ()
+
+
+_LIST = "".join(
+    f'<li class="print"><h3>{w} print</h3><p>A print of the coast at dawn</p></li>' for w in "ABCDE"
+)
+
+
+@pytest.mark.parametrize(
+    ("after", "script", "expected"),
+    [
+        ('<div class="infinite-scroll-sentinel"></div>', True, ["scroll"]),
+        ("<p>Loading more prints…</p>", True, ["scroll"]),
+        ('<div id="sentinel"></div>', False, []),  # no script to load anything
+        ("<p>The end.</p>", True, []),  # no sign of a loader
+        ('<div class="sentinel"></div><button>Load more</button>', True, ["more"]),
+    ],
+)
+def test_an_infinite_list_is_tried_by_scrolling_when_the_page_shows_its_signs(
+    after: str, script: bool, expected: list[str]
+) -> None:
+    code = "<script>/* the feed */</script>" if script else ""
+    page = parse_html(f"<html><body><ul>{_LIST}</ul>{after}{code}</body></html>", "http://h/")
+    assert [c.role for c in script_controls(page)] == expected
+
+
+def test_a_list_that_grew_when_scrolled_is_a_paginate_tool_that_scrolls() -> None:
+    end = Control("scroll", "html", "the end of the list", ())
+    grew = Exploration("http://h/feed", end, records_before=6, records_after=12)
+    [made] = scripted_tools([grew], "", "walt")
+    assert made.tool.kind == "paginate"
+    nav, scroll = made.tool.steps
+    assert isinstance(nav, NavigationStep) and nav.url == "http://h/feed"
+    assert isinstance(scroll, ScrollStep) and scroll.to_end and scroll.repeat == "{page}"

@@ -263,8 +263,14 @@ class KeyPressStep(ElementStep):
 
 @attrs.frozen(kw_only=True)
 class ScrollStep(StepBase):
+    """Scroll the page by ``scroll_x``/``scroll_y`` pixels (the mouse wheel), or with
+    ``to_end`` to its end; ``repeat`` (a template: ``{page}``) scrolls that many times less
+    one, waiting for each scroll's effect (an infinite list: page 2 is one scroll)."""
+
     scroll_x: int = 0
     scroll_y: int = 0
+    to_end: bool = False
+    repeat: str | None = None
     type: ClassVar[str] = "scroll"
 
 

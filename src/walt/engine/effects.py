@@ -89,7 +89,8 @@ DOM_CLOCK_SCRIPT: Final = """(() => {
     watch();
   }
   const INPUT = new Set(["click", "dblclick", "mousedown", "mouseup", "pointerdown",
-    "pointerup", "keydown", "keyup", "keypress", "input", "change", "submit"]);
+    "pointerup", "keydown", "keyup", "keypress", "input", "change", "submit", "wheel",
+    "scroll"]);
   const setTimer = window.setTimeout, clearTimer = window.clearTimeout;
   const live = new Set();
   let generation = 0;

@@ -68,6 +68,11 @@ SETTLE_IDLE: Final = 2.0
 FIRST_CLICK: Final = 1.5
 """Seconds a click may take before walt looks for what covers its target."""
 MAX_REPEAT: Final = 50
+SCROLL_TO_END: Final = 1_000_000
+"""Pixels the wheel turns for a scroll to the page's end (the browser stops at the end)."""
+SCROLL_GRACE: Final = 0.25
+"""Seconds a scroll has to start a request: an observer of the list's end (the usual
+IntersectionObserver) is told only after the browser has drawn the scrolled page."""
 SELECT_POLL: Final = 0.1
 """Seconds before a missing option is looked for again (doubling up to ``SELECT_POLL_MAX``)."""
 SELECT_POLL_MAX: Final = 0.5
@@ -272,9 +277,7 @@ class BrowserSteps:
                 await self.page.wait_for_load_state(state, timeout=min(bound, timeout) * 1000)  # type: ignore[arg-type]
             return None
         if isinstance(step, ScrollStep):
-            self.watch.before_action()
-            await self.page.mouse.wheel(step.scroll_x, step.scroll_y)
-            await self.watch.settle(timeout)
+            await self._scroll(index, step, timeout)
             return None
         if isinstance(step, ExtractPageContentStep):
             run.data = await self.extract(self.page, run, step)
@@ -423,6 +426,22 @@ class BrowserSteps:
                 await asyncio.sleep(min(pause, max(left, 0.0)))
                 pause = min(pause * 2, SELECT_POLL_MAX)
 
+    async def _scroll(self, index: int, step: ScrollStep, timeout: float) -> None:
+        """Turn the mouse wheel (to the page's end with ``to_end``), once or ``repeat`` less
+        one times, each time waiting for what the scroll started (an infinite list fetches
+        and draws its next batch)."""
+        times = 1
+        if step.repeat:
+            rendered = render_text(step.repeat, self.run.values, self.run.system)
+            times = _repeat_count(rendered, index, step.type) - 1
+        for _ in range(times):
+            self.watch.before_action()
+            if step.to_end:
+                await self.page.mouse.wheel(0, SCROLL_TO_END)
+            else:
+                await self.page.mouse.wheel(step.scroll_x, step.scroll_y)
+            await self.watch.settle(timeout, grace=SCROLL_GRACE)
+
     def _element_follows(self, index: int) -> bool:
         following = self.run.tool.steps[index + 1 : index + 2]
         return bool(following) and isinstance(following[0], ElementStep)
@@ -487,12 +506,12 @@ def _listed_placeholder(step: ElementStep, values: dict[str, Any]) -> tuple[str,
     return None
 
 
-def _repeat_count(text: str, index: int) -> int:
+def _repeat_count(text: str, index: int, step_type: str = "click") -> int:
     try:
         count = int(float(text.strip()))
     except ValueError:
         raise ExecutionError(
-            f"step {index} (click): repeat must be a number, got {text!r}", step=index
+            f"step {index} ({step_type}): repeat must be a number, got {text!r}", step=index
         ) from None
     return max(0, min(count, MAX_REPEAT))
 

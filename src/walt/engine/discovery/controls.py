@@ -1,5 +1,5 @@
 """Controls that only a script gives meaning to: search boxes outside any submitted form,
-and "Load more" buttons.
+"Load more" buttons, and lists that load more as they are scrolled.
 
 On a page a script builds, a search box's Enter is handled by the script (it changes
 the route, calls the site's API and renders rows), and a "Load more" button appends
@@ -12,7 +12,10 @@ A search box is a text input whose type (``search``), role (``searchbox``) or wo
 ``role=search`` landmark; inputs of POST forms and of forms with a password are never
 search boxes. A "Load more" button is a button (or an element with the button role)
 outside any form whose text asks for more of the same list ("Load more", "Show more
-results"), the wording sites of every kind use for an appended page.
+results"), the wording sites of every kind use for an appended page. An infinite list is
+a list of records on a page with scripts, followed by what infinite-scroll widgets put
+after their list: a "Loading more" loader or a sentinel named for it; discovery scrolls
+the page to its end and sees whether the list grows.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from typing import Final, Literal
 import attrs
 
 from walt.core.models import Locator
-from walt.engine.dom import Document, Node, attr, closest, text
-from walt.engine.extract import css_path, is_generated_id
+from walt.engine.dom import Document, Node, attr, closest, elements, text
+from walt.engine.extract import css_path, is_generated_id, record_groups
 
 __all__ = ["Control", "script_controls"]
 
@@ -48,7 +51,7 @@ class Control:
     ``css`` finds it on the page it was seen on, ``locators`` (most stable first) are
     what a tool's steps use, ``label`` is its visible words."""
 
-    role: Literal["search", "more"]
+    role: Literal["search", "more", "scroll"]
     css: str
     label: str
     locators: tuple[Locator, ...]
@@ -57,8 +60,9 @@ class Control:
 
 
 def script_controls(doc: Document) -> tuple[Control, ...]:
-    """The page's search boxes and "Load more" buttons (see the module docstring)."""
-    found = [*_search_boxes(doc), *_more_buttons(doc)]
+    """The page's search boxes, "Load more" buttons and infinite list (see the module
+    docstring)."""
+    found = [*_search_boxes(doc), *_more_buttons(doc), *_infinite_list(doc)]
     return tuple(found[:MAX_CONTROLS])
 
 
@@ -165,3 +169,43 @@ def _more_buttons(doc: Document) -> list[Control]:
         # The first one only: another "more" button is another list's, or the same one.
         return [Control(role="more", css=css, label=label.strip(), locators=tuple(locators))]
     return []
+
+
+# What infinite-scroll widgets put after their list: a loader that says so, or a marker
+# named for it (the sentinel an IntersectionObserver watches, the widgets' own classes).
+_LOADER_TEXT: Final = re.compile(
+    r"^\W*(?:loading|fetching)(?:\s+more)?\b|^\W*load(?:ing)?\s+more\b", re.IGNORECASE
+)
+_LOADER_NAME: Final = re.compile(
+    r"infinite|sentinel|scroll[-_]?(?:trigger|loader|end)|lazy[-_]?load|load[-_]?more",
+    re.IGNORECASE,
+)
+MIN_LIST: Final = 3
+"""Records a list needs before scrolling it is worth a try."""
+
+
+def _infinite_list(doc: Document) -> list[Control]:
+    """The page's list that loads more as it is scrolled to its end: a page with scripts,
+    a list of records, and a loader or sentinel after it. Scrolling is tried in the
+    browser (a list that grows is a paginate tool); a page without the signs is not
+    scrolled (every try costs a page load)."""
+    if doc.parser.css_first("script") is None or _more_buttons(doc):
+        return []
+    marker = None
+    for node in doc.parser.css("body *"):
+        if node.tag in ("script", "style", "template"):
+            continue
+        names = " ".join(
+            v for v in (attr(node, "id"), attr(node, "class"), attr(node, "data-testid")) if v
+        )
+        if _LOADER_NAME.search(names) or (
+            next(elements(node), None) is None and _LOADER_TEXT.search(text(node, 60))
+        ):
+            marker = node
+            break
+    if marker is None:
+        return []
+    groups = [g for g in record_groups(doc.body) if len(g.members) >= MIN_LIST]
+    if not groups:
+        return []
+    return [Control(role="scroll", css="html", label="the end of the list", locators=())]

@@ -643,8 +643,8 @@ class Crawler:
             if control.role == "search" and control.name:
                 handled.add(control.name)
             # A search box in the site's header is one box on every page; a "Load more"
-            # button belongs to its listing.
-            where = url_pattern(flatten(page.url)) if control.role == "more" else ""
+            # button or an infinite list belongs to its listing.
+            where = url_pattern(flatten(page.url)) if control.role != "search" else ""
             key = (control.role, control.css, where)
             if key in self.explored or time.monotonic() >= self.deadline - 1:
                 continue

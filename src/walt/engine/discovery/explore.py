@@ -32,6 +32,7 @@ from walt.engine.dom import parse_html
 from walt.engine.effects import PageWatch
 from walt.engine.extract import extract_document
 from walt.engine.shadow import document_html
+from walt.engine.steps import SCROLL_TO_END
 
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request
@@ -75,7 +76,7 @@ class Exploration:
     records_after: int = 0
 
     @property
-    def role(self) -> Literal["search", "more"]:
+    def role(self) -> Literal["search", "more", "scroll"]:
         return self.control.role
 
     @property
@@ -119,18 +120,22 @@ async def explore_control(
     watch = PageWatch(page)
     try:
         await page.goto(url, wait_until="load", timeout=timeout * 1000)
-        element = _element(page, control)
-        # The script builds the control after the load event: wait for it, then for the
-        # page's own data requests and renders.
-        await element.wait_for(state="attached", timeout=_left(started, timeout) * 1000)
+        element = None if control.role == "scroll" else _element(page, control)
+        if element is not None:
+            # The script builds the control after the load event: wait for it.
+            await element.wait_for(state="attached", timeout=_left(started, timeout) * 1000)
+        # Then for the page's own data requests and renders.
         await watch.settle_loaded(min(SETTLE, _left(started, timeout)), grace=0.0)
-        # A button at the end of a long list is below the fold: bring it into view.
-        with contextlib.suppress(Exception):
-            await element.scroll_into_view_if_needed(timeout=1000)
+        if element is not None:
+            # A button at the end of a long list is below the fold: bring it into view.
+            with contextlib.suppress(Exception):
+                await element.scroll_into_view_if_needed(timeout=1000)
         before = await _record_count(page)
         watch.before_action()
         listening = True
-        if control.role == "search":
+        if element is None:
+            await page.mouse.wheel(0, SCROLL_TO_END)
+        elif control.role == "search":
             await element.fill(term, timeout=2000)
             await element.press("Enter", timeout=2000)
         else:

@@ -32,6 +32,7 @@ from walt.core.models import (
     InputStep,
     KeyPressStep,
     NavigationStep,
+    ScrollStep,
     Tool,
     ToolInput,
 )
@@ -179,20 +180,26 @@ def _more_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
         description=f"which batch of {noun} (1 is what the page shows first)",
     )
     label = seen.control.label or "Load more"
+    more: ClickStep | ScrollStep = (
+        ScrollStep(
+            to_end=True,
+            repeat="{page}",
+            description="Scroll to the end of the list once per page after the first",
+        )
+        if seen.role == "scroll"
+        else ClickStep(
+            locators=seen.control.locators,
+            repeat="{page}",
+            description=f'Press "{label}" once per page after the first',
+        )
+    )
     return Tool(
         name=f"paginate_{snake(noun, 30) or 'records'}",
         description=describe("paginate", noun, (spec,)),
         kind="paginate",
         start_url=seen.page_url,
         inputs=(spec,),
-        steps=(
-            NavigationStep(url=seen.page_url, description=f"Open the {noun} list"),
-            ClickStep(
-                locators=seen.control.locators,
-                repeat="{page}",
-                description=f'Press "{label}" once per page after the first',
-            ),
-        ),
+        steps=(NavigationStep(url=seen.page_url, description=f"Open the {noun} list"), more),
         annotations=annotations_for("paginate"),
         provenance=provenance(seen.page_url, created_at, generator),
     )

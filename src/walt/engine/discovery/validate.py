@@ -42,7 +42,7 @@ from walt.core.costs import Budget, CostMeter
 from walt.core.errors import WaltError
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, ExecuteRequest, ExecuteResult
-from walt.core.models import ClickStep, ResultsRegion, Tool, ToolInput, Validation
+from walt.core.models import ClickStep, ResultsRegion, ScrollStep, Tool, ToolInput, Validation
 from walt.core.routes import flatten
 from walt.engine.browser import render_slots
 from walt.engine.discovery.analyze import PageAnalysis
@@ -622,7 +622,7 @@ def _page_values(cand: Candidate, spec: ToolInput) -> list[Any]:
 
 
 async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
-    if any(isinstance(s, ClickStep) and s.repeat for s in cand.tool.steps):
+    if any(isinstance(s, ClickStep | ScrollStep) and s.repeat for s in cand.tool.steps):
         return await _check_more(runner, cand, site)
     spec = next((i for i in cand.tool.inputs if i.name != cand.term_field and not i.enum), None)
     spec = spec or _main_input(cand.tool)
@@ -678,13 +678,14 @@ async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outc
 
 
 async def _check_more(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
-    """A "Load more" button: page 2 shows page 1's records and more after them."""
+    """A "Load more" button or an infinite list: page 2 shows page 1's records and more
+    after them."""
     spec = next(i for i in cand.tool.inputs if i.type == "integer")
     first = await runner.run(cand.tool, {spec.name: 1})
     second = await runner.run(cand.tool, {spec.name: 2})
     found = results_region(second.doc, [first.doc], chrome=site.chrome, every=False)
     if found is None:
-        raise _Rejected("pressing the button changed no results region")
+        raise _Rejected("loading the next batch changed no results region")
     _, before = standing_region(first.doc, found.region)
     _, after = standing_region(second.doc, found.region)
     kept = {record_key(r) for r in before}

@@ -1,0 +1,72 @@
+"""A list that loads its next batch when it is scrolled to its end (an infinite list, the
+usual IntersectionObserver on a sentinel after it): discovery must make it a paginate
+tool that scrolls, validated by running, and page N must hold N batches."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+import walt
+from tests.sites import Request, Response, Site, html, serve
+from walt.core.models import ScrollStep
+
+pytestmark = pytest.mark.browser
+
+PRINTS = [
+    f"{w} print"
+    for w in "Anchor Buoy Compass Dock Ensign Ferry Galley Harbour Island Jetty Keel Lantern "
+    "Mast Net Oar Pier Quay Rope".split()
+]
+BATCH = 6
+FEED = """<!doctype html><html><head><title>Prints</title><style>li{height:200px}</style>
+</head><body><h1>Prints</h1><ul id="prints">%s</ul>
+<div class="infinite-scroll-sentinel">Loading more prints</div>
+<script>
+let offset = %d, busy = false;
+const sentinel = document.querySelector('.infinite-scroll-sentinel');
+new IntersectionObserver(async entries => {
+  if (!entries[0].isIntersecting || busy) return;
+  busy = true;
+  const rows = await (await fetch('/api/prints?offset=' + offset)).json();
+  offset += rows.length;
+  document.getElementById('prints').insertAdjacentHTML('beforeend', rows.map(r =>
+    '<li class="print"><h3>' + r + '</h3><p>A print of the coast</p></li>').join(''));
+  if (!rows.length) sentinel.remove();
+  busy = false;
+}).observe(sentinel);
+</script></body></html>"""
+
+
+def prints(request: Request) -> Response:
+    time.sleep(0.1)
+    offset = int(request.arg("offset", "0"))
+    return 200, {"Content-Type": "application/json"}, json.dumps(PRINTS[offset : offset + BATCH])
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    first = "".join(
+        f'<li class="print"><h3>{p}</h3><p>A print of the coast</p></li>' for p in PRINTS[:BATCH]
+    )
+    routes = {"/feed": lambda r: html(FEED % (first, BATCH)), "/api/prints": prints}
+    with serve(routes) as served:
+        yield served
+
+
+def test_an_infinite_list_is_a_paginate_tool_that_scrolls(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    found = client.discover(site.url + "feed", time_budget=40, max_pages=1)
+    more = next(t for t in found.tools if t.kind == "paginate")
+    assert more.validation is not None and more.validation.status == "validated"
+    scroll = more.steps[-1]
+    assert isinstance(scroll, ScrollStep) and scroll.to_end and scroll.repeat == "{page}"
+    for page in (1, 3):
+        result = client.execute(more, {"page": page})
+        assert result.ok, result.error
+        titles = sorted(str(r.get("title")) for r in result.records)
+        assert titles == sorted(PRINTS[: page * BATCH])
