@@ -358,3 +358,30 @@ def test_a_list_that_grew_when_scrolled_is_a_paginate_tool_that_scrolls() -> Non
     nav, scroll = made.tool.steps
     assert isinstance(nav, NavigationStep) and nav.url == "http://h/feed"
     assert isinstance(scroll, ScrollStep) and scroll.to_end and scroll.repeat == "{page}"
+
+
+@pytest.mark.parametrize(
+    ("pager", "label"),
+    [
+        ('<button aria-label="Next page">\u203a</button>', "Next page"),
+        ('<button type="button">Next</button>', "Next"),
+        ('<span role="button" title="next">&raquo;</span>', "next"),
+        ('<button aria-label="Next page" disabled>\u203a</button>', None),
+        ('<a href="?page=2">Next</a>', None),  # a link: a link family pages it
+        ('<button aria-label="Next slide">\u203a</button>', None),
+    ],
+)
+def test_a_next_page_button_a_script_handles(pager: str, label: str | None) -> None:
+    page = parse_html(f"<html><body><ul>{_LIST}</ul><nav>{pager}</nav></body></html>", "http://h/")
+    found = [c for c in script_controls(page) if c.role == "next"]
+    assert [c.label for c in found] == ([label] if label else [])
+
+
+def test_a_next_button_that_showed_other_records_is_a_paginate_tool() -> None:
+    pager = Control("next", "button#next", "Next page", (Locator("id", "next"),))
+    showed = Exploration("http://h/", pager, records_before=6, records_after=6)
+    assert scripted_tools([showed], "", "walt") == []
+    [made] = scripted_tools([attrs.evolve(showed, records_replaced=True)], "", "walt")
+    press = made.tool.steps[-1]
+    assert isinstance(press, ClickStep) and press.repeat == "{page}"
+    assert press.locators == (Locator("id", "next"),)

@@ -12,7 +12,8 @@ A search box is a text input whose type (``search``), role (``searchbox``) or wo
 ``role=search`` landmark; inputs of POST forms and of forms with a password are never
 search boxes. A "Load more" button is a button (or an element with the button role)
 outside any form whose text asks for more of the same list ("Load more", "Show more
-results"), the wording sites of every kind use for an appended page. An infinite list is
+results"), the wording sites of every kind use for an appended page; a "Next page" button
+(its words, or the label of an arrow) pages a list a script draws. An infinite list is
 a list of records on a page with scripts, followed by what infinite-scroll widgets put
 after their list: a "Loading more" loader or a sentinel named for it; discovery scrolls
 the page to its end and sees whether the list grows.
@@ -21,6 +22,7 @@ the page to its end and sees whether the list grows.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Final, Literal
 
 import attrs
@@ -51,7 +53,7 @@ class Control:
     ``css`` finds it on the page it was seen on, ``locators`` (most stable first) are
     what a tool's steps use, ``label`` is its visible words."""
 
-    role: Literal["search", "more", "scroll"]
+    role: Literal["search", "more", "scroll", "next"]
     css: str
     label: str
     locators: tuple[Locator, ...]
@@ -60,9 +62,9 @@ class Control:
 
 
 def script_controls(doc: Document) -> tuple[Control, ...]:
-    """The page's search boxes, "Load more" buttons and infinite list (see the module
-    docstring)."""
-    found = [*_search_boxes(doc), *_more_buttons(doc), *_infinite_list(doc)]
+    """The page's search boxes, "Load more" and script "Next page" buttons, and infinite
+    list (see the module docstring)."""
+    found = [*_search_boxes(doc), *_more_buttons(doc), *_next_buttons(doc), *_infinite_list(doc)]
     return tuple(found[:MAX_CONTROLS])
 
 
@@ -148,26 +150,52 @@ def _input_locators(node: Node, label: str) -> tuple[Locator, ...]:
     return tuple(out)
 
 
-def _more_buttons(doc: Document) -> list[Control]:
+def _script_buttons(doc: Document) -> Iterator[tuple[Node, str]]:
+    """Buttons a script handles (not a form's submit button, not disabled), with their
+    words: the visible text, else the accessible label or title."""
     for node in doc.parser.css("button, [role=button], input[type=button]"):
         submit = node.tag == "button" and (attr(node, "type") or "submit").lower() == "submit"
         if submit and doc.form_owner(node) is not None:
             continue  # a form's submit button sends the form
-        label = (attr(node, "value") if node.tag == "input" else text(node, 80)) or attr(
-            node, "aria-label"
-        )
+        if attr(node, "disabled") is not None or attr(node, "aria-disabled") == "true":
+            continue
+        shown = attr(node, "value") if node.tag == "input" else text(node, 80)
+        yield node, (shown or "").strip()
+
+
+def _button_control(node: Node, role: Literal["more", "next"], label: str) -> Control:
+    # By its accessible name (what a person reads, or hears), then test id and CSS path.
+    name = (attr(node, "aria-label") or label).strip()
+    locators = [Locator("role", "button", role_name=name, exact=True)]
+    test_id = attr(node, "data-testid")
+    if test_id:
+        locators.insert(0, Locator("test_id", test_id))
+    css = css_path(node)
+    locators.append(Locator("css", css))
+    return Control(role=role, css=css, label=label or name, locators=tuple(locators))
+
+
+def _more_buttons(doc: Document) -> list[Control]:
+    for node, shown in _script_buttons(doc):
+        label = shown or (attr(node, "aria-label") or "").strip()
         if not label or not _MORE.search(label) or _NOT_MORE_RECORDS.search(label):
             continue
-        if attr(node, "disabled") is not None:
-            continue
-        locators = [Locator("role", "button", role_name=label.strip(), exact=True)]
-        test_id = attr(node, "data-testid")
-        if test_id:
-            locators.insert(0, Locator("test_id", test_id))
-        css = css_path(node)
-        locators.append(Locator("css", css))
         # The first one only: another "more" button is another list's, or the same one.
-        return [Control(role="more", css=css, label=label.strip(), locators=tuple(locators))]
+        return [_button_control(node, "more", label)]
+    return []
+
+
+# A pager's forward button: its words, or its label when it shows only an arrow.
+_NEXT: Final = re.compile(r"^\W*next(?:\s+page)?\W*$", re.IGNORECASE)
+_ARROWS: Final = re.compile("^[\\s\u203a\u00bb\u2192>]+$")  # single and double angle quotes, arrow
+
+
+def _next_buttons(doc: Document) -> list[Control]:
+    """A pager's "Next page" button that a script handles (a link is a link family)."""
+    for node, shown in _script_buttons(doc):
+        named = " ".join(v for v in (attr(node, "aria-label"), attr(node, "title")) if v)
+        if _NEXT.match(shown) or ((not shown or _ARROWS.match(shown)) and _NEXT.match(named)):
+            return [_button_control(node, "next", shown if _NEXT.match(shown) else named)]
     return []
 
 

@@ -74,9 +74,10 @@ class Exploration:
     calls: tuple[ObservedCall, ...] = ()
     records_before: int = 0
     records_after: int = 0
+    records_replaced: bool = False  # none of the records after were there before
 
     @property
-    def role(self) -> Literal["search", "more", "scroll"]:
+    def role(self) -> Literal["search", "more", "scroll", "next"]:
         return self.control.role
 
     @property
@@ -130,7 +131,7 @@ async def explore_control(
             # A button at the end of a long list is below the fold: bring it into view.
             with contextlib.suppress(Exception):
                 await element.scroll_into_view_if_needed(timeout=1000)
-        before = await _record_count(page)
+        before = await _records(page)
         watch.before_action()
         listening = True
         if element is None:
@@ -142,7 +143,7 @@ async def explore_control(
             await element.click(timeout=2000)
         await watch.settle(min(SETTLE, _left(started, timeout)), grace=0.3)
         listening = False
-        after = await _record_count(page)
+        after = await _records(page)
         observed = [await _observed(r) for r in calls]
         if control.role == "search":
             observed = [c for c in observed if _carries(c, term)]
@@ -152,8 +153,9 @@ async def explore_control(
             term=term,
             url_after=page.url,
             calls=tuple(observed[:MAX_CALLS]),
-            records_before=before,
-            records_after=after,
+            records_before=len(before),
+            records_after=len(after),
+            records_replaced=bool(after) and not set(before) & set(after),
         )
     except Exception as exc:  # a control that cannot be used is simply not a tool
         log.debug(
@@ -183,10 +185,12 @@ def _left(started: float, timeout: float) -> float:
     return max(0.2, timeout - (time.monotonic() - started))
 
 
-async def _record_count(page: Page) -> int:
+async def _records(page: Page) -> list[str]:
+    """The page's records (its items, or its tables' rows when they are more), as text."""
     data = extract_document(parse_html(await document_html(page), page.url))
-    rows = sum(len(t.get("rows", ())) for t in data["tables"])
-    return max(len(data["items"]), rows)
+    rows = [repr(sorted(r.items())) for t in data["tables"] for r in t.get("rows", ())]
+    items = [repr(sorted(i.items())) for i in data["items"]]
+    return items if len(items) >= len(rows) else rows
 
 
 async def _observed(request: Request) -> ObservedCall:

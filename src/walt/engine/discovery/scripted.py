@@ -13,7 +13,9 @@ The crawl tried a search box or a "Load more" button in the browser
   the call is kept as an :class:`~walt.core.models.ApiRequest` (the word replaced
   by the input's placeholder), offered to validation for promotion;
 * a "Load more" button that added records becomes a paginate tool: open the
-  listing and press the button ``page - 1`` times (:attr:`ClickStep.repeat`).
+  listing and press the button ``page - 1`` times (:attr:`ClickStep.repeat`); so does a
+  "Next page" button that showed other records, and an infinite list that grew when
+  scrolled to its end (:attr:`ScrollStep.repeat`).
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ def scripted_tools(
                 out.append(ScriptedTool(tool, None, {}, refused=True, query_example=example))
             else:
                 out.append(ScriptedTool(tool, api, worked))
+        elif seen.role == "next":
+            if seen.records_before > 0 and seen.records_replaced:
+                out.append(ScriptedTool(_more_tool(seen, created_at, generator)))
         elif seen.records_after > seen.records_before > 0:
             out.append(ScriptedTool(_more_tool(seen, created_at, generator)))
     return out
@@ -170,6 +175,9 @@ def _search_tool(
 
 
 def _more_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
+    """A listing's next batch, ``page - 1`` times: a "Load more" button pressed or the
+    page scrolled to its end (an infinite list), which append it, or a "Next page"
+    button pressed, which shows it instead."""
     noun = _noun(seen)
     spec = ToolInput(
         "page",

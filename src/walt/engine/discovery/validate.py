@@ -679,7 +679,8 @@ async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outc
 
 async def _check_more(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     """A "Load more" button or an infinite list: page 2 shows page 1's records and more
-    after them."""
+    after them; a "Next page" button: page 2 shows other records than page 1, in the
+    same place and layout."""
     spec = next(i for i in cand.tool.inputs if i.type == "integer")
     first = await runner.run(cand.tool, {spec.name: 1})
     second = await runner.run(cand.tool, {spec.name: 2})
@@ -690,10 +691,17 @@ async def _check_more(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     _, after = standing_region(second.doc, found.region)
     kept = {record_key(r) for r in before}
     grown = {record_key(r) for r in after}
-    if not before or len(grown) <= len(kept):
-        raise _Rejected(f"page 2 shows {len(grown)} records, page 1 {len(kept)}: nothing was added")
-    if len(kept & grown) < 0.8 * len(kept):
-        raise _Rejected("page 2 does not keep page 1's records (not an appended batch)")
+    if not before or not after:
+        raise _Rejected(f"page 1 shows {len(kept)} records, page 2 {len(grown)}")
+    if _overlap(kept, grown):
+        if len(grown) <= len(kept):
+            raise _Rejected(
+                f"page 2 shows {len(grown)} records, page 1 {len(kept)}: nothing was added"
+            )
+        if len(kept & grown) < 0.8 * len(kept):
+            raise _Rejected("page 2 does not keep page 1's records (not an appended batch)")
+    elif not _one_template([first, second]):
+        raise _Rejected("pages 1 and 2 do not share one layout")
     return _Outcome(
         {
             "input": spec.name,

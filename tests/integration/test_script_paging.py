@@ -1,6 +1,10 @@
-"""A list that loads its next batch when it is scrolled to its end (an infinite list, the
+"""Lists a script pages without links, discovered and run for real.
+
+A list that loads its next batch when it is scrolled to its end (an infinite list, the
 usual IntersectionObserver on a sentinel after it): discovery must make it a paginate
-tool that scrolls, validated by running, and page N must hold N batches."""
+tool that scrolls, validated by running, and page N must hold N batches. A list whose
+pager is a "Next page" button showing only an arrow: a paginate tool that presses it,
+and page N must hold the Nth batch alone."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import pytest
 
 import walt
 from tests.sites import Request, Response, Site, html, serve
-from walt.core.models import ScrollStep
+from walt.core.models import ClickStep, ScrollStep
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +45,24 @@ new IntersectionObserver(async entries => {
 </script></body></html>"""
 
 
+PAGER = """<!doctype html><html><head><title>Prints</title></head><body><h1>Prints</h1>
+<ul id="prints"></ul><nav><button id="prev" aria-label="Previous page" disabled>\u2039</button>
+<span id="at">1</span> <button id="next" aria-label="Next page">\u203a</button></nav>
+<script>
+let page = 0;
+async function show() {
+  const rows = await (await fetch('/api/prints?offset=' + page * %d)).json();
+  document.getElementById('prints').innerHTML = rows.map(r =>
+    '<li class="print"><h3>' + r + '</h3><p>A print of the coast</p></li>').join('');
+  document.getElementById('at').textContent = page + 1;
+  document.getElementById('prev').disabled = page === 0;
+}
+document.getElementById('next').addEventListener('click', () => { page++; show(); });
+document.getElementById('prev').addEventListener('click', () => { page--; show(); });
+show();
+</script></body></html>"""
+
+
 def prints(request: Request) -> Response:
     time.sleep(0.1)
     offset = int(request.arg("offset", "0"))
@@ -52,7 +74,11 @@ def site() -> Iterator[Site]:
     first = "".join(
         f'<li class="print"><h3>{p}</h3><p>A print of the coast</p></li>' for p in PRINTS[:BATCH]
     )
-    routes = {"/feed": lambda r: html(FEED % (first, BATCH)), "/api/prints": prints}
+    routes = {
+        "/feed": lambda r: html(FEED % (first, BATCH)),
+        "/pager": lambda r: html(PAGER % BATCH),
+        "/api/prints": prints,
+    }
     with serve(routes) as served:
         yield served
 
@@ -70,3 +96,18 @@ def test_an_infinite_list_is_a_paginate_tool_that_scrolls(
         assert result.ok, result.error
         titles = sorted(str(r.get("title")) for r in result.records)
         assert titles == sorted(PRINTS[: page * BATCH])
+
+
+def test_a_next_page_button_a_script_handles_is_a_paginate_tool(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    found = client.discover(site.url + "pager", time_budget=40, max_pages=1)
+    more = next(t for t in found.tools if t.kind == "paginate")
+    assert more.validation is not None and more.validation.status == "validated"
+    press = more.steps[-1]
+    assert isinstance(press, ClickStep) and press.repeat == "{page}"
+    for page in (1, 3):
+        result = client.execute(more, {"page": page})
+        assert result.ok, result.error
+        titles = sorted(str(r.get("title")) for r in result.records)
+        assert titles == sorted(PRINTS[(page - 1) * BATCH : page * BATCH])
