@@ -1,7 +1,7 @@
 """An action whose effect comes after a pause, with no request and no navigation: the
 page filters its own list in a timer (a debounce). The run must read the list the timer
 drew, never the list before the action, whichever control starts it (a button, Enter,
-or typing alone in a live filter), on a page whose own clock keeps changing the DOM (a
+a component's button in its shadow tree, or typing alone in a live filter), on a page whose own clock keeps changing the DOM (a
 timer the action did not set)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 BOATS = ["Aurora ferry", "Borealis ferry", "Cormorant tug", "Dunlin tug", "Eider barge"]
 PAGE = """<!doctype html><html><head><title>Boats</title></head><body><h1>Boats</h1>
 <input id="q" placeholder="Filter boats"><button id="go">Filter</button>
-<input id="live" placeholder="Filter as you type">
+<input id="live" placeholder="Filter as you type"><boat-filter></boat-filter>
 <p id="clock"></p><ul id="list">%s</ul>
 <script>
 const all = [...document.querySelectorAll('#list li')].map(li => li.outerHTML);
@@ -39,6 +39,17 @@ document.getElementById('live').addEventListener('input', e => {
     document.getElementById('list').innerHTML = all.filter(h => h.toLowerCase().includes(w)).join('');
   }, 300);
 });
+// A component's own box and button, in its shadow tree (window.event misses them).
+customElements.define('boat-filter', class extends HTMLElement {
+  connectedCallback() {
+    const root = this.attachShadow({ mode: 'open' });
+    root.innerHTML = '<input id="shadow-q"><button id="shadow-go">Apply</button>';
+    root.getElementById('shadow-go').addEventListener('click', () => setTimeout(() => {
+      const w = root.getElementById('shadow-q').value.toLowerCase();
+      document.getElementById('list').innerHTML = all.filter(h => h.toLowerCase().includes(w)).join('');
+    }, 300));
+  }
+});
 // Not the action's: renews itself for ever.
 (function tick() { document.getElementById('clock').textContent = Date.now(); setTimeout(tick, 300); })();
 </script></body></html>"""
@@ -51,16 +62,16 @@ def site() -> Iterator[Site]:
         yield served
 
 
-@pytest.mark.parametrize("control", ["click", "enter"])
+@pytest.mark.parametrize("control", ["click", "enter", "shadow"])
 def test_the_list_a_timer_draws_after_the_action_is_read(
     client: walt.UnifiedClient, site: Site, control: str
 ) -> None:
-    box = (Locator("id", "q"),)
-    last: Step = (
-        ClickStep(locators=(Locator("id", "go"),))
-        if control == "click"
-        else KeyPressStep(locators=box, key="Enter")
-    )
+    box = (Locator("id", "shadow-q" if control == "shadow" else "q"),)
+    last: Step = {
+        "click": ClickStep(locators=(Locator("id", "go"),)),
+        "enter": KeyPressStep(locators=box, key="Enter"),
+        "shadow": ClickStep(locators=(Locator("id", "shadow-go"),)),
+    }[control]
     tool = walt.Tool(
         name="filter_boats",
         inputs=(walt.ToolInput("q"),),

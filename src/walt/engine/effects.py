@@ -93,11 +93,18 @@ DOM_CLOCK_SCRIPT: Final = """(() => {
     "scroll"]);
   const setTimer = window.setTimeout, clearTimer = window.clearTimeout;
   const live = new Set();
-  let generation = 0;
-  const byAction = () => {
-    const event = window.event;
-    return generation > 0 || Boolean(event && event.isTrusted && INPUT.has(event.type));
-  };
+  let generation = 0, dispatching = false;
+  // Seen first (capture, on the window): the page's handlers of a trusted input event run
+  // in the same task, before the task queued here ends the dispatch (window.event would
+  // miss events in shadow trees).
+  for (const type of INPUT) {
+    window.addEventListener(type, event => {
+      if (!event.isTrusted || dispatching) return;
+      dispatching = true;
+      setTimer.call(window, () => { dispatching = false; }, 0);
+    }, { capture: true });
+  }
+  const byAction = () => generation > 0 || dispatching;
   window.setTimeout = function (callback, delay, ...rest) {
     if (typeof callback !== "function" || !(Number(delay || 0) <= HORIZON) ||
         !byAction() || generation >= GENERATIONS) {
