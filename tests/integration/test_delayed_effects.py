@@ -12,7 +12,16 @@ import pytest
 
 import walt
 from tests.sites import Site, html, serve
-from walt.core.models import ClickStep, InputStep, KeyPressStep, Locator, NavigationStep, Step
+from walt.core.models import (
+    ClickStep,
+    InputStep,
+    KeyPressStep,
+    Locator,
+    NavigationStep,
+    SelectChangeStep,
+    Step,
+)
+from walt.engine.effects import SETTLE_CAP
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +29,9 @@ BOATS = ["Aurora ferry", "Borealis ferry", "Cormorant tug", "Dunlin tug", "Eider
 PAGE = """<!doctype html><html><head><title>Boats</title></head><body><h1>Boats</h1>
 <input id="q" placeholder="Filter boats"><button id="go">Filter</button>
 <input id="live" placeholder="Filter as you type"><boat-filter></boat-filter>
+<input id="rx" placeholder="Filter (interval)"><button id="rx-go">Go</button>
+<select id="kind"><option value="">any</option><option>ferry</option><option>tug</option>
+</select><button id="noop">Nothing</button>
 <p id="clock"></p><ul id="list">%s</ul>
 <script>
 const all = [...document.querySelectorAll('#list li')].map(li => li.outerHTML);
@@ -49,6 +61,24 @@ customElements.define('boat-filter', class extends HTMLElement {
       document.getElementById('list').innerHTML = all.filter(h => h.toLowerCase().includes(w)).join('');
     }, 300));
   }
+});
+// A debounce built on an interval (as RxJS's debounceTime is): it acts on its first tick.
+document.getElementById('rx-go').addEventListener('click', () => {
+  const tick = setInterval(() => {
+    clearInterval(tick);
+    const w = document.getElementById('rx').value.toLowerCase();
+    document.getElementById('list').innerHTML = all.filter(h => h.toLowerCase().includes(w)).join('');
+  }, 300);
+});
+// A select whose choice filters after a pause.
+document.getElementById('kind').addEventListener('change', e => setTimeout(() => {
+  document.getElementById('list').innerHTML =
+    all.filter(h => h.toLowerCase().includes(e.target.value)).join('');
+}, 300));
+// A timer set and cleared at once, its id kept as text: it must not hold later waits.
+document.getElementById('noop').addEventListener('click', () => {
+  document.body.dataset.pending = String(setTimeout(() => {}, 600));
+  clearTimeout(document.body.dataset.pending);
 });
 // Not the action's: renews itself for ever.
 (function tick() { document.getElementById('clock').textContent = Date.now(); setTimeout(tick, 300); })();
@@ -92,3 +122,36 @@ def test_a_live_filter_is_read_after_typing_pauses(client: walt.UnifiedClient, s
     result = client.execute(tool, {"q": "ferry"})
     assert result.ok, result.error
     assert sorted(str(r.get("title")) for r in result.records) == BOATS[:2]
+
+
+@pytest.mark.parametrize("control", ["interval", "select"])
+def test_a_filter_drawn_after_an_interval_or_a_choice_is_read(
+    client: walt.UnifiedClient, site: Site, control: str
+) -> None:
+    steps: tuple[Step, ...] = (
+        (
+            InputStep(locators=(Locator("id", "rx"),), value="{q}"),
+            ClickStep(locators=(Locator("id", "rx-go"),)),
+        )
+        if control == "interval"
+        else (SelectChangeStep(locators=(Locator("id", "kind"),), selected_text="{q}"),)
+    )
+    tool = walt.Tool(
+        name="filter_boats_" + control,
+        inputs=(walt.ToolInput("q"),),
+        steps=(NavigationStep(url=site.url), *steps),
+    )
+    result = client.execute(tool, {"q": "tug"})
+    assert result.ok, result.error
+    assert sorted(str(r.get("title")) for r in result.records) == ["Cormorant tug", "Dunlin tug"]
+
+
+def test_a_timer_cleared_by_its_id_as_text_does_not_hold_the_run(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    press = ClickStep(locators=(Locator("id", "noop"),))
+    tool = walt.Tool(name="nothing", steps=(NavigationStep(url=site.url), press, press))
+    result = client.execute(tool)
+    assert result.ok, result.error
+    # Each settle is bounded by the settle cap; a count stuck above zero would reach it.
+    assert all(step.elapsed_ms < SETTLE_CAP * 1000 / 2 for step in result.steps[1:])

@@ -340,6 +340,8 @@ _LIST = "".join(
         ('<div id="sentinel"></div>', False, []),  # no script to load anything
         ("<p>The end.</p>", True, []),  # no sign of a loader
         ('<div class="sentinel"></div><button>Load more</button>', True, ["more"]),
+        ('<img class="lazyload" src="a.png" alt="">', True, []),  # lazy images everywhere
+        ('<div class="spinner"><i class="infinite-scroll-icon"></i></div>', True, []),
     ],
 )
 def test_an_infinite_list_is_tried_by_scrolling_when_the_page_shows_its_signs(
@@ -369,6 +371,11 @@ def test_a_list_that_grew_when_scrolled_is_a_paginate_tool_that_scrolls() -> Non
         ('<button aria-label="Next page" disabled>\u203a</button>', None),
         ('<a href="?page=2">Next</a>', None),  # a link: a link family pages it
         ('<button aria-label="Next slide">\u203a</button>', None),
+        ('<button aria-label="Next page" title="Next page">\u203a</button>', "Next page"),
+        ('<button aria-label="Go to next page">\u203a</button>', "Go to next page"),
+        ('<div class="carousel"><button aria-label="Next">\u203a</button></div>', None),
+        ('<form><button type="button">Next</button></form>', None),  # a wizard's step
+        ('<a role="button" href="?page=2">Next</a>', None),
     ],
 )
 def test_a_next_page_button_a_script_handles(pager: str, label: str | None) -> None:
@@ -382,6 +389,32 @@ def test_a_next_button_that_showed_other_records_is_a_paginate_tool() -> None:
     showed = Exploration("http://h/", pager, records_before=6, records_after=6)
     assert scripted_tools([showed], "", "walt") == []
     [made] = scripted_tools([attrs.evolve(showed, records_replaced=True)], "", "walt")
+    assert made.pages_replace  # validated as pages of their own, not as appended batches
     press = made.tool.steps[-1]
     assert isinstance(press, ClickStep) and press.repeat == "{page}"
     assert press.locators == (Locator("id", "next"),)
+
+
+def test_an_infinite_lists_sign_must_follow_the_list_and_scripts_must_be_code() -> None:
+    before = parse_html(
+        f'<html><body><div class="sentinel"></div><ul>{_LIST}</ul><script>x()</script>'
+        "</body></html>",
+        "http://h/",
+    )
+    assert script_controls(before) == ()
+    data_only = parse_html(
+        f'<html><body><ul>{_LIST}</ul><div class="sentinel"></div>'
+        '<script type="application/ld+json">{}</script></body></html>',
+        "http://h/",
+    )
+    assert script_controls(data_only) == ()
+
+
+def test_the_next_button_after_the_records_comes_first() -> None:
+    page = parse_html(
+        '<html><body><header><button aria-label="Next">\u203a</button></header>'
+        f'<ul>{_LIST}</ul><nav><button aria-label="Next page">\u203a</button></nav>'
+        "</body></html>",
+        "http://h/",
+    )
+    assert [c.label for c in script_controls(page) if c.role == "next"] == ["Next page", "Next"]

@@ -65,8 +65,11 @@ DOM_QUIET: Final = 0.05
 RENDER_QUIET: Final = 0.15
 """The same before reading a page just loaded: its application may start fetching a
 little after the load event, with nothing to show for it yet."""
-TIMER_HORIZON_MS: Final = 2000
-"""Timers an action sets that run within this many milliseconds are its pending work."""
+TIMER_HORIZON_MS: Final = 1000
+"""Timers an action sets that run within this many milliseconds are its pending work (a
+debounce; a toast that hides itself later is not)."""
+TIMER_SLACK_MS: Final = 150
+"""Milliseconds past its time after which a timer no longer counts as pending."""
 TIMER_GENERATIONS: Final = 3
 """How deep timers set by such timers' callbacks still count."""
 # Code chunks count: a single-page app loads them before it renders and fetches.
@@ -74,11 +77,13 @@ _TRACKED: Final = frozenset({"document", "fetch", "xhr", "script"})
 
 # Installed before any page script runs: the time of the last change a script made to
 # the document (changes before DOMContentLoaded are the parser's and do not count), and
-# the page's own delayed work a user's action scheduled: timers of up to TIMER_HORIZON_MS
-# set while a trusted input event is dispatched (a debounced search, a filter drawn after
-# a pause), and those their callbacks set in turn (up to TIMER_GENERATIONS deep, so a
-# self-renewing animation never counts for ever). ``pending`` is how many have not run.
-DOM_CLOCK_SCRIPT: Final = """(() => {
+# the page's own delayed work a user's action scheduled: timers, intervals (until their
+# first tick) and animation frames of up to TIMER_HORIZON_MS set while a trusted input
+# event is dispatched (a debounced search, a filter drawn after a pause), and those their
+# callbacks set in turn (up to TIMER_GENERATIONS deep, so a self-renewing animation never
+# counts for ever). ``pending`` is how many have not run.
+DOM_CLOCK_SCRIPT: Final = (
+    """(() => {
   const clock = { last: -1, pending: 0 };
   Object.defineProperty(window, "__waltDomClock", { value: clock });
   const watch = () => new MutationObserver(() => { clock.last = performance.now(); })
@@ -88,46 +93,74 @@ DOM_CLOCK_SCRIPT: Final = """(() => {
   } else {
     watch();
   }
+  // "scroll" is not one: a page that scrolls itself fires trusted scroll events too; a
+  // person's scroll arrives as a wheel or key event first.
   const INPUT = new Set(["click", "dblclick", "mousedown", "mouseup", "pointerdown",
-    "pointerup", "keydown", "keyup", "keypress", "input", "change", "submit", "wheel",
-    "scroll"]);
-  const setTimer = window.setTimeout, clearTimer = window.clearTimeout;
-  const live = new Set();
+    "pointerup", "keydown", "keyup", "keypress", "input", "change", "submit", "wheel"]);
+  const setTimer = window.setTimeout, setRepeat = window.setInterval;
+  const live = new Map();  // "t<id>" (timers share one pool) or "f<id>" -> when it is due
   let generation = 0, dispatching = false;
+  const act = () => {
+    if (dispatching) return;
+    dispatching = true;
+    Reflect.apply(setTimer, window, [() => { dispatching = false; }, 0]);
+  };
   // Seen first (capture, on the window): the page's handlers of a trusted input event run
-  // in the same task, before the task queued here ends the dispatch (window.event would
-  // miss events in shadow trees).
+  // in the same task, before the task queued by act() ends the dispatch (window.event
+  // would miss events in shadow trees). walt's own scripted events call act() too.
   for (const type of INPUT) {
-    window.addEventListener(type, event => {
-      if (!event.isTrusted || dispatching) return;
-      dispatching = true;
-      setTimer.call(window, () => { dispatching = false; }, 0);
-    }, { capture: true });
+    window.addEventListener(type, event => { if (event.isTrusted) act(); }, { capture: true });
   }
-  const byAction = () => generation > 0 || dispatching;
-  window.setTimeout = function (callback, delay, ...rest) {
-    if (typeof callback !== "function" || !(Number(delay || 0) <= HORIZON) ||
-        !byAction() || generation >= GENERATIONS) {
-      return setTimer.apply(this, arguments);
-    }
-    const mine = generation + 1;
-    let id;
-    id = setTimer.call(window, function () {
-      live.delete(id);
-      clock.pending = live.size;
-      const outer = generation;
-      generation = mine;
-      try { return callback.apply(this, rest); } finally { generation = outer; }
-    }, delay);
-    live.add(id);
-    clock.pending = live.size;
-    return id;
-  };
-  window.clearTimeout = function (id) {
-    if (live.delete(id)) clock.pending = live.size;
-    return clearTimer.apply(this, arguments);
-  };
-})();""".replace("HORIZON", str(TIMER_HORIZON_MS)).replace("GENERATIONS", str(TIMER_GENERATIONS))
+  Object.defineProperty(clock, "act", { value: act });
+  // Timers that are overdue by SLACK ms no longer count: one cleared in a way not seen
+  // here (an id kept as text, a browser that throttles) never holds a wait for good.
+  Object.defineProperty(clock, "pending", { get() {
+    const now = performance.now();
+    for (const [key, due] of live) if (now > due + SLACK) live.delete(key);
+    return live.size;
+  } });
+  const counts = delay => (generation > 0 || dispatching) && generation < GENERATIONS &&
+    Number(delay || 0) <= HORIZON;
+  // Proxies keep the functions' own name, length and source text (pages may check them).
+  const schedule = (native, prefix, delayAt) => new Proxy(native, {
+    apply(target, self, args) {
+      const callback = args[0], delay = delayAt < 0 ? 16 : args[delayAt];
+      if (typeof callback !== "function" || !counts(delay)) {
+        return Reflect.apply(target, self, args);
+      }
+      const mine = generation + 1;
+      let key;
+      const run = function () {
+        live.delete(key);
+        const outer = generation;
+        generation = mine;
+        try { return Reflect.apply(callback, this, arguments); } finally { generation = outer; }
+      };
+      const id = Reflect.apply(target, self, [run, ...args.slice(1)]);
+      key = prefix + Number(id);
+      live.set(key, performance.now() + Number(delay || 0));
+      return id;
+    },
+  });
+  const cancel = (native, prefix) => new Proxy(native, {
+    apply(target, self, args) {
+      live.delete(prefix + Number(args[0]));
+      return Reflect.apply(target, self, args);
+    },
+  });
+  // An interval counts until its first tick (a debounce built on one, as RxJS's is).
+  window.setTimeout = schedule(setTimer, "t", 1);
+  window.setInterval = schedule(setRepeat, "t", 1);
+  window.clearTimeout = cancel(window.clearTimeout, "t");
+  window.clearInterval = cancel(window.clearInterval, "t");
+  if (window.requestAnimationFrame) {
+    window.requestAnimationFrame = schedule(window.requestAnimationFrame, "f", -1);
+    window.cancelAnimationFrame = cancel(window.cancelAnimationFrame, "f");
+  }
+})();""".replace("HORIZON", str(TIMER_HORIZON_MS))
+    .replace("GENERATIONS", str(TIMER_GENERATIONS))
+    .replace("SLACK", str(TIMER_SLACK_MS))
+)
 
 # Resolves once no script has changed the DOM, and the load event is, `quiet` ms old, and
 # no timer an action set is pending (or after `cap` ms); true if it had to wait.
@@ -316,8 +349,9 @@ class PageWatch:
             log.debug("page still loading %d requests after %.1f s", len(self._inflight), timeout)
         if not documents:
             await self._loaded(deadline)
-        if read or self._scripted:
-            # Data arrived for a script: it renders it, and may fetch again.
+        if read or self._scripted or (not documents and await self._timers_pending()):
+            # Data arrived for a script: it renders it, and may fetch again (or the page
+            # draws after a pause the action started).
             await self._dom_quiet(deadline, RENDER_QUIET if read else DOM_QUIET)
 
     async def _document_settled(self, deadline: float) -> bool:

@@ -68,25 +68,12 @@ many pages are drawn at once (discovery's validation: one per core), for the run
 in its task. It reaches a tool that goes to the browser only once its HTTP answer turns
 out to be a script's shell. Unset: the pool's ``max_contexts`` is the only bound."""
 
-_BOOLEAN_WORDS: Final = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off"})
-_TRUE_WORDS: Final = frozenset({"true", "1", "yes", "on"})
-_SET_VALUE: Final = """(el, value) => {
-  el.value = value;
-  el.dispatchEvent(new Event("input", {bubbles: true}));
-  el.dispatchEvent(new Event("change", {bubbles: true}));
-}"""
-_SET_CHECKED: Final = """(el, checked) => {
-  el.checked = checked;
-  el.dispatchEvent(new Event("change", {bubbles: true}));
-}"""
 BIG_PAGE: Final = 200_000
 """Pages larger than this (characters) are extracted on a worker thread."""
 MAX_TEXT: Final = 4000
 UNRENDERED_TEXT: Final = 80
 """Characters of main text below which a page without its results region counts as a script's
 page that did not render."""
-SETTLE_IDLE: Final = 2.0
-"""The bound on the network-idle wait of a wait step without ``seconds``."""
 
 
 async def extract_async(html: str, url: str, region: ResultsRegion | None = None) -> dict[str, Any]:

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 Extractor = Callable[["Page", RunState, ExtractPageContentStep], Awaitable[dict[str, Any]]]
 """How the executor reads a page for an extract step (it knows the tool's results region)."""
 
-__all__ = ["BrowserSteps"]
+__all__ = ["BrowserSteps", "wheel_to_end"]
 
 _BOOLEAN_WORDS: Final = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off"})
 _TRUE_WORDS: Final = frozenset({"true", "1", "yes", "on"})
@@ -81,15 +81,20 @@ _REASONS: Final = re.compile(
     r"outside of the viewport|not stable|strict mode violation",
     re.IGNORECASE,
 )
+# The events these scripts send are not trusted: they tell the page's clock that what the
+# page schedules now is the action's work (DOM_CLOCK_SCRIPT's act()).
+_ACT: Final = "(window.__waltDomClock || {act() {}}).act();"
 _SET_VALUE: Final = """(el, value) => {
   el.value = value;
+  ACT
   el.dispatchEvent(new Event("input", {bubbles: true}));
   el.dispatchEvent(new Event("change", {bubbles: true}));
-}"""
+}""".replace("ACT", _ACT)
 _SET_CHECKED: Final = """(el, checked) => {
   el.checked = checked;
+  ACT
   el.dispatchEvent(new Event("change", {bubbles: true}));
-}"""
+}""".replace("ACT", _ACT)
 # Case folding as Unicode's full folding mostly does it: upper then lower ("ß" ~ "ss").
 _SELECT_SCRIPT: Final = """(select, wanted) => {
   const fold = s => String(s).trim().toUpperCase().toLowerCase();
@@ -111,13 +116,14 @@ _SELECT_SCRIPT: Final = """(select, wanted) => {
   } else if (chosen.length) {
     chosen[0].selected = true;
   }
+  ACT
   select.dispatchEvent(new Event("input", { bubbles: true, composed: true }));
   select.dispatchEvent(new Event("change", { bubbles: true }));
   // A handler in the markup (often a form submitted on change) may navigate.
   const form = select.form;
   return { handled: select.hasAttribute("onchange") || select.hasAttribute("oninput") ||
     Boolean(form && (form.hasAttribute("onchange") || form.hasAttribute("oninput"))) };
-}"""
+}""".replace("ACT", _ACT)
 
 
 class BrowserSteps:
@@ -437,7 +443,7 @@ class BrowserSteps:
         for _ in range(times):
             self.watch.before_action()
             if step.to_end:
-                await self.page.mouse.wheel(0, SCROLL_TO_END)
+                await wheel_to_end(self.page)
             else:
                 await self.page.mouse.wheel(step.scroll_x, step.scroll_y)
             await self.watch.settle(timeout, grace=SCROLL_GRACE)
@@ -504,6 +510,14 @@ def _listed_placeholder(step: ElementStep, values: dict[str, Any]) -> tuple[str,
             if isinstance(values.get(name), list):
                 return name, list(values[name])
     return None
+
+
+async def wheel_to_end(page: Page) -> None:
+    """Turn the mouse wheel over the middle of the viewport until the end of what scrolls
+    there (a feed in a scrolling box of its own, or else the page)."""
+    size = page.viewport_size or {"width": 800, "height": 600}
+    await page.mouse.move(size["width"] / 2, size["height"] / 2)
+    await page.mouse.wheel(0, SCROLL_TO_END)
 
 
 def _repeat_count(text: str, index: int, step_type: str = "click") -> int:

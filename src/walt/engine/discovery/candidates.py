@@ -83,6 +83,7 @@ class Candidate:
     api: ApiRequest | None = None  # the site's JSON call behind it, offered for promotion
     refused_words: bool = False  # a search box whose API refused a plain word (a query language)
     query_example: str | None = None  # the example query its placeholder gives
+    pages_replace: bool = False  # a button pages by showing other records, not more
 
     @property
     def kind(self) -> str:
@@ -313,6 +314,7 @@ def build_candidates(
                 sample_inputs=dict(scripted.samples),
                 refused_words=scripted.refused,
                 query_example=scripted.query_example,
+                pages_replace=scripted.pages_replace,
             )
         )
     names = {c.tool.name for c in candidates}

@@ -28,7 +28,7 @@ from typing import Final, Literal
 import attrs
 
 from walt.core.models import Locator
-from walt.engine.dom import Document, Node, attr, closest, elements, text
+from walt.engine.dom import Document, Node, ancestors, attr, closest, elements, text
 from walt.engine.extract import css_path, is_generated_id, record_groups
 
 __all__ = ["Control", "script_controls"]
@@ -186,17 +186,70 @@ def _more_buttons(doc: Document) -> list[Control]:
 
 
 # A pager's forward button: its words, or its label when it shows only an arrow.
-_NEXT: Final = re.compile(r"^\W*next(?:\s+page)?\W*$", re.IGNORECASE)
-_ARROWS: Final = re.compile("^[\\s\u203a\u00bb\u2192>]+$")  # single and double angle quotes, arrow
+_NEXT: Final = re.compile(r"^\W*(?:go\s+to\s+(?:the\s+)?)?next(?:\s+page)?\W*$", re.IGNORECASE)
+_ARROWS: Final = re.compile("^[\\s\u203a\u00bb\u2192>]+$")  # angle quotes, an arrow
+# Widgets whose "Next" shows another slide or step, not another page of records.
+_NOT_PAGER: Final = re.compile(r"carousel|slider|slide|swiper|slick|glide|splide|wizard|step", re.I)
+MAX_NEXT: Final = 2
+"""Next-page buttons tried at most on one page (the first ones after the records)."""
 
 
 def _next_buttons(doc: Document) -> list[Control]:
-    """A pager's "Next page" button that a script handles (a link is a link family)."""
+    """A pager's "Next page" button that a script handles (a link is a link family): its
+    words, or, on a button that shows an arrow or nothing, one of its labels. Not a
+    button of a form (a wizard's), nor of a carousel or slider; the buttons after the
+    page's record list come first."""
+    found: list[tuple[bool, Control]] = []
+    lists = [g.container for g in record_groups(doc.body) if len(g.members) >= 2]
+    positions = _positions(doc) if lists else {}
     for node, shown in _script_buttons(doc):
-        named = " ".join(v for v in (attr(node, "aria-label"), attr(node, "title")) if v)
-        if _NEXT.match(shown) or ((not shown or _ARROWS.match(shown)) and _NEXT.match(named)):
-            return [_button_control(node, "next", shown if _NEXT.match(shown) else named)]
-    return []
+        if node.tag == "a" and attr(node, "href") is not None:
+            continue
+        labels = [v.strip() for v in (attr(node, "aria-label"), attr(node, "title")) if v]
+        if _NEXT.match(shown):
+            label = shown
+        elif not shown or _ARROWS.match(shown):
+            label = next((v for v in labels if _NEXT.match(v)), "")
+        else:
+            label = ""
+        if not label or doc.form_owner(node) is not None or _in_widget(node):
+            continue
+        after_list = any(_after(node, container, positions) for container in lists)
+        found.append((after_list, _button_control(node, "next", label)))
+    found.sort(key=lambda pair: not pair[0])  # stable: document order otherwise
+    return [control for _, control in found[:MAX_NEXT]]
+
+
+def _in_widget(node: Node) -> bool:
+    """Inside a carousel, slider or wizard (by its classes, id or role description)."""
+    for ancestor in (node, *ancestors(node)):
+        described = " ".join(
+            v
+            for v in (
+                attr(ancestor, "class"),
+                attr(ancestor, "id"),
+                attr(ancestor, "aria-roledescription"),
+            )
+            if v
+        )
+        if described and _NOT_PAGER.search(described):
+            return True
+    return False
+
+
+def _positions(doc: Document) -> dict[int, int]:
+    """Every element's position in tree order, by its node id."""
+    root = doc.parser.root
+    if root is None:
+        return {}
+    return {node.mem_id: index for index, node in enumerate(root.traverse())}
+
+
+def _after(node: Node, container: Node, positions: dict[int, int]) -> bool:
+    """``node`` comes after ``container`` in tree order and is not inside it."""
+    if any(a.mem_id == container.mem_id for a in ancestors(node)):
+        return False
+    return positions.get(container.mem_id, 0) < positions.get(node.mem_id, -1)
 
 
 # What infinite-scroll widgets put after their list: a loader that says so, or a marker
@@ -205,35 +258,40 @@ _LOADER_TEXT: Final = re.compile(
     r"^\W*(?:loading|fetching)(?:\s+more)?\b|^\W*load(?:ing)?\s+more\b", re.IGNORECASE
 )
 _LOADER_NAME: Final = re.compile(
-    r"infinite|sentinel|scroll[-_]?(?:trigger|loader|end)|lazy[-_]?load|load[-_]?more",
+    r"infinite[-_]?(?:scroll|list|loader|feed)|sentinel|scroll[-_]?(?:trigger|loader|end)",
     re.IGNORECASE,
+)
+_SCRIPT_TYPES: Final = frozenset(
+    {"", "text/javascript", "application/javascript", "module", "text/ecmascript"}
 )
 MIN_LIST: Final = 3
 """Records a list needs before scrolling it is worth a try."""
 
 
 def _infinite_list(doc: Document) -> list[Control]:
-    """The page's list that loads more as it is scrolled to its end: a page with scripts,
-    a list of records, and a loader or sentinel after it. Scrolling is tried in the
-    browser (a list that grows is a paginate tool); a page without the signs is not
-    scrolled (every try costs a page load)."""
-    if doc.parser.css_first("script") is None or _more_buttons(doc):
+    """The page's list that loads more as it is scrolled to its end: a page with scripts
+    (JavaScript, not data), a list of records, and after it a loader that says so or a
+    sentinel named for it. Scrolling is tried in the browser (a list that grows is a
+    paginate tool); a page without the signs is not scrolled (every try costs a page
+    load)."""
+    scripts = doc.parser.css("script")
+    if not any((attr(s, "type") or "").strip().lower() in _SCRIPT_TYPES for s in scripts):
         return []
-    marker = None
+    if _more_buttons(doc):
+        return []
+    lists = [g.container for g in record_groups(doc.body) if len(g.members) >= MIN_LIST]
+    if not lists:
+        return []
+    positions = _positions(doc)
     for node in doc.parser.css("body *"):
-        if node.tag in ("script", "style", "template"):
+        if node.tag in ("script", "style", "template", "img", "svg", "i", "a", "use"):
             continue
         names = " ".join(
             v for v in (attr(node, "id"), attr(node, "class"), attr(node, "data-testid")) if v
         )
-        if _LOADER_NAME.search(names) or (
+        marker = _LOADER_NAME.search(names) or (
             next(elements(node), None) is None and _LOADER_TEXT.search(text(node, 60))
-        ):
-            marker = node
-            break
-    if marker is None:
-        return []
-    groups = [g for g in record_groups(doc.body) if len(g.members) >= MIN_LIST]
-    if not groups:
-        return []
-    return [Control(role="scroll", css="html", label="the end of the list", locators=())]
+        )
+        if marker and any(_after(node, container, positions) for container in lists):
+            return [Control(role="scroll", css="html", label="the end of the list", locators=())]
+    return []

@@ -61,6 +61,7 @@ class ScriptedTool:
     samples: dict[str, str] = attrs.field(factory=dict)
     refused: bool = False
     query_example: str | None = None
+    pages_replace: bool = False  # a "Next page" button: each page shows other records
 
 
 def scripted_tools(
@@ -79,7 +80,8 @@ def scripted_tools(
                 out.append(ScriptedTool(tool, api, worked))
         elif seen.role == "next":
             if seen.records_before > 0 and seen.records_replaced:
-                out.append(ScriptedTool(_more_tool(seen, created_at, generator)))
+                tool = _more_tool(seen, created_at, generator)
+                out.append(ScriptedTool(tool, pages_replace=True))
         elif seen.records_after > seen.records_before > 0:
             out.append(ScriptedTool(_more_tool(seen, created_at, generator)))
     return out

@@ -679,8 +679,9 @@ async def _check_paginate(runner: _Runner, cand: Candidate, site: Site) -> _Outc
 
 async def _check_more(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     """A "Load more" button or an infinite list: page 2 shows page 1's records and more
-    after them; a "Next page" button: page 2 shows other records than page 1, in the
-    same place and layout."""
+    after them. A "Next page" button (``cand.pages_replace``): pages 1, 2 and 3 show
+    records of their own in one place and layout (a button that toggles between two
+    views, or a carousel that wraps, shows page 1's again)."""
     spec = next(i for i in cand.tool.inputs if i.type == "integer")
     first = await runner.run(cand.tool, {spec.name: 1})
     second = await runner.run(cand.tool, {spec.name: 2})
@@ -693,15 +694,21 @@ async def _check_more(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     grown = {record_key(r) for r in after}
     if not before or not after:
         raise _Rejected(f"page 1 shows {len(kept)} records, page 2 {len(grown)}")
-    if _overlap(kept, grown):
+    if cand.pages_replace:
+        third = await runner.run(cand.tool, {spec.name: 3})
+        _, last = standing_region(third.doc, found.region)
+        pages = [kept, grown, {record_key(r) for r in last}]
+        if not pages[2] or any(_overlap(a, b) for n, a in enumerate(pages) for b in pages[n + 1 :]):
+            raise _Rejected("pages 1, 2 and 3 do not each show records of their own")
+        if not _one_template([first, second, third]):
+            raise _Rejected("pages 1, 2 and 3 do not share one layout")
+    else:
         if len(grown) <= len(kept):
             raise _Rejected(
                 f"page 2 shows {len(grown)} records, page 1 {len(kept)}: nothing was added"
             )
         if len(kept & grown) < 0.8 * len(kept):
             raise _Rejected("page 2 does not keep page 1's records (not an appended batch)")
-    elif not _one_template([first, second]):
-        raise _Rejected("pages 1 and 2 do not share one layout")
     return _Outcome(
         {
             "input": spec.name,
