@@ -83,31 +83,34 @@ def site() -> Iterator[Site]:
         yield served
 
 
+def _validated_pager(client: walt.UnifiedClient, url: str) -> walt.Tool:
+    found = client.discover(url, time_budget=40, max_pages=1)
+    tool = next(t for t in found.tools if t.kind == "paginate")
+    assert tool.validation is not None and tool.validation.status == "validated"
+    return tool
+
+
+def _titles(client: walt.UnifiedClient, tool: walt.Tool, page: int) -> list[str]:
+    result = client.execute(tool, {"page": page})
+    assert result.ok, result.error
+    return sorted(str(r.get("title")) for r in result.records)
+
+
 def test_an_infinite_list_is_a_paginate_tool_that_scrolls(
     client: walt.UnifiedClient, site: Site
 ) -> None:
-    found = client.discover(site.url + "feed", time_budget=40, max_pages=1)
-    more = next(t for t in found.tools if t.kind == "paginate")
-    assert more.validation is not None and more.validation.status == "validated"
+    more = _validated_pager(client, site.url + "feed")
     scroll = more.steps[-1]
     assert isinstance(scroll, ScrollStep) and scroll.to_end and scroll.repeat == "{page}"
     for page in (1, 3):
-        result = client.execute(more, {"page": page})
-        assert result.ok, result.error
-        titles = sorted(str(r.get("title")) for r in result.records)
-        assert titles == sorted(PRINTS[: page * BATCH])
+        assert _titles(client, more, page) == sorted(PRINTS[: page * BATCH])
 
 
 def test_a_next_page_button_a_script_handles_is_a_paginate_tool(
     client: walt.UnifiedClient, site: Site
 ) -> None:
-    found = client.discover(site.url + "pager", time_budget=40, max_pages=1)
-    more = next(t for t in found.tools if t.kind == "paginate")
-    assert more.validation is not None and more.validation.status == "validated"
-    press = more.steps[-1]
+    pager = _validated_pager(client, site.url + "pager")
+    press = pager.steps[-1]
     assert isinstance(press, ClickStep) and press.repeat == "{page}"
     for page in (1, 3):
-        result = client.execute(more, {"page": page})
-        assert result.ok, result.error
-        titles = sorted(str(r.get("title")) for r in result.records)
-        assert titles == sorted(PRINTS[(page - 1) * BATCH : page * BATCH])
+        assert _titles(client, pager, page) == sorted(PRINTS[(page - 1) * BATCH : page * BATCH])
