@@ -196,10 +196,10 @@ MAX_NEXT: Final = 2
 
 def _next_buttons(doc: Document) -> list[Control]:
     """A pager's "Next page" button that a script handles (a link is a link family): its
-    words, or, on a button that shows an arrow or nothing, one of its labels. Not a
-    button of a form (a wizard's), nor of a carousel or slider; the buttons after the
-    page's record list come first."""
-    found: list[tuple[bool, Control]] = []
+    words, or, on a button that shows an arrow or nothing, one of its labels. Only a
+    shown button after a list of records; not a form's (a wizard's), nor a carousel's or
+    a slider's."""
+    found: list[Control] = []
     lists = [g.container for g in record_groups(doc.body) if len(g.members) >= 2]
     positions = _positions(doc) if lists else {}
     for node, shown in _script_buttons(doc):
@@ -214,10 +214,26 @@ def _next_buttons(doc: Document) -> list[Control]:
             label = ""
         if not label or doc.form_owner(node) is not None or _in_widget(node):
             continue
-        after_list = any(_after(node, container, positions) for container in lists)
-        found.append((after_list, _button_control(node, "next", label)))
-    found.sort(key=lambda pair: not pair[0])  # stable: document order otherwise
-    return [control for _, control in found[:MAX_NEXT]]
+        # A pager follows the list it pages; a "Next" elsewhere (a tour's, a header's) is
+        # not worth the page load a try costs.
+        if _concealed(node) or not any(_after(node, c, positions) for c in lists):
+            continue
+        found.append(_button_control(node, "next", label))
+    return found[:MAX_NEXT]
+
+
+def _concealed(node: Node) -> bool:
+    """Hidden by its markup: the ``hidden`` attribute, ``aria-hidden``, or an inline
+    ``display: none`` on it or an ancestor."""
+    for element in (node, *ancestors(node)):
+        style = (attr(element, "style") or "").replace(" ", "").lower()
+        if (
+            attr(element, "hidden") is not None
+            or attr(element, "aria-hidden") == "true"
+            or "display:none" in style
+        ):
+            return True
+    return False
 
 
 def _in_widget(node: Node) -> bool:

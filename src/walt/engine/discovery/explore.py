@@ -128,6 +128,8 @@ async def explore_control(
         # Then for the page's own data requests and renders.
         await watch.settle_loaded(min(SETTLE, _left(started, timeout)), grace=0.0)
         if element is not None:
+            if control.role != "search" and not await element.is_visible():
+                return None  # a style sheet hides it (a pager the page does not use)
             # A button at the end of a long list is below the fold: bring it into view.
             with contextlib.suppress(Exception):
                 await element.scroll_into_view_if_needed(timeout=1000)
