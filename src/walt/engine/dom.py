@@ -159,6 +159,22 @@ def ancestors(node: Node) -> Iterator[Node]:
         parent = parent.parent
 
 
+def hidden_by_markup(node: Node) -> bool:
+    """Hidden by what the markup says of it or an ancestor: the ``hidden`` attribute,
+    ``aria-hidden="true"``, or an inline ``display: none`` or ``visibility: hidden``
+    (style sheets and scripts are a browser's to apply)."""
+    for element in (node, *ancestors(node)):
+        style = (attr(element, "style") or "").replace(" ", "").lower()
+        if (
+            "display:none" in style
+            or "visibility:hidden" in style
+            or attr(element, "hidden") is not None
+            or attr(element, "aria-hidden") == "true"
+        ):
+            return True
+    return False
+
+
 def closest(node: Node, tags: Iterable[str]) -> Node | None:
     """The nearest ancestor whose tag is one of ``tags``."""
     wanted = frozenset(tags)

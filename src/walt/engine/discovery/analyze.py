@@ -44,6 +44,7 @@ from walt.engine.dom import (
     classes,
     closest,
     descendants,
+    hidden_by_markup,
     parse_html,
     text,
 )
@@ -370,19 +371,6 @@ def _int(value: str | None) -> int | None:
     return int(number) if number is not None and number >= 0 else None
 
 
-def _hidden_by_style(el: Node) -> bool:
-    for node in (el, *ancestors(el)):
-        style = (attr(node, "style") or "").replace(" ", "").lower()
-        if (
-            "display:none" in style
-            or "visibility:hidden" in style
-            or attr(node, "hidden") is not None
-            or attr(node, "aria-hidden") == "true"
-        ):
-            return True
-    return False
-
-
 def _is_disabled(control: Node) -> bool:
     """Disabled itself, or inside a disabled fieldset but not in its first legend."""
     if attr(control, "disabled") is not None:
@@ -449,7 +437,7 @@ def _common(doc: Document, control: Node) -> dict[str, object]:
         "required": attr(control, "required") is not None
         or attr(control, "aria-required") == "true",
         "element_id": attr(control, "id"),
-        "hidden_by_style": _hidden_by_style(control),
+        "hidden_by_style": hidden_by_markup(control),
         "readonly": attr(control, "readonly") is not None,
         "autocomplete": attr(control, "autocomplete"),
     }

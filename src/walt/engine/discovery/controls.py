@@ -28,7 +28,16 @@ from typing import Final, Literal
 import attrs
 
 from walt.core.models import Locator
-from walt.engine.dom import Document, Node, ancestors, attr, closest, elements, text
+from walt.engine.dom import (
+    Document,
+    Node,
+    ancestors,
+    attr,
+    closest,
+    elements,
+    hidden_by_markup,
+    text,
+)
 from walt.engine.extract import css_path, is_generated_id, record_groups
 
 __all__ = ["Control", "script_controls"]
@@ -64,8 +73,37 @@ class Control:
 def script_controls(doc: Document) -> tuple[Control, ...]:
     """The page's search boxes, "Load more" and script "Next page" buttons, and infinite
     list (see the module docstring)."""
-    found = [*_search_boxes(doc), *_more_buttons(doc), *_next_buttons(doc), *_infinite_list(doc)]
+    more = _more_buttons(doc)
+    lists = _Lists(doc)
+    found = [*_search_boxes(doc), *more, *_next_buttons(doc, lists)]
+    if not more:  # a list with its own "Load more" button is not an infinite one
+        found += _infinite_list(doc, lists)
     return tuple(found[:MAX_CONTROLS])
+
+
+class _Lists:
+    """The page's record lists and its elements' tree order, worked out once (a page's
+    pager and its infinite list are both judged by where they stand after a list)."""
+
+    def __init__(self, doc: Document) -> None:
+        self.groups = record_groups(doc.body)
+        root = doc.parser.root
+        self._positions = (
+            {n.mem_id: i for i, n in enumerate(root.traverse())}
+            if root is not None and self.groups
+            else {}
+        )
+
+    def follows(self, node: Node, least: int) -> bool:
+        """``node`` comes after a list of at least ``least`` records, not inside it."""
+        at = self._positions.get(node.mem_id, -1)
+        inside = {a.mem_id for a in ancestors(node)}
+        return any(
+            len(g.members) >= least
+            and g.container.mem_id not in inside
+            and self._positions.get(g.container.mem_id, at) < at
+            for g in self.groups
+        )
 
 
 MAX_SEARCH_BOXES: Final = 2
@@ -194,14 +232,12 @@ MAX_NEXT: Final = 2
 """Next-page buttons tried at most on one page (the first ones after the records)."""
 
 
-def _next_buttons(doc: Document) -> list[Control]:
+def _next_buttons(doc: Document, lists: _Lists) -> list[Control]:
     """A pager's "Next page" button that a script handles (a link is a link family): its
     words, or, on a button that shows an arrow or nothing, one of its labels. Only a
     shown button after a list of records; not a form's (a wizard's), nor a carousel's or
     a slider's."""
     found: list[Control] = []
-    lists = [g.container for g in record_groups(doc.body) if len(g.members) >= 2]
-    positions = _positions(doc) if lists else {}
     for node, shown in _script_buttons(doc):
         if node.tag == "a" and attr(node, "href") is not None:
             continue
@@ -216,24 +252,10 @@ def _next_buttons(doc: Document) -> list[Control]:
             continue
         # A pager follows the list it pages; a "Next" elsewhere (a tour's, a header's) is
         # not worth the page load a try costs.
-        if _concealed(node) or not any(_after(node, c, positions) for c in lists):
+        if hidden_by_markup(node) or not lists.follows(node, 2):
             continue
         found.append(_button_control(node, "next", label))
     return found[:MAX_NEXT]
-
-
-def _concealed(node: Node) -> bool:
-    """Hidden by its markup: the ``hidden`` attribute, ``aria-hidden``, or an inline
-    ``display: none`` on it or an ancestor."""
-    for element in (node, *ancestors(node)):
-        style = (attr(element, "style") or "").replace(" ", "").lower()
-        if (
-            attr(element, "hidden") is not None
-            or attr(element, "aria-hidden") == "true"
-            or "display:none" in style
-        ):
-            return True
-    return False
 
 
 def _in_widget(node: Node) -> bool:
@@ -253,21 +275,6 @@ def _in_widget(node: Node) -> bool:
     return False
 
 
-def _positions(doc: Document) -> dict[int, int]:
-    """Every element's position in tree order, by its node id."""
-    root = doc.parser.root
-    if root is None:
-        return {}
-    return {node.mem_id: index for index, node in enumerate(root.traverse())}
-
-
-def _after(node: Node, container: Node, positions: dict[int, int]) -> bool:
-    """``node`` comes after ``container`` in tree order and is not inside it."""
-    if any(a.mem_id == container.mem_id for a in ancestors(node)):
-        return False
-    return positions.get(container.mem_id, 0) < positions.get(node.mem_id, -1)
-
-
 # What infinite-scroll widgets put after their list: a loader that says so, or a marker
 # named for it (the sentinel an IntersectionObserver watches, the widgets' own classes).
 _LOADER_TEXT: Final = re.compile(
@@ -284,7 +291,7 @@ MIN_LIST: Final = 3
 """Records a list needs before scrolling it is worth a try."""
 
 
-def _infinite_list(doc: Document) -> list[Control]:
+def _infinite_list(doc: Document, lists: _Lists) -> list[Control]:
     """The page's list that loads more as it is scrolled to its end: a page with scripts
     (JavaScript, not data), a list of records, and after it a loader that says so or a
     sentinel named for it. Scrolling is tried in the browser (a list that grows is a
@@ -293,12 +300,8 @@ def _infinite_list(doc: Document) -> list[Control]:
     scripts = doc.parser.css("script")
     if not any((attr(s, "type") or "").strip().lower() in _SCRIPT_TYPES for s in scripts):
         return []
-    if _more_buttons(doc):
+    if not any(len(g.members) >= MIN_LIST for g in lists.groups):
         return []
-    lists = [g.container for g in record_groups(doc.body) if len(g.members) >= MIN_LIST]
-    if not lists:
-        return []
-    positions = _positions(doc)
     for node in doc.parser.css("body *"):
         if node.tag in ("script", "style", "template", "img", "svg", "i", "a", "use"):
             continue
@@ -308,6 +311,6 @@ def _infinite_list(doc: Document) -> list[Control]:
         marker = _LOADER_NAME.search(names) or (
             next(elements(node), None) is None and _LOADER_TEXT.search(text(node, 60))
         )
-        if marker and any(_after(node, container, positions) for container in lists):
+        if marker and lists.follows(node, MIN_LIST):
             return [Control(role="scroll", css="html", label="the end of the list", locators=())]
     return []
