@@ -84,7 +84,7 @@ _TRACKED: Final = frozenset({"document", "fetch", "xhr", "script"})
 # counts for ever). ``pending`` is how many have not run.
 DOM_CLOCK_SCRIPT: Final = (
     """(() => {
-  const clock = { last: -1, pending: 0 };
+  const clock = { last: -1 };
   Object.defineProperty(window, "__waltDomClock", { value: clock });
   const watch = () => new MutationObserver(() => { clock.last = performance.now(); })
     .observe(document, { childList: true, subtree: true, characterData: true });
