@@ -100,14 +100,28 @@ def test_the_start_pages_candidates_are_checked_first() -> None:
     from walt.engine.discovery.validate import _start_page_first
 
     def cand(name: str, page: str) -> Candidate:
-        return Candidate(Tool(name=name, url_template=page + "?q={q}"), "form", page)
+        kind = name.split("_")[0]
+        return Candidate(Tool(name=name, kind=kind, url_template=page + "?q={q}"), "form", page)
 
     start = "http://app.test/#/runs?mode=ml"
     found = [
         cand("search_prompts", "http://app.test/%23/prompts"),
         cand("search_runs", "http://app.test/%23/runs?mode=ml"),
         cand("search_traces", "http://app.test/%23/traces"),
-        cand("sort_runs", "http://app.test/%23/runs?mode=ml"),
+        cand("search_users", "http://app.test/%23/users"),
+        # The start page's script wrote its view state into the address.
+        cand("sort_runs", "http://app.test/%23/runs?mode=ml&order=desc&state=open"),
+        cand("sort_traces", "http://app.test/%23/traces"),
+        cand("view_trace", "http://app.test/%23/traces"),
     ]
     order = [c.tool.name for c in _start_page_first(found, start)]
-    assert order == ["search_runs", "sort_runs", "search_prompts", "search_traces"]
+    # The start page's first; then one of each kind before a second search.
+    assert order == [
+        "search_runs",
+        "sort_runs",
+        "search_prompts",
+        "sort_traces",
+        "view_trace",
+        "search_traces",
+        "search_users",
+    ]

@@ -54,6 +54,7 @@ __all__ = [
     "is_generated_id",
     "layout_signature",
     "locate_region",
+    "page_records",
     "record_groups",
     "region_for",
 ]
@@ -68,6 +69,9 @@ LIMITS: Final = {
     "forms": 20,
     "span": 100,
 }
+COMPARE_LIMIT: Final = 2000
+"""Records read at most from one list when two runs' lists are compared (a "Load more"
+after a first batch of 100 must show growth past the output's ``items`` limit)."""
 _SKIP: Final = frozenset({"script", "style", "template", "noscript", "svg", "head", "math"})
 _VARIABLE: Final = frozenset({"li", "tr", "dt", "dd", "option", "article"})
 _CHROME: Final = frozenset({"nav", "header", "footer", "aside"})
@@ -220,7 +224,7 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
             continue
         if _aria_role(parent) in _GRID_ROLES:
             rows = _aria_rows(parent)
-            body = [r for r in rows if not _is_aria_header_row(r)]
+            body = _logical_rows([r for r in rows if not _is_aria_header_row(r)])
             # As for a table: a header row shows one row is a list of one record.
             enough = len(body) >= 2 or (len(body) == 1 and len(rows) > 1)
             if enough and (include_chrome or not in_chrome(parent)):
@@ -262,7 +266,7 @@ def _aria_rows(grid: Node) -> list[Node]:
     """The ``role=row`` elements of an ARIA grid, not those of a grid nested in it."""
     rows: list[Node] = []
     stack = list(elements(grid))[::-1]
-    while stack and len(rows) < LIMITS["rows"]:
+    while stack and len(rows) < COMPARE_LIMIT:
         node = stack.pop()
         role = _aria_role(node)
         if role == "row":
@@ -270,6 +274,27 @@ def _aria_rows(grid: Node) -> list[Node]:
         elif role not in _GRID_ROLES and node.tag != "table":
             stack.extend(list(elements(node))[::-1])
     return rows
+
+
+def _logical_rows(rows: list[Node]) -> list[Node]:
+    """One element per row of the grid, in row order. A grid with pinned columns draws
+    each row as one ``role=row`` element per column block, and ``aria-rowindex``
+    (WAI-ARIA) says they are the same row; the block with the most text stands for
+    every row (one block for all, so a row reads the same on every run)."""
+    keys = [(attr(r, "aria-rowindex") or "").strip() for r in rows]
+    if not all(k.isdigit() for k in keys) or len(set(keys)) == len(keys):
+        return rows
+    blocks: dict[int, int] = {}
+    for row in rows[:: max(1, len(rows) // 48)]:
+        block = row.parent.mem_id if row.parent is not None else 0
+        blocks[block] = blocks.get(block, 0) + len(text(row, 400))
+    chosen = max(blocks, key=blocks.__getitem__)
+    picked: dict[int, Node] = {}
+    for key, row in zip(keys, rows, strict=True):
+        block = row.parent.mem_id if row.parent is not None else 0
+        if int(key) not in picked or block == chosen:
+            picked[int(key)] = row
+    return [picked[k] for k in sorted(picked)]
 
 
 def _is_aria_header_row(row: Node) -> bool:
@@ -332,12 +357,15 @@ def _item_record(doc: Document, item: Node) -> dict[str, Any]:
     return record
 
 
-def group_records(doc: Document, group: RecordGroup) -> list[dict[str, Any]]:
-    """The records of a group: item dicts, or table rows keyed by the header."""
+def group_records(
+    doc: Document, group: RecordGroup, limit: int = LIMITS["items"]
+) -> list[dict[str, Any]]:
+    """The records of a group, at most ``limit``: item dicts, or table rows keyed by the
+    header (at most the ``rows`` limit, or ``limit`` when that is more)."""
     if group.layout == "table":
-        table = _table(doc, group.container)
-        return list(table["rows"]) if table is not None else []
-    return [_item_record(doc, el) for el in group.members[: LIMITS["items"]]]
+        table = _table(doc, group.container, max(limit, LIMITS["rows"]))
+        return list(table["rows"])[:limit] if table is not None else []
+    return [_item_record(doc, el) for el in group.members[:limit]]
 
 
 # --------------------------------------------------------------------------- regions
@@ -482,7 +510,7 @@ def _grid(rows: list[Node]) -> list[list[Node | None]]:
     return grid
 
 
-def _table(doc: Document, table: Node) -> dict[str, Any] | None:
+def _table(doc: Document, table: Node, limit: int = LIMITS["rows"]) -> dict[str, Any] | None:
     rows = _table_rows(table)
     if not rows:
         return None
@@ -510,7 +538,7 @@ def _table(doc: Document, table: Node) -> dict[str, Any] | None:
     for row, slots in body:
         if not any(s is not None for s in slots):
             continue
-        if len(records) >= LIMITS["rows"]:
+        if len(records) >= limit:
             truncated = True
             break
         record: dict[str, Any] = {}
@@ -652,6 +680,19 @@ def _heuristic_items(doc: Document, main: Node) -> tuple[list[Node], bool]:
         members = groups[0].members
         return members, len(members) > LIMITS["items"]
     return _single_item(main), False
+
+
+def page_records(doc: Document, limit: int = COMPARE_LIMIT) -> list[dict[str, Any]]:
+    """The page's records, at most ``limit``: its list's items, or its tables' rows when
+    those are more (what :func:`extract_document` returns, without the output limits)."""
+    members, _ = _heuristic_items(doc, main_element(doc))
+    items = [_item_record(doc, el) for el in members[:limit]]
+    rows: list[dict[str, Any]] = []
+    for table in doc.parser.css("table")[: LIMITS["tables"]]:
+        parsed = _table(doc, table, limit)
+        if parsed is not None:
+            rows.extend(parsed["rows"])
+    return items if len(items) >= len(rows) else rows[:limit]
 
 
 def extract_document(doc: Document, region: ResultsRegion | None = None) -> dict[str, Any]:

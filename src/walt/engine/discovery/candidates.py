@@ -46,6 +46,7 @@ from walt.engine.discovery.links import (
     merge_families,
 )
 from walt.engine.discovery.scripted import scripted_tools
+from walt.engine.discovery.urlstate import direction_links
 from walt.engine.discovery.semantics import READ_KINDS
 
 __all__ = ["READ_KINDS", "Candidate", "build_candidates"]
@@ -148,6 +149,27 @@ def _visited_as_links(pages: Sequence[PageAnalysis]) -> PageAnalysis:
     )
 
 
+def _directions_as_links(pages: Sequence[PageAnalysis]) -> PageAnalysis:
+    """The sort directions the pages' scripts keep in their addresses, as link families of
+    one page (:mod:`~walt.engine.discovery.urlstate`)."""
+    found = tuple(
+        f
+        for p in pages
+        for f in link_families(direction_links(p), p.url)
+        if not f.in_path and f.param
+    )
+    return PageAnalysis(
+        url=pages[0].url if pages else "",
+        pattern="",
+        title="",
+        forms=(),
+        families=found,
+        links=(),
+        skipped_links=(),
+        items=(),
+    )
+
+
 def _faceted(candidate: Candidate, linked: set[tuple[str, str]]) -> bool:
     """Every option of a search form's filter tool is also a link family on its path:
     the links' tools say the same."""
@@ -235,7 +257,7 @@ def build_candidates(
         for c in searches
         if c.term_field
     }
-    families = merge_families([*pages, _visited_as_links(pages)])
+    families = merge_families([*pages, _visited_as_links(pages), _directions_as_links(pages)])
     for candidate in searches:
         fields = (
             {f.name: (f.default if f.kind == "hidden" else None) for f in candidate.form.fields}

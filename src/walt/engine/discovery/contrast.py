@@ -27,6 +27,7 @@ from walt.core.models import ResultsRegion
 from walt.engine.discovery.analyze import block_fingerprint
 from walt.engine.dom import Document, elements, signature, text
 from walt.engine.extract import (
+    COMPARE_LIMIT,
     RecordGroup,
     group_records,
     locate_region,
@@ -62,7 +63,8 @@ STOPWORDS: Final = frozenset(
 
 
 def _texts(group: RecordGroup) -> list[str]:
-    return [text(m, 300) for m in group.members[:60]]
+    # The count too: a list that grew past the first records compared has changed.
+    return [str(len(group.members)), *(text(m, 300) for m in group.members[:60])]
 
 
 @attrs.define
@@ -163,7 +165,7 @@ def standing_region(
     group = locate_region(target, region)
     if group is None or not group.members:
         return group, []
-    return group, group_records(target, group)
+    return group, group_records(target, group, COMPARE_LIMIT)
 
 
 def informative_words(

@@ -30,7 +30,7 @@ from walt.engine.discovery.controls import Control
 from walt.engine.discovery.routepages import close_page
 from walt.engine.dom import parse_html
 from walt.engine.effects import PageWatch
-from walt.engine.extract import extract_document
+from walt.engine.extract import page_records
 from walt.engine.shadow import document_html
 from walt.engine.steps import wheel_to_end
 
@@ -190,10 +190,8 @@ def _left(started: float, timeout: float) -> float:
 
 async def _records(page: Page) -> list[str]:
     """The page's records (its items, or its tables' rows when they are more), as text."""
-    data = extract_document(parse_html(await document_html(page), page.url))
-    rows = [repr(sorted(r.items())) for t in data["tables"] for r in t.get("rows", ())]
-    items = [repr(sorted(i.items())) for i in data["items"]]
-    return items if len(items) >= len(rows) else rows
+    doc = parse_html(await document_html(page), page.url)
+    return [repr(sorted(r.items())) for r in page_records(doc)]
 
 
 async def _observed(request: Request) -> ObservedCall:

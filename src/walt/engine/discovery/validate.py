@@ -563,6 +563,23 @@ def _sort_key(records: Sequence[dict[str, Any]], label: str, value: str) -> tupl
     return None
 
 
+REVERSED_LEAST: Final = 3
+"""Records two orders must both show, in opposite orders, to prove a direction switch."""
+
+
+def _reverse_orders(orders: Sequence[Sequence[str]]) -> bool:
+    """Two orders that show the same records (at least :data:`REVERSED_LEAST` of them)
+    each in the other's reverse: a sort direction switched, though no field the records
+    show says by what they are ordered (a time shown as "2 years ago")."""
+    if len(orders) != 2:
+        return False
+    first, second = (list(dict.fromkeys(o)) for o in orders)
+    shared = set(first) & set(second)
+    if len(shared) < REVERSED_LEAST:
+        return False
+    return [k for k in first if k in shared] == [k for k in reversed(second) if k in shared]
+
+
 async def _check_sort(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     failures: list[str] = []
     for spec in _option_inputs(cand):
@@ -592,14 +609,16 @@ async def _sort_outcome(runner: _Runner, cand: Candidate, site: Site, spec: Tool
             keys[value] = f"{key[0]} {key[1]}"
     if len({tuple(o) for o in orders.values()}) < 2:
         raise _Rejected("every order gave the same list")
-    if not keys:
+    reverses = not keys and _reverse_orders(list(orders.values()))
+    if not keys and not reverses:
         raise _Rejected("no order follows a key the records show")
     return _Outcome(
         {
             "input": spec.name,
             "orders": list(orders),
             "keys": keys,
-            "both_directions": len({k.split()[1] for k in keys.values()}) > 1,
+            "reverses": reverses,
+            "both_directions": reverses or len({k.split()[1] for k in keys.values()}) > 1,
             "region": _region_evidence(found),
         },
         found.region,
@@ -827,9 +846,19 @@ def _search_probes(site: Site, cand: Candidate) -> list[str]:
 
 
 def _start_page_first(candidates: list[Candidate], start: str) -> list[Candidate]:
-    """``candidates`` with those found on the start page first, otherwise in order."""
-    home = flatten(start)
-    return sorted(candidates, key=lambda c: flatten(c.page_url) != home)
+    """The order checks start in: those found on the start page first (its path: a script
+    may rewrite its query), then one of each kind before a second of any, so that a short
+    budget proves a search, a filter, a sort and a pager rather than four searches.
+    Otherwise the candidates' order."""
+    home = urlsplit(flatten(start)).path
+    ranks: Counter[tuple[bool, str]] = Counter()
+    keyed: list[tuple[bool, int, int, Candidate]] = []
+    for index, cand in enumerate(candidates):
+        elsewhere = urlsplit(flatten(cand.page_url)).path != home
+        rank = ranks[elsewhere, cand.kind]
+        ranks[elsewhere, cand.kind] += 1
+        keyed.append((elsewhere, rank, index, cand))
+    return [c for *_, c in sorted(keyed, key=lambda k: k[:3])]
 
 
 def _named_share(shown: Sequence[dict[str, Any]], answer: Sequence[dict[str, Any]]) -> float | None:
@@ -1133,6 +1162,8 @@ def _summary(kind: str, evidence: dict[str, Any]) -> str:
         )
     if kind == "filter":
         return f"each of {len(evidence['options'])} options gave its own results"
+    if kind == "sort" and not evidence["keys"]:
+        return f"orders {', '.join(evidence['orders'])} list the same records in reverse"
     if kind == "sort":
         keys = ", ".join(f"{k}: {v}" for k, v in evidence["keys"].items())
         return f"orders {', '.join(evidence['orders'])} differ; ordered by {keys}"
