@@ -46,8 +46,8 @@ from walt.engine.discovery.links import (
     merge_families,
 )
 from walt.engine.discovery.scripted import scripted_tools
-from walt.engine.discovery.urlstate import direction_links
 from walt.engine.discovery.semantics import READ_KINDS
+from walt.engine.discovery.urlstate import direction_links
 
 __all__ = ["READ_KINDS", "Candidate", "build_candidates"]
 
