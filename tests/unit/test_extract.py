@@ -209,3 +209,54 @@ def test_a_layout_table_without_column_headers_is_not_a_record_group() -> None:
         "http://shop.test/",
     )
     assert record_groups(page.body) == []
+
+
+def _pinned_grid(count: int) -> str:
+    """A data grid with a pinned column: each row drawn once per column block, the two
+    sharing an aria-rowindex, alternating classes, rows out of order in the DOM."""
+    order = list(range(count))[::-1]  # grids append rows where they like
+    pinned = "".join(
+        f'<div role="row" class="row {"odd" if i % 2 else "even"}" aria-rowindex="{i + 2}">'
+        f'<div role="gridcell" class="name">run {i:03}</div></div>'
+        for i in order
+    )
+    scrolling = "".join(
+        f'<div role="row" class="row {"odd" if i % 2 else "even"}" aria-rowindex="{i + 2}">'
+        f'<div role="gridcell" class="score">{i * 7 % 11}</div>'
+        f'<div role="gridcell" class="owner">team {i % 3}</div></div>'
+        for i in order
+    )
+    head = '<div role="row" aria-rowindex="1"><div role="columnheader">{}</div></div>'
+    return (
+        '<html><body><main><h1>Runs</h1><div role="grid" id="runs">'
+        f'<div role="rowgroup" class="pinned">{head.format("Name")}{pinned}</div>'
+        f'<div role="rowgroup" class="scrolling">{head.format("Score")}{scrolling}</div>'
+        "</div></main></body></html>"
+    )
+
+
+def test_a_grid_with_a_pinned_column_gives_one_record_per_row_with_every_blocks_fields() -> None:
+    from walt.engine.extract import locate_region, page_records, region_for
+
+    html = _pinned_grid(5)
+    items = extract(html, URL)["items"]
+    assert [i["name"] for i in items] == [f"run {i:03}" for i in range(5)]
+    assert [i["score"] for i in items] == [str(i * 7 % 11) for i in range(5)]
+    assert items[2]["owner"] == "team 2"
+    doc = parse_html(html, URL)
+    (group, *_) = record_groups(doc.body)
+    region = region_for(group)
+    assert (region.item, region.layout) == ("[role=row]", "grid")
+    # Found again on another run's page, with every row (not the even ones alone).
+    other = parse_html(_pinned_grid(7), URL)
+    again = locate_region(other, region)
+    assert again is not None and len(again.members) == 7
+    assert len(page_records(other)) == 7
+
+
+def test_records_compared_between_runs_are_not_cut_at_the_output_limit() -> None:
+    from walt.engine.extract import page_records
+
+    html = _pinned_grid(LIMITS["items"] + 12)
+    assert len(extract(html, URL)["items"]) == LIMITS["items"]
+    assert len(page_records(parse_html(html, URL))) == LIMITS["items"] + 12

@@ -394,14 +394,16 @@ class ResultsRegion:
 
     ``container`` is a CSS selector of the element that holds the records and
     ``item`` the tag and classes (``li.result``) of its children that are records;
-    ``layout`` is ``items`` (cards, list entries: fields named after their classes)
-    or ``table`` (rows keyed by the table's header). A page where the container is
+    ``layout`` is ``items`` (cards, list entries: fields named after their classes),
+    ``table`` (rows keyed by the table's header) or ``grid`` (the rows of a WAI-ARIA
+    grid or table, ``item`` being ``[role=row]``: the blocks drawn for one row, which
+    share its ``aria-rowindex``, make one record). A page where the container is
     absent has no records: a search with no hits is not read as its menu entries.
     """
 
     container: str
     item: str
-    layout: Literal["items", "table"] = "items"
+    layout: Literal["items", "table", "grid"] = "items"
     extra: dict[str, Any] = attrs.field(factory=dict, converter=_freeze_dict)
 
 

@@ -122,7 +122,7 @@ class RecordGroup:
 
     container: Node
     members: list[Node]
-    layout: Literal["items", "table"]
+    layout: Literal["items", "table", "grid"]
     score: float
 
     @property
@@ -224,13 +224,13 @@ def record_groups(root: Node, *, include_chrome: bool = False) -> list[RecordGro
             continue
         if _aria_role(parent) in _GRID_ROLES:
             rows = _aria_rows(parent)
-            body = _logical_rows([r for r in rows if not _is_aria_header_row(r)])
+            body = _grid_body(rows)
             # As for a table: a header row shows one row is a list of one record.
             enough = len(body) >= 2 or (len(body) == 1 and len(rows) > 1)
             if enough and (include_chrome or not in_chrome(parent)):
                 score = _item_score(body, rows=len(body) < len(rows))
                 if score > 0:
-                    groups.append(RecordGroup(parent, body, "items", score * 1.2))
+                    groups.append(RecordGroup(parent, body, "grid", score * 1.2))
             continue
         if tag in _NOT_CONTAINERS:
             continue
@@ -276,11 +276,27 @@ def _aria_rows(grid: Node) -> list[Node]:
     return rows
 
 
+def _grid_body(rows: list[Node]) -> list[Node]:
+    """A grid's record rows, one element each: not its header rows, nor the other blocks
+    of a header row (which share its ``aria-rowindex``)."""
+    heads = [r for r in rows if _is_aria_header_row(r)]
+    head_keys = {(attr(r, "aria-rowindex") or "").strip() for r in heads} - {""}
+    return _logical_rows(
+        [
+            r
+            for r in rows
+            if not _is_aria_header_row(r)
+            and (attr(r, "aria-rowindex") or "").strip() not in head_keys
+        ]
+    )
+
+
 def _logical_rows(rows: list[Node]) -> list[Node]:
     """One element per row of the grid, in row order. A grid with pinned columns draws
     each row as one ``role=row`` element per column block, and ``aria-rowindex``
-    (WAI-ARIA) says they are the same row; the block with the most text stands for
-    every row (one block for all, so a row reads the same on every run)."""
+    (WAI-ARIA) says they are the same row. The block with the most text stands for
+    each row (one block for all, so a row reads the same on every run); its records
+    join every block's fields (:func:`group_records`)."""
     keys = [(attr(r, "aria-rowindex") or "").strip() for r in rows]
     if not all(k.isdigit() for k in keys) or len(set(keys)) == len(keys):
         return rows
@@ -298,7 +314,18 @@ def _logical_rows(rows: list[Node]) -> list[Node]:
 
 
 def _is_aria_header_row(row: Node) -> bool:
-    return any(_aria_role(c) in ("columnheader", "rowheader") for c in elements(row))
+    """A row of column headers: its cells (or the wrappers a grid puts around them, a
+    few levels down, never inside another row) have the columnheader role."""
+    stack = [(c, 1) for c in elements(row)]
+    while stack:
+        node, depth = stack.pop()
+        role = _aria_role(node)
+        if role == "columnheader":
+            return True
+        if role in ("row", "gridcell", "cell", "rowheader") or depth >= 3:
+            continue
+        stack.extend((c, depth + 1) for c in elements(node))
+    return False
 
 
 def _single_item(root: Node) -> list[Node]:
@@ -365,7 +392,32 @@ def group_records(
     if group.layout == "table":
         table = _table(doc, group.container, max(limit, LIMITS["rows"]))
         return list(table["rows"])[:limit] if table is not None else []
+    if group.layout == "grid":
+        return _grid_records(doc, group, limit)
     return [_item_record(doc, el) for el in group.members[:limit]]
+
+
+def _grid_records(doc: Document, group: RecordGroup, limit: int) -> list[dict[str, Any]]:
+    """An ARIA grid's rows as records: every block drawn for a row (``aria-rowindex``)
+    adds its fields, so a pinned name and the scrolling columns make one record."""
+    parts: dict[str, list[Node]] = {}
+    for row in _aria_rows(group.container):
+        key = (attr(row, "aria-rowindex") or "").strip()
+        if key:
+            parts.setdefault(key, []).append(row)
+    records: list[dict[str, Any]] = []
+    for member in group.members[:limit]:
+        blocks = parts.get((attr(member, "aria-rowindex") or "").strip()) or [member]
+        record: dict[str, Any] = {}
+        texts: list[str] = []
+        for block in blocks:
+            part = _item_record(doc, block)
+            texts.append(str(part.pop("text", "")))
+            for key, value in part.items():
+                record.setdefault(key, value)
+        record["text"] = _clip(" ".join(t for t in texts if t), LIMITS["field_chars"] * 2)
+        records.append(record)
+    return records
 
 
 # --------------------------------------------------------------------------- regions
@@ -427,6 +479,8 @@ def region_for(group: RecordGroup) -> ResultsRegion:
     """The selectors that find ``group`` again on another page of the same template."""
     if group.layout == "table":
         return ResultsRegion(container=css_path(group.container), item="tr", layout="table")
+    if group.layout == "grid":
+        return ResultsRegion(container=css_path(group.container), item="[role=row]", layout="grid")
     return ResultsRegion(
         container=css_path(group.container),
         item=_selector_part(group.members[0]),
@@ -447,6 +501,9 @@ def locate_region(doc: Document, region: ResultsRegion) -> RecordGroup | None:
                 continue
             members = [r for r in _table_rows(container) if not _is_header_row(r)]
             group = RecordGroup(container, members, "table", float(len(members)))
+        elif region.layout == "grid":
+            members = _grid_body(_aria_rows(container))
+            group = RecordGroup(container, members, "grid", float(len(members)))
         else:
             part = region.item.removeprefix(":scope > ").strip()
             members = [m for m in elements(container) if _matches_part(m, part)]
@@ -672,21 +729,21 @@ def layout_signature(element: Node, depth: int = 4) -> str:
 # --------------------------------------------------------------------------- entry points
 
 
-def _heuristic_items(doc: Document, main: Node) -> tuple[list[Node], bool]:
-    groups = [g for g in record_groups(main) if g.layout == "items"]
+def _heuristic_items(doc: Document, main: Node, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """The records of the page's best list (not a ``<table>``: those are read as
+    tables), at most ``limit``, and whether it has more."""
+    groups = [g for g in record_groups(main) if g.layout != "table"]
     if not groups and main is not doc.body:
-        groups = [g for g in record_groups(doc.body) if g.layout == "items"]
+        groups = [g for g in record_groups(doc.body) if g.layout != "table"]
     if groups:
-        members = groups[0].members
-        return members, len(members) > LIMITS["items"]
-    return _single_item(main), False
+        return group_records(doc, groups[0], limit), len(groups[0].members) > limit
+    return [_item_record(doc, el) for el in _single_item(main)], False
 
 
 def page_records(doc: Document, limit: int = COMPARE_LIMIT) -> list[dict[str, Any]]:
     """The page's records, at most ``limit``: its list's items, or its tables' rows when
     those are more (what :func:`extract_document` returns, without the output limits)."""
-    members, _ = _heuristic_items(doc, main_element(doc))
-    items = [_item_record(doc, el) for el in members[:limit]]
+    items, _ = _heuristic_items(doc, main_element(doc), limit)
     rows: list[dict[str, Any]] = []
     for table in doc.parser.css("table")[: LIMITS["tables"]]:
         parsed = _table(doc, table, limit)
@@ -713,8 +770,7 @@ def extract_document(doc: Document, region: ResultsRegion | None = None) -> dict
         too_many = group is not None and len(group.members) > LIMITS["items"]
         region_info = {"found": group is not None, "records": len(items)}
     else:
-        members, too_many = _heuristic_items(doc, main)
-        items = [_item_record(doc, el) for el in members[: LIMITS["items"]]]
+        items, too_many = _heuristic_items(doc, main, LIMITS["items"])
     truncated = (
         doc.truncated
         or len(main_text) > LIMITS["main_text"]

@@ -11,7 +11,9 @@
   :class:`~walt.core.errors.ClickInterceptedError` naming the layer.
 * A step may address an ``<iframe>`` (``frame``), repeat a click (``repeat``: a
   "Load more" button) or take a list (one click per row to tick).
-* A select takes a value or a label: the options are read once, no waiting.
+* A select takes a value or a label: the options are read once, no waiting. A list
+  box a script draws in its place (an ARIA combobox) is opened and its option
+  clicked, as a person does (:mod:`walt.engine.listbox`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from walt.core.placeholders import apply_url_operation, find_placeholders, rende
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.effects import COVERING_SCRIPT, NEW_CONTEXT_SCRIPT, STEP_GRACE, PageWatch
 from walt.engine.guard import NetworkGuard
+from walt.engine.listbox import choose_in_list_box
 from walt.engine.locate import locate, not_found, render_locators
 from walt.engine.runstate import RunState, check_status, step_skippable
 
@@ -97,6 +100,7 @@ _SET_CHECKED: Final = """(el, checked) => {
 }""".replace("ACT", _ACT)
 # Case folding as Unicode's full folding mostly does it: upper then lower ("ß" ~ "ss").
 _SELECT_SCRIPT: Final = """(select, wanted) => {
+  if (!(select instanceof HTMLSelectElement)) return { listBox: true };
   const fold = s => String(s).trim().toUpperCase().toLowerCase();
   const options = Array.from(select.options || []);
   const usable = options.filter(o => !o.disabled);
@@ -371,7 +375,7 @@ class BrowserSteps:
     ) -> None:
         system = self.run.system
         opens_tab = False
-        handled = True  # a selection's own handlers in the markup (see _select)
+        handled: bool | None = True  # a selection's own handlers in the markup (see _select)
         self.watch.before_action()
         if isinstance(step, ClickStep):
             # Sent beside the click rather than before it: whether the target opens
@@ -393,6 +397,16 @@ class BrowserSteps:
                 else render_text(step.selected_text, values, system)
             )
             handled = await self._choose(target, wanted, timeout, index)
+            if handled is None:  # a list box a script draws, not a <select>
+                await choose_in_list_box(
+                    self.page,
+                    target,
+                    [wanted] if isinstance(wanted, str) else wanted,
+                    lambda element: self._click(index, step, element, timeout),
+                    timeout,
+                    index,
+                )
+                handled = False
         elif isinstance(step, KeyPressStep):
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
         if isinstance(step, InputStep) and self._element_follows(index):
@@ -412,7 +426,7 @@ class BrowserSteps:
 
     async def _choose(
         self, target: Any, wanted: str | list[str], timeout: float, index: int
-    ) -> bool:
+    ) -> bool | None:
         """:func:`_select`, waited for until the step's ``timeout`` (seconds) when the option
         is missing or the control disabled, as Playwright's own ``select_option`` waits: a
         list a script fills in or enables after an earlier choice (a dependent list) may
@@ -556,17 +570,20 @@ class _NotChoosableYet(ExecutionError):
 
 async def _select(
     target: Any, wanted: str | list[str], timeout: float, index: int, *, last_try: bool = False
-) -> bool:
+) -> bool | None:
     """Choose by value, else by visible label (case-insensitive), among the options that
     are not disabled, in one round trip: the options are matched and chosen in the page,
     which then gets the ``input`` and ``change`` events a user's choice fires (the HTML
     standard's select element; Playwright's ``select_option`` does the same). Returns
     whether the control or its form has a change handler in its markup (such a handler
-    often submits the form). Raises :class:`_NotChoosableYet` for a missing option or a
-    disabled control, or on ``last_try`` the plain :class:`ExecutionError` (listing the
-    options for a missing one)."""
+    often submits the form), or None when the control is not a ``<select>`` (a list box
+    a script draws: :mod:`walt.engine.listbox`). Raises :class:`_NotChoosableYet` for a
+    missing option or a disabled control, or on ``last_try`` the plain
+    :class:`ExecutionError` (listing the options for a missing one)."""
     wants = [wanted] if isinstance(wanted, str) else list(wanted)
     outcome: dict[str, Any] = await target.evaluate(_SELECT_SCRIPT, wants, timeout=timeout * 1000)
+    if outcome.get("listBox"):
+        return None
     error = ExecutionError if last_try else _NotChoosableYet
     if outcome.get("disabled"):
         raise error(

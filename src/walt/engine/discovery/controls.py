@@ -1,5 +1,5 @@
 """Controls that only a script gives meaning to: search boxes outside any submitted form,
-"Load more" buttons, and lists that load more as they are scrolled.
+"Load more" buttons, lists that load more as they are scrolled, and list boxes.
 
 On a page a script builds, a search box's Enter is handled by the script (it changes
 the route, calls the site's API and renders rows), and a "Load more" button appends
@@ -16,7 +16,9 @@ results"), the wording sites of every kind use for an appended page; a "Next pag
 (its words, or the label of an arrow) pages a list a script draws. An infinite list is
 a list of records on a page with scripts, followed by what infinite-scroll widgets put
 after their list: a "Loading more" loader or a sentinel named for it; discovery scrolls
-the page to its end and sees whether the list grows.
+the page to its end and sees whether the list grows. A list box a script draws in place
+of a ``<select>`` (WAI-ARIA's select-only combobox) is opened, its options read and
+another one chosen: a list it filters is a filter tool.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from walt.engine.extract import css_path, is_generated_id, record_groups
 
 __all__ = ["Control", "script_controls"]
 
-MAX_CONTROLS: Final = 4
+MAX_CONTROLS: Final = 6
 _TEXT_TYPES: Final = frozenset({"", "text", "search"})
 _SEARCH_WORDS: Final = re.compile(r"search|query|filter|find|keyword|lookup", re.IGNORECASE)
 _MORE: Final = re.compile(
@@ -62,7 +64,7 @@ class Control:
     ``css`` finds it on the page it was seen on, ``locators`` (most stable first) are
     what a tool's steps use, ``label`` is its visible words."""
 
-    role: Literal["search", "more", "scroll", "next"]
+    role: Literal["search", "more", "scroll", "next", "choose"]
     css: str
     label: str
     locators: tuple[Locator, ...]
@@ -75,7 +77,7 @@ def script_controls(doc: Document) -> tuple[Control, ...]:
     list (see the module docstring)."""
     more = _more_buttons(doc)
     lists = _Lists(doc)
-    found = [*_search_boxes(doc), *more, *_next_buttons(doc, lists)]
+    found = [*_search_boxes(doc), *more, *_next_buttons(doc, lists), *_list_boxes(doc)]
     if not more:  # a list with its own "Load more" button is not an infinite one
         found += _infinite_list(doc, lists)
     return tuple(found[:MAX_CONTROLS])
@@ -314,3 +316,42 @@ def _infinite_list(doc: Document, lists: _Lists) -> list[Control]:
         if marker and lists.follows(node, MIN_LIST):
             return [Control(role="scroll", css="html", label="the end of the list", locators=())]
     return []
+
+
+# WAI-ARIA's select-only combobox: an element that is not a text box, with the combobox
+# role or a button that pops up a listbox. A menu button's items are commands (New,
+# Delete), not choices of a value: not tried.
+_LIST_BOX_TRIGGERS: Final = '[role="combobox"], [aria-haspopup="listbox"]'
+MAX_LIST_BOXES: Final = 2
+"""List boxes tried at most on one page (the first ones in document order)."""
+
+
+def _list_boxes(doc: Document) -> list[Control]:
+    """The page's list boxes a script draws in place of a ``<select>`` (outside forms: a
+    form's fields are submitted with it), each by its most stable locator: a test id, an
+    id, its label, else its CSS path. The accessible name often carries the current
+    choice ("State, selected option: Active"), so it is not a locator."""
+    found: list[Control] = []
+    for node in doc.parser.css(_LIST_BOX_TRIGGERS):
+        if node.tag in ("input", "textarea", "select") or attr(node, "contenteditable"):
+            continue  # a text box with suggestions is a search box, a <select> a field
+        if attr(node, "disabled") is not None or attr(node, "aria-disabled") == "true":
+            continue
+        if closest(node, ("form",)) is not None or hidden_by_markup(node):
+            continue
+        label = " ".join((attr(node, "aria-label") or text(node, 80) or "").split())
+        locators: list[Locator] = []
+        test_id = attr(node, "data-testid")
+        if test_id:
+            locators.append(Locator("test_id", test_id))
+        ident = attr(node, "id")
+        if ident and not is_generated_id(ident):
+            locators.append(Locator("id", ident))
+        css = css_path(node)
+        locators.append(Locator("css", css))
+        if any(c.locators[0] == locators[0] for c in found):
+            continue  # one list box drawn twice (a layout for each screen size)
+        found.append(Control(role="choose", css=css, label=label, locators=tuple(locators)))
+        if len(found) == MAX_LIST_BOXES:
+            break
+    return found

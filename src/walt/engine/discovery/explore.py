@@ -8,7 +8,9 @@ opens such a page, uses the control once as a person would, waits for the effect
 * for a search box: the word typed, the page's URL afterwards (a route such as
   ``#/search?q=word`` or a query), and the fetch/XHR calls the page made that carry
   the word (the site's own API: method, URL, body, content types);
-* for a "Load more" button: how many records the page showed before and after.
+* for a "Load more" button: how many records the page showed before and after;
+* for a list box: its options, and the records shown before and after another option
+  is chosen (:mod:`walt.engine.listbox` opens it and clicks the option).
 
 The crawl's browser stays behind the read-only network guard, so a control that
 would write is blocked, never sent. :mod:`walt.engine.discovery.scripted` turns the
@@ -31,6 +33,7 @@ from walt.engine.discovery.routepages import close_page
 from walt.engine.dom import parse_html
 from walt.engine.effects import PageWatch
 from walt.engine.extract import page_records
+from walt.engine.listbox import choose_in_list_box, read_options
 from walt.engine.shadow import document_html
 from walt.engine.steps import wheel_to_end
 
@@ -75,9 +78,13 @@ class Exploration:
     records_before: int = 0
     records_after: int = 0
     records_replaced: bool = False  # none of the records after were there before
+    options: tuple[str, ...] = ()  # a list box's options (visible labels), in order
+    selected: str = ""  # the option chosen when the page was opened
+    chosen: str = ""  # the option the crawl chose
+    records_changed: bool = False  # the records after are not those before
 
     @property
-    def role(self) -> Literal["search", "more", "scroll", "next"]:
+    def role(self) -> Literal["search", "more", "scroll", "next", "choose"]:
         return self.control.role
 
     @property
@@ -134,6 +141,12 @@ async def explore_control(
             with contextlib.suppress(Exception):
                 await element.scroll_into_view_if_needed(timeout=1000)
         before = await _records(page)
+        options: list[tuple[str, bool]] = []
+        if control.role == "choose" and element is not None:
+            options = await read_options(element, _click, min(2.0, _left(started, timeout)))
+            term = next((label for label, selected in options if not selected), "")
+            if len(options) < 2 or not term:
+                return None
         watch.before_action()
         listening = True
         if element is None:
@@ -141,11 +154,21 @@ async def explore_control(
         elif control.role == "search":
             await element.fill(term, timeout=2000)
             await element.press("Enter", timeout=2000)
+        elif control.role == "choose":
+            await choose_in_list_box(page, element, [term], _click, 2.0, 0)
         else:
             await element.click(timeout=2000)
         await watch.settle(min(SETTLE, _left(started, timeout)), grace=0.3)
         listening = False
         after = await _records(page)
+        url_after = page.url
+        original = next((label for label, selected in options if selected), "")
+        if original and element is not None:
+            # Apps keep a list box's choice in the browser's storage: put it back, so the
+            # crawl's next pages show what the site shows a newcomer.
+            with contextlib.suppress(Exception):
+                await choose_in_list_box(page, element, [original], _click, 2.0, 0)
+                await watch.settle(min(SETTLE, _left(started, timeout)), grace=0.1)
         observed = [await _observed(r) for r in calls]
         if control.role == "search":
             observed = [c for c in observed if _carries(c, term)]
@@ -153,12 +176,16 @@ async def explore_control(
             page_url=url,
             control=control,
             term=term,
-            url_after=page.url,
+            url_after=url_after,
             calls=tuple(observed[:MAX_CALLS]),
             records_before=len(before),
             records_after=len(after),
             # A row pinned on every page (a sponsored one) may stay.
             records_replaced=bool(after) and len(set(before) & set(after)) <= 0.2 * len(after),
+            options=tuple(label for label, _ in options),
+            selected=next((label for label, selected in options if selected), ""),
+            chosen=term if control.role == "choose" else "",
+            records_changed=sorted(before) != sorted(after),
         )
     except Exception as exc:  # a control that cannot be used is simply not a tool
         log.debug(
@@ -182,6 +209,10 @@ def _element(page: Page, control: Control) -> Any:
         if locator.by == "placeholder":
             return page.get_by_placeholder(locator.value, exact=True).first
     return page.locator(control.css).first
+
+
+async def _click(element: Any) -> None:
+    await element.click(timeout=2000)
 
 
 def _left(started: float, timeout: float) -> float:

@@ -15,7 +15,9 @@ The crawl tried a search box or a "Load more" button in the browser
 * a "Load more" button that added records becomes a paginate tool: open the
   listing and press the button ``page - 1`` times (:attr:`ClickStep.repeat`); so does a
   "Next page" button that showed other records, and an infinite list that grew when
-  scrolled to its end (:attr:`ScrollStep.repeat`).
+  scrolled to its end (:attr:`ScrollStep.repeat`);
+* a list box (a script's select) whose other option showed other records becomes a
+  filter tool: open the listing and choose the option by its label.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from walt.core.models import (
     KeyPressStep,
     NavigationStep,
     ScrollStep,
+    SelectChangeStep,
     Tool,
     ToolInput,
 )
@@ -82,9 +85,65 @@ def scripted_tools(
             if seen.records_before > 0 and seen.records_replaced:
                 tool = _more_tool(seen, created_at, generator)
                 out.append(ScriptedTool(tool, pages_replace=True))
+        elif seen.role == "choose":
+            if len(seen.options) >= 2 and seen.records_changed:
+                out.append(ScriptedTool(_list_box_tool(seen, created_at, generator)))
         elif seen.records_after > seen.records_before > 0:
             out.append(ScriptedTool(_more_tool(seen, created_at, generator)))
     return out
+
+
+# What a list box's accessible name says besides what it is for ("State, selected
+# option: Active", "Sort by: Newest").
+_CHOICE_WORDS: Final = re.compile(
+    r"\b(?:selected|option|options|choose|select|multiselectable|\d+)\b", re.IGNORECASE
+)
+
+
+def list_box_label(label: str, shown: Sequence[str]) -> str:
+    """What a list box chooses, from its accessible name or text: without the option it
+    shows (``State: Active`` -> ``State``), the words screen-reader names add, and
+    punctuation; empty when nothing is left."""
+    words = label
+    for option in sorted((o for o in shown if o), key=len, reverse=True):
+        words = re.sub(rf"(?<!\w){re.escape(option)}(?!\w)", " ", words, flags=re.IGNORECASE)
+    words = _CHOICE_WORDS.sub(" ", words)
+    return " ".join(re.findall(r"[^\W_]+", words))
+
+
+def _list_box_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
+    """Open the listing and choose an option of its list box (by its label; the step
+    opens the box and clicks the option, :mod:`walt.engine.listbox`)."""
+    noun = _noun(seen)
+    what = list_box_label(seen.control.label, seen.options)
+    test_id = next((loc.value for loc in seen.control.locators if loc.by == "test_id"), "")
+    what = what or list_box_label(test_id.replace("-", " ").replace("_", " "), ())
+    name = input_name(snake(what, 30) or "option", set())
+    spec = ToolInput(
+        name,
+        required=False,
+        default=seen.selected or None,
+        enum=seen.options,
+        enum_labels=seen.options,
+        description=f"which {what or 'option'} to show (the page's list box)",
+    )
+    return Tool(
+        name=f"filter_{snake(noun, 30) or 'records'}_by_{name}",
+        description=describe("filter", noun, (spec,)),
+        kind="filter",
+        start_url=seen.page_url,
+        inputs=(spec,),
+        steps=(
+            NavigationStep(url=seen.page_url, description=f"Open the {noun} list"),
+            SelectChangeStep(
+                locators=seen.control.locators,
+                selected_text="{" + name + "}",
+                description=f"Choose the {what or 'option'} in the page's list box",
+            ),
+        ),
+        annotations=annotations_for("filter"),
+        provenance=provenance(seen.page_url, created_at, generator),
+    )
 
 
 _EXAMPLE_LEAD: Final = re.compile(

@@ -47,15 +47,22 @@ def _reversed(name: str, value: str) -> tuple[str, str, str] | None:
     sets a sort direction; None otherwise."""
     key, word = _normal(name), value.strip().lower()
     if word in _WORD_PAIRS and (_DIRECTION_NAME.match(key) or _ORDERING.search(key)):
-        return _WORD_PAIRS[word]
+        flipped, this_way, other_way = _WORD_PAIRS[word]
+        return _same_case(flipped, value.strip()), this_way, other_way
     flag = _FLAG_SUFFIX.search(key)
     if flag is None or not _ORDERING.search(key) or word not in ("true", "false"):
         return None
     named = "ascending" if flag.group(1) == "asc" else "descending"
     other = "descending" if named == "ascending" else "ascending"
-    flipped = "false" if word == "true" else "true"
-    flipped = flipped if value.islower() else flipped.capitalize()
+    flipped = _same_case("false" if word == "true" else "true", value.strip())
     return (flipped, named, other) if word == "true" else (flipped, other, named)
+
+
+def _same_case(word: str, like: str) -> str:
+    """``word`` written as ``like`` is (``DESC`` for ``ASC``, ``False`` for ``True``)."""
+    if like.isupper():
+        return word.upper()
+    return word.capitalize() if like[:1].isupper() else word
 
 
 def direction_links(page: PageAnalysis) -> list[PageLink]:
