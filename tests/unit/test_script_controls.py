@@ -418,3 +418,71 @@ def test_only_a_shown_next_button_after_the_records_is_a_pager() -> None:
         "http://h/",
     )
     assert [c.label for c in script_controls(page) if c.role == "next"] == ["Next page"]
+
+
+LIST_BOXES = """<html><body><h1>Runs</h1>
+<button role="combobox" aria-haspopup="listbox" aria-label="State, selected option: Active"
+  data-testid="state-filter">State: Active</button>
+<button role="combobox" aria-haspopup="listbox" data-testid="state-filter"
+  style="display:none">State: Active</button>
+<button aria-haspopup="listbox" id="owner">Owner</button>
+<button aria-haspopup="menu">New run</button>
+<input role="combobox" aria-haspopup="listbox" placeholder="Search runs">
+<select name="size"><option>10</option><option>50</option></select>
+<div role="combobox" aria-disabled="true">Team</div>
+<form method="post"><button role="combobox" type="button">Kind</button></form>
+</body></html>"""
+
+
+def test_list_boxes_a_script_draws_are_tried_and_menus_text_boxes_and_selects_are_not() -> None:
+    found = [c for c in script_controls(parse_html(LIST_BOXES, "http://app.test/runs"))]
+    boxes = [c for c in found if c.role == "choose"]
+    # The state box once (its hidden twin is not another one), then the owner box.
+    assert [(c.locators[0].by, c.locators[0].value) for c in boxes] == [
+        ("test_id", "state-filter"),
+        ("id", "owner"),
+    ]
+    assert boxes[0].label == "State, selected option: Active"
+
+
+@pytest.mark.parametrize(
+    ("label", "options", "what"),
+    [
+        ("State, selected option: Active", ("Active", "Deleted"), "State"),
+        ("Status: Any status", ("Open", "Any status"), "Status"),
+        ("Datasets, multiselectable, 0 options selected", (), "Datasets"),
+        ("Active", ("Active", "Deleted"), ""),
+    ],
+)
+def test_what_a_list_box_chooses_is_its_name_without_the_choice(
+    label: str, options: tuple[str, ...], what: str
+) -> None:
+    from walt.engine.discovery.scripted import list_box_label
+
+    assert list_box_label(label, options) == what
+
+
+def test_a_list_box_that_changed_the_list_is_a_filter_tool_and_one_that_did_not_is_none() -> None:
+    control = Control(
+        "choose", "button#s", "Status: Open", (Locator("test_id", "status"), Locator("css", "b"))
+    )
+    seen = Exploration(
+        "http://app.test/tickets",
+        control,
+        term="Closed",
+        records_before=8,
+        records_after=4,
+        options=("Open", "Closed"),
+        selected="Open",
+        chosen="Closed",
+        records_changed=True,
+    )
+    (made,) = scripted_tools([seen], "", "")
+    tool = made.tool
+    assert (tool.kind, tool.name) == ("filter", "filter_tickets_by_status")
+    (spec,) = tool.inputs
+    assert (spec.enum, spec.default, spec.required) == (("Open", "Closed"), "Open", False)
+    assert isinstance(tool.steps[0], NavigationStep)
+    assert tool.steps[1].locators[0] == Locator("test_id", "status")  # type: ignore[attr-defined]
+    assert scripted_tools([attrs.evolve(seen, records_changed=False)], "", "") == []
+    assert scripted_tools([attrs.evolve(seen, options=("Open",))], "", "") == []

@@ -1,0 +1,146 @@
+"""A list box a script draws in place of a ``<select>``, discovered and run for real.
+
+The page is built as component libraries build a select-only combobox: a button with
+``role=combobox`` whose popup (``aria-controls``) is drawn at the end of the body only
+while open, with ``role=option`` entries. Choosing one fetches the tickets in that
+status, mirrors the choice in the address and keeps it in ``localStorage``, as apps do
+to restore a view. A menu button beside it ("Actions") holds commands, not choices.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+import walt
+from tests.sites import Request, Response, Site, html, serve
+from walt.core.errors import ExecutionError
+from walt.core.models import SelectChangeStep
+
+pytestmark = pytest.mark.browser
+
+TICKETS = [
+    {"id": str(i + 1), "title": f"{w} ticket", "status": "open" if i % 3 else "closed"}
+    for i, w in enumerate(
+        "Anchor Buoy Compass Dock Ensign Ferry Galley Harbour Island Jetty Keel Lantern".split()
+    )
+]
+
+PAGE = """<!doctype html><html><head><title>Tickets</title></head><body>
+<h1>Tickets</h1>
+<div class="toolbar">
+  <button type="button" role="combobox" aria-haspopup="listbox" aria-expanded="false"
+    aria-controls="status-options" data-testid="status-filter" id="status"></button>
+  <button type="button" aria-haspopup="menu" id="actions">Actions</button>
+</div>
+<ul id="tickets"></ul>
+<script>
+const LABELS = {open: 'Open', closed: 'Closed', all: 'Any status'};
+const box = document.getElementById('status');
+let status = new URLSearchParams(location.search).get('status') ||
+  localStorage.getItem('status') || 'open';
+function label() {
+  box.setAttribute('aria-label', 'Status, selected option: ' + LABELS[status]);
+  box.innerHTML = 'Status: <span>' + LABELS[status] + '</span>';
+}
+async function show() {
+  const rows = await (await fetch('/api/tickets?status=' + status)).json();
+  document.getElementById('tickets').innerHTML = rows.map(r =>
+    '<li class="ticket"><h3><a href="/tickets/' + r.id + '">' + r.title + '</a></h3>' +
+    '<p class="state">' + r.status + '</p><p class="where">Reported at the harbour office</p></li>'
+  ).join('');
+}
+function close() {
+  document.getElementById('status-options')?.remove();
+  box.setAttribute('aria-expanded', 'false');
+}
+box.addEventListener('click', () => {
+  if (box.getAttribute('aria-expanded') === 'true') return close();
+  const list = document.createElement('div');
+  list.id = 'status-options';
+  list.setAttribute('role', 'listbox');
+  list.innerHTML = Object.entries(LABELS).map(([value, text]) =>
+    '<div role="option" data-key="' + value + '" aria-selected="' + (value === status) +
+    '">' + text + '</div>').join('');
+  list.addEventListener('click', event => {
+    const option = event.target.closest('[role=option]');
+    if (!option) return;
+    status = option.dataset.key;
+    localStorage.setItem('status', status);
+    history.replaceState(null, '', '/tickets?status=' + status);
+    close(); label(); show();
+  });
+  document.body.appendChild(list);
+  box.setAttribute('aria-expanded', 'true');
+});
+label(); show();
+</script></body></html>"""
+
+
+def tickets(request: Request) -> Response:
+    wanted = request.arg("status", "open")
+    rows = [t for t in TICKETS if wanted == "all" or t["status"] == wanted]
+    return 200, {"Content-Type": "application/json"}, json.dumps(rows)
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with serve({"/tickets": lambda r: html(PAGE), "/api/tickets": tickets}) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def status_filter(client: walt.UnifiedClient, site: Site) -> walt.Tool:
+    found = client.discover(site.url + "tickets", time_budget=40, max_pages=1)
+    filters = [t for t in found.tools if t.kind == "filter"]
+    assert len(filters) == 1, [t.name for t in found.tools]  # not the Actions menu
+    return filters[0]
+
+
+def _titles(client: walt.UnifiedClient, tool: walt.Tool, status: str | None) -> list[str]:
+    result = client.execute(tool, {} if status is None else {"status": status})
+    assert result.ok, result.error
+    return sorted(str(r.get("title")) for r in result.records)
+
+
+def _expected(status: str) -> list[str]:
+    return sorted(t["title"] for t in TICKETS if status == "all" or t["status"] == status)
+
+
+def test_a_list_box_is_a_validated_filter_tool_over_its_options(
+    status_filter: walt.Tool,
+) -> None:
+    assert status_filter.validation is not None
+    assert status_filter.validation.status == "validated"
+    (spec,) = status_filter.inputs
+    assert spec.name == "status"
+    assert spec.enum == ("Open", "Closed", "Any status") and spec.default == "Open"
+    choose = status_filter.steps[-1]
+    assert isinstance(choose, SelectChangeStep) and choose.selected_text == "{status}"
+    assert choose.locators[0].by == "test_id" and choose.locators[0].value == "status-filter"
+
+
+def test_the_filter_chooses_by_label_in_any_case_and_defaults_to_the_shown_option(
+    client: walt.UnifiedClient, status_filter: walt.Tool
+) -> None:
+    assert _titles(client, status_filter, "closed") == _expected("closed")
+    assert _titles(client, status_filter, "Any Status") == _expected("all")
+    assert _titles(client, status_filter, None) == _expected("open")
+
+
+def test_an_option_the_list_box_lacks_fails_the_step_naming_the_options(
+    client: walt.UnifiedClient, status_filter: walt.Tool
+) -> None:
+    bare = walt.Tool(
+        name="choose_status",
+        start_url=status_filter.start_url,
+        steps=status_filter.steps,
+        inputs=(walt.ToolInput("status"),),
+    )
+    result = client.execute(bare, {"status": "Pending"}, step_timeout=2)
+    assert not result.ok and result.error is not None
+    assert result.error.code == ExecutionError.code
+    assert "no option valued or labelled 'Pending'" in result.error.message
+    assert "Open, Closed, Any status" in result.error.message
