@@ -435,7 +435,7 @@ LIST_BOXES = """<html><body><h1>Runs</h1>
 
 
 def test_list_boxes_a_script_draws_are_tried_and_menus_text_boxes_and_selects_are_not() -> None:
-    found = [c for c in script_controls(parse_html(LIST_BOXES, "http://app.test/runs"))]
+    found = list(script_controls(parse_html(LIST_BOXES, "http://app.test/runs")))
     boxes = [c for c in found if c.role == "choose"]
     # The state box once (its hidden twin is not another one), then the owner box.
     assert [(c.locators[0].by, c.locators[0].value) for c in boxes] == [
