@@ -113,7 +113,9 @@ def test_the_start_pages_candidates_are_checked_first() -> None:
         cand("sort_runs", "http://app.test/%23/runs?mode=ml&order=desc&state=open"),
         cand("sort_traces", "http://app.test/%23/traces"),
         cand("view_trace", "http://app.test/%23/traces"),
+        cand("search_query", "http://app.test/%23/runs?mode=ml"),
     ]
+    found[-1].refused_words = True  # a query language: checked last
     order = [c.tool.name for c in _start_page_first(found, start)]
     # The start page's first; then one of each kind before a second search.
     assert order == [
@@ -124,4 +126,5 @@ def test_the_start_pages_candidates_are_checked_first() -> None:
         "view_trace",
         "search_traces",
         "search_users",
+        "search_query",
     ]

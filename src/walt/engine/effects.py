@@ -244,6 +244,17 @@ class PageWatch:
         page.on("requestfailed", self._on_done)
         page.on("popup", self._on_popup)
 
+    def detach(self) -> None:
+        """Stop following the page (it lives on for other work: its listeners go)."""
+        for event, handler in (
+            ("request", self._on_request),
+            ("requestfinished", self._on_done),
+            ("requestfailed", self._on_done),
+            ("popup", self._on_popup),
+        ):
+            with contextlib.suppress(Exception):
+                self.page.remove_listener(event, handler)
+
     def _on_popup(self, popup: Page) -> None:
         self._popups.append(popup)
         self._started.set()

@@ -71,6 +71,9 @@ EXPLORE_GRACE: Final = 6.0
 """Seconds past the crawl's deadline that controls already being tried may take, at most
 ``EXPLORE_GRACE_SHARE`` of the discovery's time budget (the rest is validation's)."""
 EXPLORE_GRACE_SHARE: Final = 0.1
+# The order a page's controls are tried in one tab: a list box is put back as it was, a
+# "Load more" only adds to the list, a search changes the route last.
+_EXPLORE_ORDER: Final = {"choose": 0, "more": 1, "next": 1, "scroll": 1, "search": 2}
 ROBOTS_AGENT: Final = "walt"
 VOCABULARY: Final = 12
 """A parameter with at most this many word values across the site chooses a kind of page."""
@@ -635,6 +638,7 @@ class Crawler:
         over HTTP). Returns the names of the search boxes a script answers (their forms'
         HTTP submissions only reload the page's shell)."""
         handled: set[str] = set()
+        batch: list[tuple[Control, str]] = []
         if page.forms and any(f.frame for f in page.forms):
             return handled  # a frame's controls are tried from the page that embeds it
         for control in page.controls:
@@ -657,8 +661,11 @@ class Crawler:
             if term is None:
                 continue
             self.explored.add(key)
+            batch.append((control, term))
+        if batch:
+            batch.sort(key=lambda item: _EXPLORE_ORDER[item[0].role])
             self.in_flight += 1
-            task = asyncio.create_task(self._explore_one(page, control, term, entry))
+            task = asyncio.create_task(self._explore_page(page, batch, entry))
             self.exploring.add(task)
             task.add_done_callback(self._explored)
         return handled
@@ -668,32 +675,46 @@ class Crawler:
         self.in_flight -= 1
         self.changed.set()
 
-    async def _explore_one(
-        self, page: PageAnalysis, control: Control, term: str, entry: _Entry
+    async def _explore_page(
+        self, page: PageAnalysis, batch: list[tuple[Control, str]], entry: _Entry
     ) -> None:
+        """Try the page's controls one after another in one tab: loading a script's page
+        again for each control would cost most of the time (the route is shown again in
+        place, or the page reloaded, before each)."""
         context = await self._browser()
         url = unflatten(page.url)
         async with self._explores, self._renders:
-            # A kept page of the same document shows the route in place; the control's
+            # A kept page of the same document shows the route in place; the controls'
             # use changes it, so it is not kept afterwards.
             kept = self.route_pages.take(url)
-            seen = await explore_control(
-                context,
-                url,
-                control,
-                term=term,
-                timeout=max(
-                    1.0,
-                    min(PAGE_TIMEOUT * 1.5, self.deadline + self.explore_grace - time.monotonic()),
-                ),
-                watch_page=self.guard.watch_page,
-                page=kept.page if kept else None,
-            )
-        if seen is None:
-            return
+            tab = kept.page if kept else await context.new_page()
+            if kept is None:
+                self.guard.watch_page(tab)
+            try:
+                for control, term in batch:
+                    left = self.deadline + self.explore_grace - time.monotonic()
+                    if left < 1.0:
+                        break
+                    seen = await explore_control(
+                        context,
+                        url,
+                        control,
+                        term=term,
+                        timeout=min(PAGE_TIMEOUT * 1.5, left),
+                        page=tab,
+                        close=False,
+                    )
+                    if seen is not None:
+                        self._explored_control(seen, url, page, entry)
+            finally:
+                await close_page(tab)
+
+    def _explored_control(
+        self, seen: Exploration, url: str, page: PageAnalysis, entry: _Entry
+    ) -> None:
         self.result.explorations.append(seen)
         self.result.loaded.append(url)
-        if control.role == "search" and seen.url_after:
+        if seen.role == "search" and seen.url_after:
             # The results page carries sorting, refinement and paging of its own.
             self._enqueue(_Entry(seen.url_after, 0, entry.hops + 1, "probe", "", page.url))
 

@@ -105,18 +105,21 @@ async def explore_control(
     timeout: float,
     watch_page: Any = None,
     page: Page | None = None,
+    close: bool = True,
 ) -> Exploration | None:
     """Open ``url`` in the browser context ``context`` and use ``control`` once (a search
-    box gets ``term`` and Enter; a button is clicked). ``timeout`` (seconds) bounds the
-    whole try; ``watch_page`` is the network guard's per-page hook; ``page``, a page of
-    that context already showing ``url``'s document (a fragment route is then shown in
-    place), is used instead of a new one. The page is closed afterwards. None when the
-    control cannot be found or used."""
+    box gets ``term`` and Enter; a button is clicked; a list box gets another option).
+    ``timeout`` (seconds) bounds the whole try; ``watch_page`` is the network guard's
+    per-page hook; ``page``, a page of that context already showing ``url``'s document (a
+    fragment route is then shown in place), is used instead of a new one. The page is
+    closed afterwards unless ``close`` is false (the caller tries the page's next control
+    in it). None when the control cannot be found or used."""
     started = time.monotonic()
     if page is None:
         page = await context.new_page()
         if watch_page is not None:
             watch_page(page)
+        close = True
     calls: list[Request] = []
     listening = False
 
@@ -195,7 +198,10 @@ async def explore_control(
         )
         return None
     finally:
-        await close_page(page)
+        page.remove_listener("request", on_request)
+        watch.detach()
+        if close:
+            await close_page(page)
 
 
 def _element(page: Page, control: Control) -> Any:

@@ -45,7 +45,7 @@ from walt.core.messages import DiscoverRequest, ExecuteRequest, ExecuteResult
 from walt.core.models import ClickStep, ResultsRegion, ScrollStep, Tool, ToolInput, Validation
 from walt.core.routes import flatten
 from walt.engine.browser import render_slots
-from walt.engine.discovery.analyze import PageAnalysis
+from walt.engine.discovery.analyze import LinkFamily, PageAnalysis
 from walt.engine.discovery.candidates import Candidate
 from walt.engine.discovery.contrast import (
     SAME_TEMPLATE,
@@ -849,16 +849,28 @@ def _start_page_first(candidates: list[Candidate], start: str) -> list[Candidate
     """The order checks start in: those found on the start page first (its path: a script
     may rewrite its query), then one of each kind before a second of any, so that a short
     budget proves a search, a filter, a sort and a pager rather than four searches.
-    Otherwise the candidates' order."""
+    Last come the long shots: a family of the site's navigation links, or of its top-level
+    sections (``/{}``), taken for a filter, and a search box that refused a plain word (a
+    query language, checked only with the example its placeholder gives). Otherwise the
+    candidates' order."""
     home = urlsplit(flatten(start)).path
-    ranks: Counter[tuple[bool, str]] = Counter()
-    keyed: list[tuple[bool, int, int, Candidate]] = []
+    ranks: Counter[tuple[bool, bool, str]] = Counter()
+    keyed: list[tuple[bool, bool, int, int, Candidate]] = []
     for index, cand in enumerate(candidates):
         elsewhere = urlsplit(flatten(cand.page_url)).path != home
-        rank = ranks[elsewhere, cand.kind]
-        ranks[elsewhere, cand.kind] += 1
-        keyed.append((elsewhere, rank, index, cand))
-    return [c for *_, c in sorted(keyed, key=lambda k: k[:3])]
+        long_shot = cand.refused_words or (
+            cand.family is not None and (cand.family.in_chrome or _sections(cand.family))
+        )
+        rank = ranks[long_shot, elsewhere, cand.kind]
+        ranks[long_shot, elsewhere, cand.kind] += 1
+        keyed.append((long_shot, elsewhere, rank, index, cand))
+    return [c for *_, c in sorted(keyed, key=lambda k: k[:4])]
+
+
+def _sections(family: LinkFamily) -> bool:
+    """Links that differ in the first segment of the path (or of the route): the site's
+    sections, each a page of its own kind."""
+    return family.in_path and family.path.replace("%23/", "") == "/{}"
 
 
 def _named_share(shown: Sequence[dict[str, Any]], answer: Sequence[dict[str, Any]]) -> float | None:
