@@ -17,7 +17,7 @@ import pytest
 import walt
 from tests.sites import Request, Response, Site, html, serve
 from walt.core.errors import ExecutionError
-from walt.core.models import SelectChangeStep
+from walt.core.models import NavigationStep, SelectChangeStep
 
 pytestmark = pytest.mark.browser
 
@@ -144,3 +144,68 @@ def test_an_option_the_list_box_lacks_fails_the_step_naming_the_options(
     assert result.error.code == ExecutionError.code
     assert "no option valued or labelled 'Pending'" in result.error.message
     assert "Open, Closed, Any status" in result.error.message
+
+
+BOATS = """<!doctype html><html><head><title>Boats</title></head><body><h1>Boats</h1>
+<div role="combobox" tabindex="0" aria-haspopup="listbox" aria-expanded="false"
+  aria-controls="kinds" data-testid="kind-filter">Kinds</div>
+<ul id="boats"></ul>
+<script>
+const KINDS = ['Ferry', 'Tug', 'Yacht', 'Dinghy'];
+const box = document.querySelector('[data-testid=kind-filter]');
+let chosen = new Set();
+function show() {
+  const names = KINDS.filter(k => !chosen.size || chosen.has(k));
+  document.getElementById('boats').innerHTML = names.map(k => '<li>' + k + '</li>').join('');
+}
+box.addEventListener('click', () => {
+  if (box.getAttribute('aria-expanded') === 'true') {
+    document.getElementById('kinds').remove();
+    box.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  const list = document.createElement('div');
+  list.id = 'kinds';
+  list.setAttribute('role', 'listbox');
+  list.setAttribute('aria-multiselectable', 'true');
+  list.innerHTML = KINDS.map(k => '<div role="option" aria-selected="' + chosen.has(k) +
+    '">' + k + '</div>').join('');
+  list.addEventListener('click', event => {
+    const option = event.target.closest('[role=option]');
+    const kind = option.textContent;
+    chosen.has(kind) ? chosen.delete(kind) : chosen.add(kind);
+    option.setAttribute('aria-selected', String(chosen.has(kind)));
+    show();  // the popup stays open for the next choice
+  });
+  document.body.appendChild(list);
+  box.setAttribute('aria-expanded', 'true');
+});
+document.addEventListener('keydown', event => {
+  if (event.key === 'Escape' && document.getElementById('kinds')) box.click();
+});
+show();
+</script></body></html>"""
+
+
+def test_a_multi_select_list_box_takes_several_options_and_is_closed_after(
+    client: walt.UnifiedClient,
+) -> None:
+    with serve({"/boats": lambda r: html(BOATS)}) as boats:
+        tool = walt.Tool(
+            name="filter_boats_by_kind",
+            start_url=boats.url + "boats",
+            steps=(
+                NavigationStep(url=boats.url + "boats"),
+                SelectChangeStep(
+                    locators=(walt.Locator("test_id", "kind-filter"),),
+                    selected_text="{kinds}",
+                ),
+            ),
+            inputs=(walt.ToolInput("kinds", type="array"),),
+        )
+        result = client.execute(tool, {"kinds": ["tug", "Dinghy"]})
+        assert result.ok, result.error
+        words = result.data["main_text"].split()
+        assert "Tug" in words and "Dinghy" in words
+        # Not shown: the kinds not chosen (the popup listing them all was closed too).
+        assert "Ferry" not in words and "Yacht" not in words
