@@ -73,5 +73,9 @@ def test_two_orders_that_reverse_each_other() -> None:
     # Paged: each order shows the other's end of the list; the shared ones reverse.
     assert _reverse_orders([["e", "d", "c", "b"], ["a", "b", "c", "d"]])
     assert not _reverse_orders([["a", "b", "c", "d"], ["b", "a", "d", "c"]])
+    # A row fixed at the end of both (a "Load more" row) does not hide the reversal.
+    many = [f"r{i}" for i in range(30)]
+    assert _reverse_orders([[*many, "more"], [*many[::-1], "more"]])
+    assert not _reverse_orders([[*many, "more"], [*many[15:], *many[:15], "more"]])
     assert not _reverse_orders([["a", "b"], ["b", "a"]])  # too few to tell
     assert not _reverse_orders([["a", "b", "c"], ["c", "b", "a"], ["a", "c", "b"]])

@@ -565,19 +565,26 @@ def _sort_key(records: Sequence[dict[str, Any]], label: str, value: str) -> tupl
 
 REVERSED_LEAST: Final = 3
 """Records two orders must both show, in opposite orders, to prove a direction switch."""
+REVERSED_SHARE: Final = 0.9
+"""Share of neighbouring shared records the other order must list the other way round (a
+row fixed at the list's end, a "Load more" row, is in neither order)."""
 
 
 def _reverse_orders(orders: Sequence[Sequence[str]]) -> bool:
     """Two orders that show the same records (at least :data:`REVERSED_LEAST` of them)
-    each in the other's reverse: a sort direction switched, though no field the records
-    show says by what they are ordered (a time shown as "2 years ago")."""
+    each in the other's reverse, but for a row or two fixed in place: a sort direction
+    switched, though no field the records show says by what they are ordered (a time
+    shown as "2 years ago")."""
     if len(orders) != 2:
         return False
     first, second = (list(dict.fromkeys(o)) for o in orders)
     shared = set(first) & set(second)
     if len(shared) < REVERSED_LEAST:
         return False
-    return [k for k in first if k in shared] == [k for k in reversed(second) if k in shared]
+    where = {key: index for index, key in enumerate(second)}
+    positions = [where[k] for k in first if k in shared]
+    flipped = sum(1 for a, b in itertools.pairwise(positions) if a > b)
+    return flipped >= REVERSED_SHARE * (len(positions) - 1)
 
 
 async def _check_sort(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
