@@ -209,3 +209,106 @@ def test_a_multi_select_list_box_takes_several_options_and_is_closed_after(
         assert "Tug" in words and "Dinghy" in words
         # Not shown: the kinds not chosen (the popup listing them all was closed too).
         assert "Ferry" not in words and "Yacht" not in words
+
+
+# A trigger that toggles its popup and says nothing of it (no aria-expanded, no
+# aria-controls), and options that do not say which is chosen; a list always shown in
+# the sidebar has an option of the same name.
+PLAIN = """<!doctype html><html><head><title>Harbours</title></head><body>
+<aside><div role="listbox" aria-label="Saved views"><div role="option">North</div></div></aside>
+<main><h1>Harbours</h1><div role="combobox" tabindex="0" id="region">Region</div>
+<p id="shown">all</p></main>
+<script>
+const box = document.getElementById('region');
+box.addEventListener('click', () => {
+  const open = document.getElementById('regions');
+  if (open) { open.remove(); return; }
+  const list = document.createElement('div');
+  list.id = 'regions';
+  list.setAttribute('role', 'listbox');
+  list.innerHTML = ['North', 'South'].map(r => '<div role="option">' + r + '</div>').join('');
+  list.addEventListener('click', event => {
+    const region = event.target.textContent;
+    localStorage.setItem('region', region);
+    document.getElementById('shown').textContent = region;
+    list.remove();
+  });
+  document.body.appendChild(list);
+});
+</script></body></html>"""
+
+
+def test_a_trigger_that_toggles_silently_is_pressed_once_and_its_own_popup_is_used(
+    client: walt.UnifiedClient,
+) -> None:
+    with serve({"/harbours": lambda r: html(PLAIN)}) as harbours:
+        url = harbours.url + "harbours"
+        tool = walt.Tool(
+            name="filter_harbours_by_region",
+            start_url=url,
+            steps=(
+                NavigationStep(url=url),
+                SelectChangeStep(
+                    locators=(walt.Locator("id", "region"),), selected_text="{region}"
+                ),
+            ),
+            inputs=(walt.ToolInput("region"),),
+        )
+        result = client.execute(tool, {"region": "North"})
+        assert result.ok, result.error
+        # The popup's North was clicked (the sidebar's was not), and the popup closed.
+        assert "North" in result.data["main_text"].split()
+        assert "South" not in result.data["main_text"]
+
+
+def test_trying_a_list_box_leaves_the_page_and_its_storage_as_they_were() -> None:
+    import asyncio
+
+    from walt.engine.browser import BrowserPool
+    from walt.engine.discovery.controls import script_controls
+    from walt.engine.discovery.explore import explore_control
+    from walt.engine.dom import parse_html
+
+    async def explore(url: str) -> tuple[object, object, bool]:
+        pool = BrowserPool()
+        try:
+            context = await pool.new_context()
+            (control,) = [c for c in script_controls(parse_html(PLAIN, url)) if c.role == "choose"]
+            page = await context.new_page()
+            seen = await explore_control(
+                context, url, control, term="", timeout=10, page=page, close=False
+            )
+            stored = await page.evaluate("localStorage.getItem('region')")
+            popup = await page.locator("#regions").count()
+            return seen, stored, popup == 0
+        finally:
+            await pool.close()
+
+    with serve({"/harbours": lambda r: html(PLAIN)}) as harbours:
+        seen, stored, closed = asyncio.run(explore(harbours.url + "harbours"))
+    assert seen is not None and seen.options == ("North", "South")  # type: ignore[attr-defined]
+    assert stored is None and closed
+
+
+def test_a_multi_select_list_box_is_left_with_exactly_the_options_asked_for(
+    client: walt.UnifiedClient,
+) -> None:
+    preset = BOATS.replace("let chosen = new Set();", "let chosen = new Set(['Ferry', 'Tug']);")
+    with serve({"/boats": lambda r: html(preset)}) as boats:
+        tool = walt.Tool(
+            name="filter_boats_by_kind",
+            start_url=boats.url + "boats",
+            steps=(
+                NavigationStep(url=boats.url + "boats"),
+                SelectChangeStep(
+                    locators=(walt.Locator("test_id", "kind-filter"),),
+                    selected_text="{kinds}",
+                ),
+            ),
+            inputs=(walt.ToolInput("kinds", type="array"),),
+        )
+        result = client.execute(tool, {"kinds": ["tug", "Dinghy"]})
+        assert result.ok, result.error
+        words = result.data["main_text"].split()
+        # Tug stays chosen (not clicked off again), Ferry is taken off, Dinghy added.
+        assert "Tug" in words and "Dinghy" in words and "Ferry" not in words

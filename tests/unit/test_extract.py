@@ -260,3 +260,15 @@ def test_records_compared_between_runs_are_not_cut_at_the_output_limit() -> None
     html = _pinned_grid(LIMITS["items"] + 12)
     assert len(extract(html, URL)["items"]) == LIMITS["items"]
     assert len(page_records(parse_html(html, URL))) == LIMITS["items"] + 12
+
+
+def test_a_grid_with_odd_row_indexes_is_read_without_merging_what_has_none() -> None:
+    from walt.engine.extract import page_records
+
+    html = _pinned_grid(4).replace('aria-rowindex="3"', 'aria-rowindex="\u00b2"')
+    html = html.replace(">team ", ">the harbour survey team number ")
+    loading = '<div role="row" class="row"><div role="gridcell">Loading more runs</div></div>'
+    html = html.replace("</div></div></main>", f"{loading}</div></div></main>")
+    records = page_records(parse_html(html, URL))  # no ValueError from int("²")
+    assert any("Loading more runs" in str(r.get("text")) for r in records)
+    assert sum("run 000" in str(r.get("text")) for r in records) == 1

@@ -431,6 +431,8 @@ LIST_BOXES = """<html><body><h1>Runs</h1>
 <select name="size"><option>10</option><option>50</option></select>
 <div role="combobox" aria-disabled="true">Team</div>
 <form method="post"><button role="combobox" type="button">Kind</button></form>
+<div role="combobox" contenteditable="">Tags</div>
+<div role="combobox" aria-haspopup="listbox"><input type="text" name="owner_q"></div>
 </body></html>"""
 
 

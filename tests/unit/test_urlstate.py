@@ -45,6 +45,8 @@ def test_the_address_and_its_twin_in_the_other_direction(
         "expanded=false",
         "view=desc",  # a word in a parameter that is not about order
         "q=asc",
+        "border=asc",  # a word that only contains "order"
+        "recorderAsc=true",
     ],
 )
 def test_no_twin_without_a_sort_direction(query: str) -> None:
@@ -79,3 +81,10 @@ def test_two_orders_that_reverse_each_other() -> None:
     assert not _reverse_orders([[*many, "more"], [*many[15:], *many[:15], "more"]])
     assert not _reverse_orders([["a", "b"], ["b", "a"]])  # too few to tell
     assert not _reverse_orders([["a", "b", "c"], ["c", "b", "a"], ["a", "c", "b"]])
+
+
+def test_the_twin_keeps_the_scripts_own_encoding_and_leaves_out_the_page() -> None:
+    page = _drawn("http://app.test/%23/runs?q=a%20b&tags=x,y&page=3&sort=name&dir=desc")
+    first, twin = direction_links(page)  # type: ignore[arg-type]
+    assert first.url == "http://app.test/%23/runs?q=a%20b&tags=x,y&sort=name&dir=desc"
+    assert twin.url == "http://app.test/%23/runs?q=a%20b&tags=x,y&sort=name&dir=asc"

@@ -276,18 +276,18 @@ def _aria_rows(grid: Node) -> list[Node]:
     return rows
 
 
+def _row_index(row: Node) -> int | None:
+    """The row's ``aria-rowindex`` (WAI-ARIA: its position in the whole grid), if valid."""
+    value = (attr(row, "aria-rowindex") or "").strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
 def _grid_body(rows: list[Node]) -> list[Node]:
     """A grid's record rows, one element each: not its header rows, nor the other blocks
     of a header row (which share its ``aria-rowindex``)."""
-    heads = [r for r in rows if _is_aria_header_row(r)]
-    head_keys = {(attr(r, "aria-rowindex") or "").strip() for r in heads} - {""}
+    heads = {_row_index(r) for r in rows if _is_aria_header_row(r)} - {None}
     return _logical_rows(
-        [
-            r
-            for r in rows
-            if not _is_aria_header_row(r)
-            and (attr(r, "aria-rowindex") or "").strip() not in head_keys
-        ]
+        [r for r in rows if not _is_aria_header_row(r) and _row_index(r) not in heads]
     )
 
 
@@ -296,21 +296,23 @@ def _logical_rows(rows: list[Node]) -> list[Node]:
     each row as one ``role=row`` element per column block, and ``aria-rowindex``
     (WAI-ARIA) says they are the same row. The block with the most text stands for
     each row (one block for all, so a row reads the same on every run); its records
-    join every block's fields (:func:`group_records`)."""
-    keys = [(attr(r, "aria-rowindex") or "").strip() for r in rows]
-    if not all(k.isdigit() for k in keys) or len(set(keys)) == len(keys):
+    join every block's fields (:func:`group_records`). A row without an index (a
+    "Loading" row) stays as it is, after the indexed ones."""
+    indexed = [(i, r) for r in rows if (i := _row_index(r)) is not None]
+    if len({i for i, _ in indexed}) == len(indexed):
         return rows
     blocks: dict[int, int] = {}
-    for row in rows[:: max(1, len(rows) // 48)]:
+    for _, row in indexed[:: max(1, len(indexed) // 48)]:
         block = row.parent.mem_id if row.parent is not None else 0
         blocks[block] = blocks.get(block, 0) + len(text(row, 400))
     chosen = max(blocks, key=blocks.__getitem__)
     picked: dict[int, Node] = {}
-    for key, row in zip(keys, rows, strict=True):
+    for key, row in indexed:
         block = row.parent.mem_id if row.parent is not None else 0
-        if int(key) not in picked or block == chosen:
-            picked[int(key)] = row
-    return [picked[k] for k in sorted(picked)]
+        if key not in picked or block == chosen:
+            picked[key] = row
+    loose = [r for r in rows if _row_index(r) is None]
+    return [picked[k] for k in sorted(picked)] + loose
 
 
 def _is_aria_header_row(row: Node) -> bool:
@@ -400,21 +402,22 @@ def group_records(
 def _grid_records(doc: Document, group: RecordGroup, limit: int) -> list[dict[str, Any]]:
     """An ARIA grid's rows as records: every block drawn for a row (``aria-rowindex``)
     adds its fields, so a pinned name and the scrolling columns make one record."""
-    parts: dict[str, list[Node]] = {}
+    parts: dict[int, list[Node]] = {}
     for row in _aria_rows(group.container):
-        key = (attr(row, "aria-rowindex") or "").strip()
-        if key:
+        key = _row_index(row)
+        if key is not None:
             parts.setdefault(key, []).append(row)
     records: list[dict[str, Any]] = []
     for member in group.members[:limit]:
-        blocks = parts.get((attr(member, "aria-rowindex") or "").strip()) or [member]
+        at = _row_index(member)
+        blocks = parts.get(at, [member]) if at is not None else [member]
         record: dict[str, Any] = {}
         texts: list[str] = []
         for block in blocks:
             part = _item_record(doc, block)
             texts.append(str(part.pop("text", "")))
-            for key, value in part.items():
-                record.setdefault(key, value)
+            for field, value in part.items():
+                record.setdefault(field, value)
         record["text"] = _clip(" ".join(t for t in texts if t), LIMITS["field_chars"] * 2)
         records.append(record)
     return records

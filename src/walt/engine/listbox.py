@@ -7,12 +7,17 @@ listing ``role=option`` elements (or ``menuitemradio``/``menuitemcheckbox`` in a
 button). A person presses the button, then the option. walt does the same with real
 clicks, so the page's own handlers run as they do for a person:
 
-* the popup is the element the button's ``aria-controls`` names once it is open, else
-  every listbox or menu shown on the page;
-* an option is matched by its visible label (case-insensitive, spaces collapsed), else
-  by its ``data-value``/``value``; a disabled option (``aria-disabled``) is not chosen;
-* several values (a multi-select list box) are clicked in turn, the popup opened again
-  when a click closed it, and closed with Escape at the end when it stays open.
+* the popup is the element the button's ``aria-controls`` names; without one, a
+  listbox or menu that was not shown before the button was pressed (a list always on
+  the page, a sidebar's, is never taken for it);
+* the button is pressed only when its popup shows no option (a button that toggles its
+  popup is not closed again);
+* an option is matched by its visible label (case-insensitive, spaces collapsed, a
+  trailing count such as "Open (12)" left out), else by its ``data-value``/``value``;
+  a disabled option (``aria-disabled``) is not chosen, a chosen one not clicked again;
+* several values (a multi-select list box) leave exactly those chosen, as the HTML
+  standard's ``select multiple`` does: the others chosen before are clicked off; the
+  popup is opened again when a click closed it, and closed with Escape at the end.
 
 :func:`read_options` serves discovery: the options a list box offers once opened.
 """
@@ -20,94 +25,145 @@ clicks, so the page's own handlers run as they do for a person:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, NamedTuple
 
 from walt.core.errors import ExecutionError
 
-if TYPE_CHECKING:
-    from playwright.async_api import Locator, Page
-
-__all__ = ["OPTION_ROLES", "choose_in_list_box", "read_options"]
+__all__ = ["OPTION_ROLES", "Option", "choose_in_list_box", "close_list_box", "read_options"]
 
 OPTION_ROLES: Final = ("option", "menuitemradio", "menuitemcheckbox")
 POLL: Final = 0.1
 """Seconds between looks for the popup's options (a popup may fetch them first)."""
+LOOK_TIMEOUT: Final = 2000
+"""Milliseconds one look at the popup may take (the trigger must still be there)."""
 
-# The popup's shown options: {label, value, selected, disabled} each, in order, and the
-# element of the one ``wanted`` names (by label, else value) when there is one.
+# Popups shown before the button is pressed: not the button's (a WeakSet on the window,
+# so the page's DOM is not touched).
+_REMEMBER_SCRIPT: Final = """() => {
+  window.__waltShownPopups = new WeakSet(
+    document.querySelectorAll('[role="listbox"],[role="menu"]'));
+}"""
+
+# The popup's shown options, in order, and the elements to click: the one ``wanted``
+# names (by label, else value) and, with ``exact``, the chosen ones it does not name.
 _OPTIONS_SCRIPT: Final = """(trigger, args) => {
-  const [roles, wanted] = args;
-  const fold = s => String(s || "").replace(/\\s+/g, " ").trim().toUpperCase().toLowerCase();
+  const [roles, wanted, exact] = args;
+  const count = /\\s*\\(\\s*\\d[\\d,.\\s]*\\)\\s*$/;
+  const plain = s => String(s || "").replace(/\\s+/g, " ").trim().replace(count, "");
+  const fold = s => plain(s).toUpperCase().toLowerCase();
   const selector = roles.map(r => `[role="${r}"]`).join(",");
   const shown = el => el.getClientRects().length > 0 &&
     getComputedStyle(el).visibility !== "hidden";
   const id = trigger.getAttribute("aria-controls");
-  const popup = id ? document.getElementById(id) : null;
-  let found = popup ? Array.from(popup.querySelectorAll(selector)) : [];
-  if (!found.length) {
-    const pops = Array.from(document.querySelectorAll('[role="listbox"],[role="menu"]'))
-      .filter(p => shown(p) && !p.contains(trigger));
-    found = pops.flatMap(p => Array.from(p.querySelectorAll(selector)));
+  const named = id ? document.getElementById(id) : null;
+  let popups = [];
+  if (named) {
+    popups = [named];
+  } else if (!id && window.__waltShownPopups) {
+    const before = window.__waltShownPopups;
+    popups = Array.from(document.querySelectorAll('[role="listbox"],[role="menu"]'))
+      .filter(p => shown(p) && !before.has(p) && !p.contains(trigger));
   }
-  const options = found.filter(shown).map(el => ({
-    el,
-    label: fold(el.getAttribute("aria-label") || el.innerText || el.textContent),
-    shownLabel: String(el.innerText || el.textContent || "").replace(/\\s+/g, " ").trim(),
-    value: el.getAttribute("data-value") ?? el.getAttribute("value") ?? "",
-    selected: el.getAttribute("aria-selected") === "true" ||
-      el.getAttribute("aria-checked") === "true",
-    disabled: el.getAttribute("aria-disabled") === "true",
-  }));
+  const options = popups.flatMap(p => Array.from(p.querySelectorAll(selector)))
+    .filter(shown).map(el => ({
+      el,
+      label: plain(el.getAttribute("aria-label") || el.innerText || el.textContent),
+      value: el.getAttribute("data-value") ?? el.getAttribute("value") ?? "",
+      selected: el.getAttribute("aria-selected") === "true" ||
+        el.getAttribute("aria-checked") === "true",
+      disabled: el.getAttribute("aria-disabled") === "true",
+    }));
+  const named_ = o => wanted.some(w => fold(o.label) === fold(w) ||
+    (o.value !== "" && o.value === String(w)));
+  const want = wanted.length ? wanted[0] : null;
   let match = null;
-  if (wanted !== null) {
-    const want = fold(wanted);
-    match = options.find(o => !o.disabled && o.label === want) ||
-      options.find(o => !o.disabled && o.value !== "" && o.value === String(wanted));
+  if (want !== null) {
+    match = options.find(o => !o.disabled && fold(o.label) === fold(want)) ||
+      options.find(o => !o.disabled && o.value !== "" && o.value === String(want));
   }
+  const extra = exact ? options.filter(o => o.selected && !o.disabled && !named_(o)) : [];
   return {
-    match: match ? match.el : null,
-    options: options.map(o => [o.shownLabel, o.value, o.selected, o.disabled]),
+    match: match && !match.selected ? match.el : null,
+    found: Boolean(match),
+    extra: extra.length ? extra[0].el : null,
+    options: options.map(o => ({label: o.label, value: o.value, selected: o.selected,
+      disabled: o.disabled})),
   };
 }"""
 
-Clicker = Callable[["Locator | Any"], Awaitable[None]]
+
+class Option(NamedTuple):
+    """One option of an open list box: its visible label (a trailing count left out),
+    its ``data-value``/``value`` (empty without one), and its state."""
+
+    label: str
+    value: str
+    selected: bool
+    disabled: bool
 
 
-async def _look(trigger: Any, wanted: str | None) -> tuple[Any, list[list[Any]]]:
-    handle = await trigger.evaluate_handle(_OPTIONS_SCRIPT, [list(OPTION_ROLES), wanted])
+class _Look(NamedTuple):
+    match: Any  # the wanted option to click (None: missing, or chosen already)
+    found: bool  # the wanted option is there (chosen or not)
+    extra: Any  # a chosen option to click off (a multi-select set exactly)
+    options: list[Option]
+
+
+Clicker = Callable[[Any], Awaitable[None]]
+"""Clicks an element (a Playwright locator or element handle) as a step does."""
+
+
+async def _look(trigger: Any, wanted: Sequence[str], exact: bool = False) -> _Look:
+    handle = await trigger.evaluate_handle(
+        _OPTIONS_SCRIPT, [list(OPTION_ROLES), list(wanted), exact], timeout=LOOK_TIMEOUT
+    )
     try:
-        match = await handle.get_property("match")
-        options = await (await handle.get_property("options")).json_value()
+        match = (await handle.get_property("match")).as_element()
+        found = bool(await (await handle.get_property("found")).json_value())
+        extra = (await handle.get_property("extra")).as_element()
+        raw = await (await handle.get_property("options")).json_value()
     finally:
         await handle.dispose()
-    return match.as_element(), options
+    options = [Option(str(o["label"]), str(o["value"]), o["selected"], o["disabled"]) for o in raw]
+    return _Look(match, found, extra, options)
 
 
-async def _open_options(
-    trigger: Any, wanted: str | None, click: Clicker, deadline: float
-) -> tuple[Any, list[list[Any]]]:
-    """Press the trigger unless its popup is open, then wait for options to show."""
-    if await trigger.get_attribute("aria-expanded") != "true":
-        await click(trigger)
+async def _open(
+    trigger: Any, wanted: Sequence[str], click: Clicker, deadline: float, exact: bool = False
+) -> _Look:
+    """The popup's options, the trigger pressed first unless its popup shows some."""
+    seen = await _look(trigger, wanted, exact)
+    if seen.options:
+        return seen
+    await trigger.evaluate(_REMEMBER_SCRIPT, timeout=LOOK_TIMEOUT)
+    await click(trigger)
     while True:
-        match, options = await _look(trigger, wanted)
-        if options or time.monotonic() >= deadline:
-            return match, options
+        seen = await _look(trigger, wanted, exact)
+        if seen.options or time.monotonic() >= deadline:
+            return seen
         await asyncio.sleep(POLL)
 
 
-async def read_options(trigger: Any, click: Clicker, timeout: float) -> list[tuple[str, bool]]:
-    """Open the list box ``trigger`` (a Playwright locator) and return its options as
-    (visible label, selected), in order; disabled options are left out. Empty when no
-    popup with options showed within ``timeout`` seconds."""
-    _, options = await _open_options(trigger, None, click, time.monotonic() + timeout)
-    return [(str(o[0]), bool(o[2])) for o in options if not o[3] and str(o[0])]
+async def read_options(trigger: Any, click: Clicker, timeout: float) -> list[Option]:
+    """Open the list box ``trigger`` (a Playwright locator) and return its options that
+    are not disabled, in order. Empty when no popup with options showed within
+    ``timeout`` seconds."""
+    seen = await _open(trigger, (), click, time.monotonic() + timeout)
+    return [o for o in seen.options if not o.disabled and o.label]
+
+
+async def close_list_box(page: Any, trigger: Any) -> None:
+    """Close the popup of ``trigger`` if it is open (Escape, as a person would)."""
+    with contextlib.suppress(Exception):
+        if (await _look(trigger, ())).options:
+            await page.keyboard.press("Escape")
 
 
 async def choose_in_list_box(
-    page: Page,
+    page: Any,
     trigger: Any,
     wanted: Sequence[str],
     click: Clicker,
@@ -119,14 +175,15 @@ async def choose_in_list_box(
     (uncovering it first). Raises :class:`ExecutionError` naming the options when one is
     missing after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
+    several = len(wanted) > 1
     for want in wanted:
-        match, options = await _open_options(trigger, want, click, deadline)
-        while match is None and time.monotonic() < deadline:
+        seen = await _open(trigger, [want], click, deadline)
+        while not seen.found and time.monotonic() < deadline:
             await asyncio.sleep(POLL)  # options a popup fetches, or a list still filling
-            match, options = await _look(trigger, want)
-        if match is None:
-            shown = [str(o[0]) + (f" ({o[1]})" if o[1] else "") for o in options if not o[3]]
-            await page.keyboard.press("Escape")
+            seen = await _look(trigger, [want])
+        if not seen.found:
+            shown = [o.label + (f" ({o.value})" if o.value else "") for o in seen.options]
+            await close_list_box(page, trigger)
             raise ExecutionError(
                 f"step {index} (select_change): no option valued or labelled {want!r}; "
                 f"options: {', '.join(shown[:30]) or 'none showed'}",
@@ -134,7 +191,13 @@ async def choose_in_list_box(
                 step_type="select_change",
                 details={"wanted": want, "options": shown[:50]},
             )
-        await click(match)
-    _, still = await _look(trigger, None)
-    if still:
-        await page.keyboard.press("Escape")  # a multi-select popup stays open
+        if seen.match is not None:
+            await click(seen.match)
+    if several:
+        # Exactly these: the options chosen before and not wanted are clicked off.
+        for _ in range(len(wanted) + 50):
+            seen = await _open(trigger, list(wanted), click, deadline, exact=True)
+            if seen.extra is None:
+                break
+            await click(seen.extra)
+    await close_list_box(page, trigger)

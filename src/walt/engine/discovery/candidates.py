@@ -136,17 +136,7 @@ def _visited_as_links(pages: Sequence[PageAnalysis]) -> PageAnalysis:
     family too (file logs met one per page, never side by side)."""
     page_links = [PageLink(p.url, p.heading or p.title) for p in pages]
     where = pages[0].url if pages else ""
-    found = tuple(f for f in link_families(page_links, where) if f.in_path)
-    return PageAnalysis(
-        url=where,
-        pattern="",
-        title="",
-        forms=(),
-        families=found,
-        links=(),
-        skipped_links=(),
-        items=(),
-    )
+    return _families_page(pages, tuple(f for f in link_families(page_links, where) if f.in_path))
 
 
 def _directions_as_links(pages: Sequence[PageAnalysis]) -> PageAnalysis:
@@ -158,12 +148,17 @@ def _directions_as_links(pages: Sequence[PageAnalysis]) -> PageAnalysis:
         for f in link_families(direction_links(p), p.url)
         if not f.in_path and f.param
     )
+    return _families_page(pages, found)
+
+
+def _families_page(pages: Sequence[PageAnalysis], families: tuple[LinkFamily, ...]) -> PageAnalysis:
+    """A page of nothing but ``families``, for :func:`merge_families`."""
     return PageAnalysis(
         url=pages[0].url if pages else "",
         pattern="",
         title="",
         forms=(),
-        families=found,
+        families=families,
         links=(),
         skipped_links=(),
         items=(),

@@ -142,7 +142,7 @@ def results_region(
         same = [_unchanged(other, region, texts) for other in others]
         if others and (any(same) if every else all(same)):
             continue
-        records = group_records(target, again)
+        records = group_records(target, again, COMPARE_LIMIT)
         if not records:
             continue
         share = sum(1 for r in records if contains(r, term)) / len(records) if term else 0.0

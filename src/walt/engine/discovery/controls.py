@@ -37,6 +37,7 @@ from walt.engine.dom import (
     attr,
     closest,
     elements,
+    find_first,
     hidden_by_markup,
     text,
 )
@@ -329,12 +330,20 @@ MAX_LIST_BOXES: Final = 2
 def _list_boxes(doc: Document) -> list[Control]:
     """The page's list boxes a script draws in place of a ``<select>`` (outside forms: a
     form's fields are submitted with it), each by its most stable locator: a test id, an
-    id, its label, else its CSS path. The accessible name often carries the current
-    choice ("State, selected option: Active"), so it is not a locator."""
+    id, else its CSS path. The accessible name often carries the current choice ("State,
+    selected option: Active"), so it is not a locator."""
     found: list[Control] = []
     for node in doc.parser.css(_LIST_BOX_TRIGGERS):
-        if node.tag in ("input", "textarea", "select") or attr(node, "contenteditable"):
-            continue  # a text box with suggestions is a search box, a <select> a field
+        editable = attr(node, "contenteditable")
+        if (
+            node.tag in ("input", "textarea", "select")
+            or (editable is not None and editable.strip().lower() != "false")
+            or attr(node, "aria-autocomplete") is not None
+            or find_first(node, ("input", "textarea")) is not None
+        ):
+            # A text box with suggestions (ARIA 1.1 wraps the box in the combobox) is a
+            # search box; a <select> is a form's field.
+            continue
         if attr(node, "disabled") is not None or attr(node, "aria-disabled") == "true":
             continue
         if closest(node, ("form",)) is not None or hidden_by_markup(node):

@@ -72,8 +72,9 @@ EXPLORE_GRACE: Final = 6.0
 ``EXPLORE_GRACE_SHARE`` of the discovery's time budget (the rest is validation's)."""
 EXPLORE_GRACE_SHARE: Final = 0.1
 # The order a page's controls are tried in one tab: a list box is put back as it was, a
-# "Load more" only adds to the list, a search changes the route last.
-_EXPLORE_ORDER: Final = {"choose": 0, "more": 1, "next": 1, "scroll": 1, "search": 2}
+# pager's "Next" is counted from the first page, a "Load more" or a scroll only adds to
+# the list, a search changes the route last.
+_EXPLORE_ORDER: Final = {"choose": 0, "next": 1, "more": 2, "scroll": 2, "search": 3}
 ROBOTS_AGENT: Final = "walt"
 VOCABULARY: Final = 12
 """A parameter with at most this many word values across the site chooses a kind of page."""
@@ -681,15 +682,19 @@ class Crawler:
         """Try the page's controls one after another in one tab: loading a script's page
         again for each control would cost most of the time (the route is shown again in
         place, or the page reloaded, before each)."""
-        context = await self._browser()
         url = unflatten(page.url)
         async with self._explores, self._renders:
             # A kept page of the same document shows the route in place; the controls'
             # use changes it, so it is not kept afterwards.
             kept = self.route_pages.take(url)
-            tab = kept.page if kept else await context.new_page()
-            if kept is None:
-                self.guard.watch_page(tab)
+            try:
+                context = await self._browser()
+                tab = kept.page if kept else await context.new_page()
+                if kept is None:
+                    self.guard.watch_page(tab)
+            except Exception as exc:  # a browser gone away: the controls are not tried
+                log.debug("no tab to try the page's controls in: %s", type(exc).__name__)
+                return
             try:
                 for control, term in batch:
                     left = self.deadline + self.explore_grace - time.monotonic()

@@ -33,7 +33,7 @@ from walt.engine.discovery.routepages import close_page
 from walt.engine.dom import parse_html
 from walt.engine.effects import PageWatch
 from walt.engine.extract import page_records
-from walt.engine.listbox import choose_in_list_box, read_options
+from walt.engine.listbox import Option, choose_in_list_box, close_list_box, read_options
 from walt.engine.shadow import document_html
 from walt.engine.steps import wheel_to_end
 
@@ -144,12 +144,17 @@ async def explore_control(
             with contextlib.suppress(Exception):
                 await element.scroll_into_view_if_needed(timeout=1000)
         before = await _records(page)
-        options: list[tuple[str, bool]] = []
+        options: list[Option] = []
+        storage: Any = None
         if control.role == "choose" and element is not None:
             options = await read_options(element, _click, min(2.0, _left(started, timeout)))
-            term = next((label for label, selected in options if not selected), "")
+            term = next((o.label for o in options if not o.selected), "")
             if len(options) < 2 or not term:
+                await close_list_box(page, element)
                 return None
+            # Apps keep a list box's choice in the browser's storage: it is put back
+            # afterwards, so the crawl's next pages show what the site shows a newcomer.
+            storage = await page.evaluate(_SAVE_STORAGE)
         watch.before_action()
         listening = True
         if element is None:
@@ -165,13 +170,9 @@ async def explore_control(
         listening = False
         after = await _records(page)
         url_after = page.url
-        original = next((label for label, selected in options if selected), "")
-        if original and element is not None:
-            # Apps keep a list box's choice in the browser's storage: put it back, so the
-            # crawl's next pages show what the site shows a newcomer.
-            with contextlib.suppress(Exception):
-                await choose_in_list_box(page, element, [original], _click, 2.0, 0)
-                await watch.settle(min(SETTLE, _left(started, timeout)), grace=0.1)
+        selected = next((o.label for o in options if o.selected), "")
+        if storage is not None:
+            await _put_back(page, element, storage, selected, watch, _left(started, timeout))
         observed = [await _observed(r) for r in calls]
         if control.role == "search":
             observed = [c for c in observed if _carries(c, term)]
@@ -185,8 +186,8 @@ async def explore_control(
             records_after=len(after),
             # A row pinned on every page (a sponsored one) may stay.
             records_replaced=bool(after) and len(set(before) & set(after)) <= 0.2 * len(after),
-            options=tuple(label for label, _ in options),
-            selected=next((label for label, selected in options if selected), ""),
+            options=tuple(o.label for o in options),
+            selected=selected,
             chosen=term if control.role == "choose" else "",
             records_changed=sorted(before) != sorted(after),
         )
@@ -199,6 +200,8 @@ async def explore_control(
         return None
     finally:
         page.remove_listener("request", on_request)
+        with contextlib.suppress(Exception):
+            await watch.close_popups()  # a tab the control opened: the next one is tried here
         watch.detach()
         if close:
             await close_page(page)
@@ -219,6 +222,33 @@ def _element(page: Page, control: Control) -> Any:
 
 async def _click(element: Any) -> None:
     await element.click(timeout=2000)
+
+
+# The page's storage, as strings, to be put back after a list box was tried.
+_SAVE_STORAGE: Final = """() => {
+  const dump = s => { try { return Object.fromEntries(Object.entries(s)); }
+    catch (e) { return null; } };
+  return [dump(localStorage), dump(sessionStorage)];
+}"""
+_RESTORE_STORAGE: Final = """([local, session]) => {
+  const load = (s, saved) => { if (!saved) return;
+    try { s.clear(); for (const [k, v] of Object.entries(saved)) s.setItem(k, v); }
+    catch (e) {} };
+  load(localStorage, local); load(sessionStorage, session);
+}"""
+
+
+async def _put_back(
+    page: Page, element: Any, storage: Any, selected: str, watch: PageWatch, left: float
+) -> None:
+    """Undo a list box's choice: the option shown before chosen again (when one was), the
+    popup closed, and the page's storage as it was before."""
+    with contextlib.suppress(Exception):
+        if selected:
+            await choose_in_list_box(page, element, [selected], _click, 2.0, 0)
+            await watch.settle(min(SETTLE, left), grace=0.1)
+        await close_list_box(page, element)
+        await page.evaluate(_RESTORE_STORAGE, storage)
 
 
 def _left(started: float, timeout: float) -> float:

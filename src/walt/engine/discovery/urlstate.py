@@ -12,16 +12,18 @@ alone: a direction is one of two (``asc``/``desc``, ``ascending``/``descending``
 or ``true``/``false`` for a parameter named for one of them, ``sortAsc``). The page's
 address and its twin with the direction reversed become two links of one family,
 which :mod:`walt.engine.discovery.links` makes a sort tool and validation proves by
-running both orders.
+running both orders. Only the direction's own ``name=value`` piece of the address is
+rewritten (the rest stays as the script wrote it, for the script to read back), and
+a page number or offset is left out of both: the tool lists the first page.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
-from walt.engine.discovery.analyze import PageAnalysis
+from walt.engine.discovery.analyze import PAGE_PARAMS, PageAnalysis
 from walt.engine.discovery.families import PageLink
 
 __all__ = ["direction_links"]
@@ -32,30 +34,37 @@ _WORD_PAIRS: Final = {
     "ascending": ("descending", "ascending", "descending"),
     "descending": ("ascending", "descending", "ascending"),
 }
-# A parameter that says the direction by name: dir, sortDir, order_direction, orderByAsc.
-_DIRECTION_NAME: Final = re.compile(r"^(?:dir|direction|sortorder|sortdir\w*|orderdir\w*)$")
-_ORDERING: Final = re.compile(r"sort|order")
-_FLAG_SUFFIX: Final = re.compile(r"(asc|desc)(?:ending)?$")
+_ORDERING: Final = frozenset({"sort", "sorting", "order", "ordering", "orderby", "sortby"})
+_DIRECTION: Final = frozenset({"dir", "direction"})
+# The last word of a true/false parameter that says which direction "true" means.
+_FLAGS: Final = {
+    "asc": "ascending",
+    "ascending": "ascending",
+    "desc": "descending",
+    "descending": "descending",
+}
+_OFFSETS: Final = frozenset({"offset", "start", "skip", "from", "cursor"})
 
 
-def _normal(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+def _words(name: str) -> list[str]:
+    """``orderByAsc`` -> order, by, asc; ``sort_dir`` -> sort, dir."""
+    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)]
 
 
 def _reversed(name: str, value: str) -> tuple[str, str, str] | None:
     """(the reversed value, this value's direction, the reversed one's) when ``name=value``
     sets a sort direction; None otherwise."""
-    key, word = _normal(name), value.strip().lower()
-    if word in _WORD_PAIRS and (_DIRECTION_NAME.match(key) or _ORDERING.search(key)):
+    words, word = _words(name), value.strip().lower()
+    about_order = any(w in _ORDERING for w in words) or "".join(words[:2]) in _ORDERING
+    if word in _WORD_PAIRS and (about_order or (words and words[-1] in _DIRECTION)):
         flipped, this_way, other_way = _WORD_PAIRS[word]
         return _same_case(flipped, value.strip()), this_way, other_way
-    flag = _FLAG_SUFFIX.search(key)
-    if flag is None or not _ORDERING.search(key) or word not in ("true", "false"):
+    flag = _FLAGS.get(words[-1]) if words else None
+    if flag is None or not about_order or word not in ("true", "false"):
         return None
-    named = "ascending" if flag.group(1) == "asc" else "descending"
-    other = "descending" if named == "ascending" else "ascending"
+    other = "descending" if flag == "ascending" else "ascending"
     flipped = _same_case("false" if word == "true" else "true", value.strip())
-    return (flipped, named, other) if word == "true" else (flipped, other, named)
+    return (flipped, flag, other) if word == "true" else (flipped, other, flag)
 
 
 def _same_case(word: str, like: str) -> str:
@@ -65,6 +74,11 @@ def _same_case(word: str, like: str) -> str:
     return word.capitalize() if like[:1].isupper() else word
 
 
+def _paging(name: str) -> bool:
+    key = name.strip().lower()
+    return key in PAGE_PARAMS or key in _OFFSETS
+
+
 def direction_links(page: PageAnalysis) -> list[PageLink]:
     """The page's own address and its twin in the other sort direction, as links whose
     texts name the order (empty unless a script drew the page and its address carries a
@@ -72,15 +86,21 @@ def direction_links(page: PageAnalysis) -> list[PageLink]:
     if not page.rendered:
         return []
     parts = urlsplit(page.url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    for index, (name, value) in enumerate(pairs):
+    pieces = [p for p in parts.query.split("&") if p]
+    kept = [p for p in pieces if not _paging(unquote_plus(p.partition("=")[0]))]
+    for index, piece in enumerate(kept):
+        pairs = parse_qsl(piece, keep_blank_values=True)
+        if len(pairs) != 1:
+            continue
+        name, value = pairs[0]
         found = _reversed(name, value)
         if found is None:
             continue
         flipped, this_way, other_way = found
-        twin = [*pairs[:index], (name, flipped), *pairs[index + 1 :]]
+        raw_name = piece.partition("=")[0]
+        twin = [*kept[:index], f"{raw_name}={flipped}", *kept[index + 1 :]]
         return [
-            PageLink(page.url, f"{this_way} order"),
-            PageLink(urlunsplit(parts._replace(query=urlencode(twin))), f"{other_way} order"),
+            PageLink(urlunsplit(parts._replace(query="&".join(kept))), f"{this_way} order"),
+            PageLink(urlunsplit(parts._replace(query="&".join(twin))), f"{other_way} order"),
         ]
     return []

@@ -571,15 +571,16 @@ row fixed at the list's end, a "Load more" row, is in neither order)."""
 
 
 def _reverse_orders(orders: Sequence[Sequence[str]]) -> bool:
-    """Two orders that show the same records (at least :data:`REVERSED_LEAST` of them)
-    each in the other's reverse, but for a row or two fixed in place: a sort direction
-    switched, though no field the records show says by what they are ordered (a time
-    shown as "2 years ago")."""
+    """Two orders that show the same records (at least :data:`REVERSED_LEAST` of them, and
+    half of each list) each in the other's reverse, but for a row or two fixed in place:
+    a sort direction switched, though no field the records show says by what they are
+    ordered (a time shown as "2 years ago")."""
     if len(orders) != 2:
         return False
     first, second = (list(dict.fromkeys(o)) for o in orders)
     shared = set(first) & set(second)
-    if len(shared) < REVERSED_LEAST:
+    # Most of each list: three records that happen to swap are no proof.
+    if len(shared) < max(REVERSED_LEAST, min(len(first), len(second)) / 2):
         return False
     where = {key: index for index, key in enumerate(second)}
     positions = [where[k] for k in first if k in shared]
