@@ -99,3 +99,84 @@ def test_the_routes_of_one_document_are_shown_in_place(site: Site) -> None:
     # A document per page the crawl draws at once (the start page's among them), not one
     # per route.
     assert 1 <= len(documents) <= render_slots() < len(SECTIONS)
+
+
+# A catalogue that keeps the last search when a route leaves it out (as apps keep view
+# state in memory): a run of the empty search must not be shown in a page where a word
+# was searched.
+CATALOGUE = """<!doctype html><html><head><meta charset="utf-8"><title>Prints</title></head>
+<body><main id="view"></main><script>
+let last = '';
+async function route() {
+  const params = new URLSearchParams((location.hash.split('?')[1]) || '');
+  if (params.has('q')) last = params.get('q');
+  const rows = await (await fetch('/api/prints?q=' + encodeURIComponent(last))).json();
+  document.getElementById('view').innerHTML = '<ul>' + rows.map(r =>
+    '<li class="print"><h3>' + r + '</h3><p>A print of the coast</p></li>').join('') + '</ul>';
+}
+window.addEventListener('hashchange', route);
+route();
+</script></body></html>"""
+PRINTS = [
+    "Harbour at dawn",
+    "Harbour lights",
+    "Tide pools",
+    "Tide line",
+    "Ferry crossing",
+    "Ferry at dusk",
+    "Pier walk",
+]
+
+
+def prints(request: Request) -> Response:
+    word = request.arg("q").lower()
+    rows = [p for p in PRINTS if word in p.lower()]
+    return 200, {"Content-Type": "application/json"}, json.dumps(rows)
+
+
+async def _runs(url: str, netloc: str, words: list[str]) -> list[list[str]]:
+    """Run the catalogue's search route once per word, as one discovery check does."""
+    from walt.core.messages import ExecuteRequest
+    from walt.core.models import Tool, ToolInput
+    from walt.engine.keeper import DocumentKeeper, kept_documents
+
+    policy = UrlPolicy(allow_hosts=(netloc,))
+    pool = BrowserPool(max_contexts=2)
+    fetcher = HttpFetcher(policy)
+    executor = Executor(pool=pool, fetcher=fetcher, policy=policy)
+    tool = Tool(
+        name="search_prints",
+        url_template=url + "#/search?q={q}",
+        inputs=(ToolInput("q", required=False),),
+    )
+    keeper = DocumentKeeper()
+    kept_documents.set(keeper)
+    shown: list[list[str]] = []
+    try:
+        for word in words:
+            result = await executor.execute(ExecuteRequest(tool=tool, inputs={"q": word}))
+            assert result.ok, result.error
+            shown.append(sorted(str(r.get("title")) for r in result.records))
+    finally:
+        stale = keeper.drop()
+        if stale is not None:
+            await stale.close()
+        await executor.aclose()
+        await fetcher.aclose()
+        await pool.close()
+    assert keeper.reused == 2
+    return shown
+
+
+def test_one_checks_runs_show_their_routes_in_one_document_unless_a_setting_is_left_out() -> None:
+    with serve({"/prints": lambda r: html(CATALOGUE), "/api/prints": prints}) as catalogue:
+        shown = asyncio.run(
+            _runs(catalogue.url + "prints", catalogue.netloc, ["harbour", "", "tide", "ferry"])
+        )
+        documents = [r for r in catalogue.log if r.path == "/prints"]
+    harbour = ["Harbour at dawn", "Harbour lights"]
+    # The empty search got a page of its own: every print, not the harbour ones again.
+    tide, ferry = ["Tide line", "Tide pools"], ["Ferry at dusk", "Ferry crossing"]
+    assert shown == [harbour, sorted(PRINTS), tide, ferry]
+    # "tide" and "ferry" were shown in the page the empty search loaded.
+    assert len(documents) == 2

@@ -39,8 +39,10 @@ from walt.core.models import (
     ResultsRegion,
     Step,
     Tool,
+    WaitStep,
 )
 from walt.core.placeholders import apply_url_operation, render_text, render_url
+from walt.core.routes import has_route
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.browser import BrowserPool
 from walt.engine.effects import PageWatch
@@ -48,8 +50,9 @@ from walt.engine.extract import extract
 from walt.engine.guard import DialogPolicy, PopupPolicy
 from walt.engine.http import PAGE_TYPES, Fetched, HttpFetcher, cookie_jar, needs_rendering
 from walt.engine.jsondata import json_records
+from walt.engine.keeper import kept_documents
 from walt.engine.runstate import RunState, step_skippable
-from walt.engine.session import SessionPool
+from walt.engine.session import BrowserSession, SessionPool
 from walt.engine.shadow import document_html
 from walt.engine.steps import BrowserSteps
 
@@ -408,15 +411,25 @@ class Executor:
     async def _run_browser(
         self, run: RunState, request: ExecuteRequest, clock: asyncio.Timeout | None = None
     ) -> None:
+        keeper = kept_documents.get()
+        opening = _route_opening(run) if keeper is not None else None
         async with self._drawing_slot(clock), self.pool.slot():
             opened = time.perf_counter()
-            session = await self.sessions.take(request.auth, run.step_timeout)
+            session = keeper.take(opening) if keeper is not None and opening else None
+            if session is None:
+                session = await self.sessions.take(request.auth, run.step_timeout)
+            else:
+                log.debug("showing the route in the document of the last run")
+                session.guard.blocked.clear()
+                session.guard.dialogs.clear()
+                session.guard.popups.clear()
             guard = session.guard
             guard.follow_popups = True
             run.blocked = guard.blocked
             watch = PageWatch(session.page)
             steps = BrowserSteps(run, watch, guard, self.policy, self.llm, self._extract_step)
             session.page.on("response", steps.on_response)
+            succeeded = False
             try:
                 await steps.run_all()
                 if not run.extracted:
@@ -426,6 +439,7 @@ class Executor:
                 run.title = run.data.get("title") or await _title(watch.page)
                 if request.capture_auth:
                     run.auth_state = dict(await session.context.storage_state())
+                succeeded = True
             except Exception:
                 run.final_url = watch.page.url
                 if request.screenshot_on_failure:
@@ -438,7 +452,13 @@ class Executor:
                 if guard.popups:
                     run.data["popups"] = list(guard.popups)
                 run.blocked = list(guard.blocked)
-                self.sessions.release(session)
+                watch.detach()
+                session.page.remove_listener("response", steps.on_response)
+                done: BrowserSession | None = session
+                if keeper is not None and opening and succeeded and watch.page is session.page:
+                    done = keeper.keep(session, opening)
+                if done is not None:
+                    self.sessions.release(done)
                 self.sessions.refill()
                 run.meter.charge_browser(time.perf_counter() - opened)
 
@@ -459,6 +479,30 @@ class Executor:
             goal = render_text(step.goal, run.values, run.system)
             data["llm_extraction"] = await llm_extract(self.llm, run.meter, goal, data)
         return data
+
+
+def _route_opening(run: RunState) -> str | None:
+    """The URL a tool made of one navigation to a route in the fragment opens (then read
+    as it stands), for :mod:`walt.engine.keeper`; None for any other tool."""
+    tool = run.tool
+    if tool.steps:
+        first, rest = tool.steps[0], tool.steps[1:]
+        if not isinstance(first, NavigationStep) or first.url is None:
+            return None
+        if not all(
+            isinstance(s, ExtractPageContentStep) or (isinstance(s, WaitStep) and not s.until)
+            for s in rest
+        ):
+            return None
+        template: str | None = first.url
+    else:
+        template = tool.url_template
+    if not template or not has_route(template):
+        return None
+    try:
+        return render_url(template, run.values, run.system, encoding=tool.encoding)
+    except Exception:  # the run itself reports a template it cannot fill
+        return None
 
 
 async def _reading_document(page: Page, tool: Tool) -> tuple[str, str]:

@@ -60,6 +60,7 @@ from walt.engine.discovery.contrast import (
 )
 from walt.engine.dom import Document, parse_html
 from walt.engine.executor import Executor, browser_gate
+from walt.engine.keeper import DocumentKeeper, kept_documents
 
 __all__ = ["Site", "Verdict", "validate_candidates"]
 
@@ -1082,6 +1083,18 @@ async def validate_candidates(
     drawn = {flatten(p.url) for p in pages if p.rendered}
 
     async def check(cand: Candidate) -> None:
+        # The check's runs of a tool that opens a route in the fragment may show each
+        # route in the page of the run before (walt.engine.keeper): this task only.
+        keeper = DocumentKeeper()
+        kept_documents.set(keeper)
+        try:
+            await check_kept(cand)
+        finally:
+            stale = keeper.drop()
+            if stale is not None:
+                await stale.close()
+
+    async def check_kept(cand: Candidate) -> None:
         browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
         if not browser:
             # Taken by a run only if its page turns out to be drawn after all.
