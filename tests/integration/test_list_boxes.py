@@ -187,23 +187,23 @@ show();
 </script></body></html>"""
 
 
+def _boats_tool(url: str) -> walt.Tool:
+    choose = SelectChangeStep(
+        locators=(walt.Locator("test_id", "kind-filter"),), selected_text="{kinds}"
+    )
+    return walt.Tool(
+        name="filter_boats_by_kind",
+        start_url=url,
+        steps=(NavigationStep(url=url), choose),
+        inputs=(walt.ToolInput("kinds", type="array"),),
+    )
+
+
 def test_a_multi_select_list_box_takes_several_options_and_is_closed_after(
     client: walt.UnifiedClient,
 ) -> None:
     with serve({"/boats": lambda r: html(BOATS)}) as boats:
-        tool = walt.Tool(
-            name="filter_boats_by_kind",
-            start_url=boats.url + "boats",
-            steps=(
-                NavigationStep(url=boats.url + "boats"),
-                SelectChangeStep(
-                    locators=(walt.Locator("test_id", "kind-filter"),),
-                    selected_text="{kinds}",
-                ),
-            ),
-            inputs=(walt.ToolInput("kinds", type="array"),),
-        )
-        result = client.execute(tool, {"kinds": ["tug", "Dinghy"]})
+        result = client.execute(_boats_tool(boats.url + "boats"), {"kinds": ["tug", "Dinghy"]})
         assert result.ok, result.error
         words = result.data["main_text"].split()
         assert "Tug" in words and "Dinghy" in words
@@ -295,19 +295,7 @@ def test_a_multi_select_list_box_is_left_with_exactly_the_options_asked_for(
 ) -> None:
     preset = BOATS.replace("let chosen = new Set();", "let chosen = new Set(['Ferry', 'Tug']);")
     with serve({"/boats": lambda r: html(preset)}) as boats:
-        tool = walt.Tool(
-            name="filter_boats_by_kind",
-            start_url=boats.url + "boats",
-            steps=(
-                NavigationStep(url=boats.url + "boats"),
-                SelectChangeStep(
-                    locators=(walt.Locator("test_id", "kind-filter"),),
-                    selected_text="{kinds}",
-                ),
-            ),
-            inputs=(walt.ToolInput("kinds", type="array"),),
-        )
-        result = client.execute(tool, {"kinds": ["tug", "Dinghy"]})
+        result = client.execute(_boats_tool(boats.url + "boats"), {"kinds": ["tug", "Dinghy"]})
         assert result.ok, result.error
         words = result.data["main_text"].split()
         # Tug stays chosen (not clicked off again), Ferry is taken off, Dinghy added.

@@ -32,7 +32,14 @@ from typing import Any, Final, NamedTuple
 
 from walt.core.errors import ExecutionError
 
-__all__ = ["OPTION_ROLES", "Option", "choose_in_list_box", "close_list_box", "read_options"]
+__all__ = [
+    "OPTION_ROLES",
+    "Option",
+    "choose_in_list_box",
+    "close_list_box",
+    "missing_option",
+    "read_options",
+]
 
 OPTION_ROLES: Final = ("option", "menuitemradio", "menuitemcheckbox")
 POLL: Final = 0.1
@@ -93,6 +100,20 @@ _OPTIONS_SCRIPT: Final = """(trigger, args) => {
       disabled: o.disabled})),
   };
 }"""
+
+
+def missing_option(
+    error: type[ExecutionError], index: int, wanted: str, shown: Sequence[str]
+) -> ExecutionError:
+    """The step's error for an option that is not there, naming those that are (``shown``:
+    "label (value)" each), for a ``<select>`` and a list box alike."""
+    return error(
+        f"step {index} (select_change): no option valued or labelled {wanted!r}; "
+        f"options: {', '.join(shown[:30]) or 'none showed'}",
+        step=index,
+        step_type="select_change",
+        details={"wanted": wanted, "options": list(shown[:50])},
+    )
 
 
 class Option(NamedTuple):
@@ -184,13 +205,7 @@ async def choose_in_list_box(
         if not seen.found:
             shown = [o.label + (f" ({o.value})" if o.value else "") for o in seen.options]
             await close_list_box(page, trigger)
-            raise ExecutionError(
-                f"step {index} (select_change): no option valued or labelled {want!r}; "
-                f"options: {', '.join(shown[:30]) or 'none showed'}",
-                step=index,
-                step_type="select_change",
-                details={"wanted": want, "options": shown[:50]},
-            )
+            raise missing_option(ExecutionError, index, want, shown)
         if seen.match is not None:
             await click(seen.match)
     if several:

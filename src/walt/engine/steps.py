@@ -50,7 +50,7 @@ from walt.core.placeholders import apply_url_operation, find_placeholders, rende
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.effects import COVERING_SCRIPT, NEW_CONTEXT_SCRIPT, STEP_GRACE, PageWatch
 from walt.engine.guard import NetworkGuard
-from walt.engine.listbox import choose_in_list_box
+from walt.engine.listbox import choose_in_list_box, missing_option
 from walt.engine.locate import locate, not_found, render_locators
 from walt.engine.runstate import RunState, check_status, step_skippable
 
@@ -594,13 +594,7 @@ async def _select(
     missing = outcome.get("missing")
     if missing is not None:
         shown = [f"{label} ({value})" for value, label in outcome.get("options", [])]
-        raise error(
-            f"step {index} (select_change): no option valued or labelled {missing!r}; "
-            f"options: {', '.join(shown[:30])}",
-            step=index,
-            step_type="select_change",
-            details={"wanted": missing, "options": shown[:50]},
-        )
+        raise missing_option(error, index, missing, shown)
     return bool(outcome.get("handled"))
 
 
