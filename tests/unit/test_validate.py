@@ -92,6 +92,11 @@ def test_every_search_evidence_has_a_summary() -> None:
     # once made the whole discovery fail with a KeyError.
     api = {"term": "tea", "results": 3, "matching": 1.0, "nonsense": 0, "api": {}}
     assert _summary("search", api).startswith("the site's JSON API gave 3 records for 'tea'")
+    # A "Load more" page 2 holds page 1's records: it is not said to be disjoint from it.
+    more = {"pages": ["1", "2"], "records": [100, 110], "appended": True}
+    assert _summary("paginate", more) == "page 2 keeps the 100 records of page 1 and adds 10"
+    pager = {"pages": ["1", "2", "3"], "records": [6, 6], "appended": False}
+    assert _summary("paginate", pager) == "pages 1, 2, 3 have disjoint results of one layout"
 
 
 def test_the_start_pages_candidates_are_checked_first() -> None:

@@ -740,8 +740,9 @@ async def _check_more(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     return _Outcome(
         {
             "input": spec.name,
-            "pages": ["1", "2"],
+            "pages": ["1", "2", "3"] if cand.pages_replace else ["1", "2"],
             "records": [len(kept), len(grown)],
+            "appended": not cand.pages_replace,
             "region": _region_evidence(found),
         },
         found.region,
@@ -1200,6 +1201,9 @@ def _summary(kind: str, evidence: dict[str, Any]) -> str:
     if kind == "sort":
         keys = ", ".join(f"{k}: {v}" for k, v in evidence["keys"].items())
         return f"orders {', '.join(evidence['orders'])} differ; ordered by {keys}"
+    if kind == "paginate" and evidence.get("appended"):
+        first, second = evidence["records"]
+        return f"page 2 keeps the {first} records of page 1 and adds {second - first}"
     if kind == "paginate":
         return f"pages {', '.join(evidence['pages'])} have disjoint results of one layout"
     if kind == "extract":
