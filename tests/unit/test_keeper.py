@@ -61,3 +61,12 @@ def test_only_fragment_routes_are_kept_and_the_one_kept_before_is_given_back() -
     assert keeper.keep(first, f"{APP}?q=a") is None  # type: ignore[arg-type]
     assert keeper.keep(second, f"{APP}?q=b") is first  # type: ignore[arg-type]
     assert keeper.drop() is second and keeper.drop() is None
+
+
+def test_a_page_that_left_its_document_is_neither_kept_nor_used() -> None:
+    keeper = DocumentKeeper()
+    redirected = _Session("http://app.test/login#/?next=runs")
+    assert keeper.keep(redirected, f"{APP}?q=a") is redirected  # type: ignore[arg-type]
+    keeper, session = _kept(f"{APP}?q=a")
+    session.page.url = "http://app.test/login#/"
+    assert keeper.take(f"{APP}?q=b") is None

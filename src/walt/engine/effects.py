@@ -111,6 +111,11 @@ DOM_CLOCK_SCRIPT: Final = (
   for (const type of INPUT) {
     window.addEventListener(type, event => { if (event.isTrusted) act(); }, { capture: true });
   }
+  // A route shown in place (a navigation to a fragment, history's traversal) is drawn by
+  // the page's handlers of these, as an input's effect is.
+  for (const type of ["hashchange", "popstate"]) {
+    window.addEventListener(type, event => { if (event.isTrusted) act(); }, { capture: true });
+  }
   Object.defineProperty(clock, "act", { value: act });
   // Timers that are overdue by SLACK ms no longer count: one cleared in a way not seen
   // here (an id kept as text, a browser that throttles) never holds a wait for good.
@@ -161,6 +166,13 @@ DOM_CLOCK_SCRIPT: Final = (
     .replace("GENERATIONS", str(TIMER_GENERATIONS))
     .replace("SLACK", str(TIMER_SLACK_MS))
 )
+
+# A route about to be shown in a page loaded long ago: its quiet is counted from now, as a
+# fresh document's is counted from its load event.
+RESTART_QUIET_SCRIPT: Final = """() => {
+  const clock = window.__waltDomClock;
+  if (clock) clock.last = performance.now();
+}"""
 
 # Resolves once no script has changed the DOM, and the load event is, `quiet` ms old, and
 # no timer an action set is pending (or after `cap` ms); true if it had to wait.

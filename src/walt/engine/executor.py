@@ -39,13 +39,12 @@ from walt.core.models import (
     ResultsRegion,
     Step,
     Tool,
-    WaitStep,
 )
 from walt.core.placeholders import apply_url_operation, render_text, render_url
 from walt.core.routes import has_route
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.browser import BrowserPool
-from walt.engine.effects import PageWatch
+from walt.engine.effects import RESTART_QUIET_SCRIPT, PageWatch
 from walt.engine.extract import extract
 from walt.engine.guard import DialogPolicy, PopupPolicy
 from walt.engine.http import PAGE_TYPES, Fetched, HttpFetcher, cookie_jar, needs_rendering
@@ -420,9 +419,7 @@ class Executor:
                 session = await self.sessions.take(request.auth, run.step_timeout)
             else:
                 log.debug("showing the route in the document of the last run")
-                session.guard.blocked.clear()
-                session.guard.dialogs.clear()
-                session.guard.popups.clear()
+                await _ready_for_reuse(session, run.step_timeout)
             guard = session.guard
             guard.follow_popups = True
             run.blocked = guard.blocked
@@ -481,6 +478,18 @@ class Executor:
         return data
 
 
+async def _ready_for_reuse(session: BrowserSession, step_timeout: float) -> None:
+    """A kept session as a fresh one would be for this run: the guard's records empty, the
+    run's own timeouts, and the page's quiet counted from now (its route is drawn after a
+    navigation that loads nothing, so no load event starts the count)."""
+    session.guard.blocked.clear()
+    session.guard.dialogs.clear()
+    session.guard.popups.clear()
+    session.context.set_default_timeout(step_timeout * 1000)
+    session.context.set_default_navigation_timeout(step_timeout * 1000)
+    await session.page.evaluate(RESTART_QUIET_SCRIPT)
+
+
 def _route_opening(run: RunState) -> str | None:
     """The URL a tool made of one navigation to a route in the fragment opens (then read
     as it stands), for :mod:`walt.engine.keeper`; None for any other tool."""
@@ -489,10 +498,9 @@ def _route_opening(run: RunState) -> str | None:
         first, rest = tool.steps[0], tool.steps[1:]
         if not isinstance(first, NavigationStep) or first.url is None:
             return None
-        if not all(
-            isinstance(s, ExtractPageContentStep) or (isinstance(s, WaitStep) and not s.until)
-            for s in rest
-        ):
+        # A wait step waits for the page's network to go idle, which a page loaded long
+        # ago is: such a tool gets a fresh page each run.
+        if not all(isinstance(s, ExtractPageContentStep) for s in rest):
             return None
         template: str | None = first.url
     else:

@@ -11,10 +11,11 @@ its own fresh context).
 
 A kept page is used again only when that cannot show a state the route does not say:
 
-* the tool is a URL tool (one navigation: no click changed the page), and its last run
-  succeeded;
-* the next URL is a fragment route of the same document, other than the page's own
-  URL (the page's script must see a new route);
+* the tool is one navigation (no click changed the page, no wait step waits for a
+  network the kept page quieted long ago), and its last run succeeded in that page;
+* the next URL is a fragment route of the document the page still shows (not one a
+  redirect left), other than the page's own URL (the page's script must see a new
+  route);
 * the next route names every query parameter the last one named, so each setting the
   last run made is set again by the URL (a route that leaves a parameter out, such as
   an empty search, may leave the app's earlier choice in place: it gets a fresh page).
@@ -57,6 +58,7 @@ class DocumentKeeper:
             return None
         if (
             urldefrag(url).url != urldefrag(self._url).url
+            or urldefrag(current).url != urldefrag(url).url  # the page went elsewhere
             or url == current
             or not _route_keys(url) >= _route_keys(self._url)
         ):
@@ -69,8 +71,12 @@ class DocumentKeeper:
         """Keep ``session`` (whose run opened ``url`` and succeeded); returns the session
         kept before, for the caller to close, or ``session`` itself when a page that is not
         a fragment route is not worth keeping."""
-        if not has_route(url):
+        try:
+            current = session.page.url
+        except Exception:
             return session
+        if not has_route(url) or urldefrag(current).url != urldefrag(url).url:
+            return session  # not a route, or the page left the document (a redirect)
         stale, self._session, self._url = self._session, session, url
         return stale
 

@@ -1093,7 +1093,7 @@ async def validate_candidates(
         finally:
             stale = keeper.drop()
             if stale is not None:
-                await stale.close()
+                executor.sessions.release(stale)  # closed in the background, even if cancelled
 
     async def check_kept(cand: Candidate) -> None:
         browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
