@@ -28,22 +28,22 @@ from walt.engine.discovery.families import PageLink
 
 __all__ = ["direction_links"]
 
-_WORD_PAIRS: Final = {
-    "asc": ("desc", "ascending", "descending"),
-    "desc": ("asc", "descending", "ascending"),
-    "ascending": ("descending", "ascending", "descending"),
-    "descending": ("ascending", "descending", "ascending"),
-}
-_ORDERING: Final = frozenset({"sort", "sorting", "order", "ordering", "orderby", "sortby"})
-_DIRECTION: Final = frozenset({"dir", "direction"})
-# The last word of a true/false parameter that says which direction "true" means.
-_FLAGS: Final = {
+# The direction a word (a value, or the last word of a true/false parameter's name)
+# names, and the word for the other direction.
+_DIRECTION_OF: Final = {
     "asc": "ascending",
     "ascending": "ascending",
     "desc": "descending",
     "descending": "descending",
 }
-_OFFSETS: Final = frozenset({"offset", "start", "skip", "from", "cursor"})
+_OPPOSITE: Final = {
+    "asc": "desc",
+    "desc": "asc",
+    "ascending": "descending",
+    "descending": "ascending",
+}
+_ORDERING: Final = frozenset({"sort", "sorting", "order", "ordering", "orderby", "sortby"})
+_DIRECTION: Final = frozenset({"dir", "direction"})
 
 
 def _words(name: str) -> list[str]:
@@ -56,13 +56,13 @@ def _reversed(name: str, value: str) -> tuple[str, str, str] | None:
     sets a sort direction; None otherwise."""
     words, word = _words(name), value.strip().lower()
     about_order = any(w in _ORDERING for w in words) or "".join(words[:2]) in _ORDERING
-    if word in _WORD_PAIRS and (about_order or (words and words[-1] in _DIRECTION)):
-        flipped, this_way, other_way = _WORD_PAIRS[word]
-        return _same_case(flipped, value.strip()), this_way, other_way
-    flag = _FLAGS.get(words[-1]) if words else None
+    if word in _OPPOSITE and (about_order or (words and words[-1] in _DIRECTION)):
+        flipped = _OPPOSITE[word]
+        return _same_case(flipped, value.strip()), _DIRECTION_OF[word], _DIRECTION_OF[flipped]
+    flag = _DIRECTION_OF.get(words[-1]) if words else None
     if flag is None or not about_order or word not in ("true", "false"):
         return None
-    other = "descending" if flag == "ascending" else "ascending"
+    other = _OPPOSITE[flag]
     flipped = _same_case("false" if word == "true" else "true", value.strip())
     return (flipped, flag, other) if word == "true" else (flipped, other, flag)
 
@@ -74,11 +74,6 @@ def _same_case(word: str, like: str) -> str:
     return word.capitalize() if like[:1].isupper() else word
 
 
-def _paging(name: str) -> bool:
-    key = name.strip().lower()
-    return key in PAGE_PARAMS or key in _OFFSETS
-
-
 def direction_links(page: PageAnalysis) -> list[PageLink]:
     """The page's own address and its twin in the other sort direction, as links whose
     texts name the order (empty unless a script drew the page and its address carries a
@@ -87,7 +82,9 @@ def direction_links(page: PageAnalysis) -> list[PageLink]:
         return []
     parts = urlsplit(page.url)
     pieces = [p for p in parts.query.split("&") if p]
-    kept = [p for p in pieces if not _paging(unquote_plus(p.partition("=")[0]))]
+    kept = [
+        p for p in pieces if unquote_plus(p.partition("=")[0]).strip().lower() not in PAGE_PARAMS
+    ]
     for index, piece in enumerate(kept):
         pairs = parse_qsl(piece, keep_blank_values=True)
         if len(pairs) != 1:
