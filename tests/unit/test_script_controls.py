@@ -476,7 +476,6 @@ def test_a_list_box_that_changed_the_list_is_a_filter_tool_and_one_that_did_not_
         records_after=4,
         options=("Open", "Closed"),
         selected="Open",
-        chosen="Closed",
         records_changed=True,
     )
     (made,) = scripted_tools([seen], "", "")

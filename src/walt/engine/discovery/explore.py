@@ -79,8 +79,7 @@ class Exploration:
     records_after: int = 0
     records_replaced: bool = False  # none of the records after were there before
     options: tuple[str, ...] = ()  # a list box's options (visible labels), in order
-    selected: str = ""  # the option chosen when the page was opened
-    chosen: str = ""  # the option the crawl chose
+    selected: str = ""  # the option chosen when the page was opened (``term``: the crawl's)
     records_changed: bool = False  # the records after are not those before
 
     @property
@@ -188,7 +187,6 @@ async def explore_control(
             records_replaced=bool(after) and len(set(before) & set(after)) <= 0.2 * len(after),
             options=tuple(o.label for o in options),
             selected=selected,
-            chosen=term if control.role == "choose" else "",
             records_changed=sorted(before) != sorted(after),
         )
     except Exception as exc:  # a control that cannot be used is simply not a tool

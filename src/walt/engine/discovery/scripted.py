@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import attrs
@@ -114,10 +114,10 @@ def list_box_label(label: str, shown: Sequence[str]) -> str:
 def _list_box_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
     """Open the listing and choose an option of its list box (by its label; the step
     opens the box and clicks the option, :mod:`walt.engine.listbox`)."""
-    noun = _noun(seen)
     what = list_box_label(seen.control.label, seen.options)
+    # A test id's words (``lifecycle-filter``) when the name is only the choice.
     test_id = next((loc.value for loc in seen.control.locators if loc.by == "test_id"), "")
-    what = what or list_box_label(test_id.replace("-", " ").replace("_", " "), ())
+    what = what or list_box_label(test_id, ())
     name = input_name(snake(what, 30) or "option", set())
     spec = ToolInput(
         name,
@@ -127,21 +127,34 @@ def _list_box_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
         enum_labels=seen.options,
         description=f"which {what or 'option'} to show (the page's list box)",
     )
+    choose = SelectChangeStep(
+        locators=seen.control.locators,
+        selected_text="{" + name + "}",
+        description=f"Choose the {what or 'option'} in the page's list box",
+    )
+    return _listing_tool(seen, "filter", f"_by_{name}", spec, choose, created_at, generator)
+
+
+def _listing_tool(
+    seen: Exploration,
+    kind: Literal["filter", "paginate"],
+    suffix: str,
+    spec: ToolInput,
+    step: ClickStep | ScrollStep | SelectChangeStep,
+    created_at: str,
+    generator: str,
+) -> Tool:
+    """A tool that opens the listing the control was tried on and takes ``step`` there,
+    named ``KIND_NOUN`` and ``suffix``."""
+    noun = _noun(seen)
     return Tool(
-        name=f"filter_{snake(noun, 30) or 'records'}_by_{name}",
-        description=describe("filter", noun, (spec,)),
-        kind="filter",
+        name=f"{kind}_{snake(noun, 30) or 'records'}{suffix}",
+        description=describe(kind, noun, (spec,)),
+        kind=kind,
         start_url=seen.page_url,
         inputs=(spec,),
-        steps=(
-            NavigationStep(url=seen.page_url, description=f"Open the {noun} list"),
-            SelectChangeStep(
-                locators=seen.control.locators,
-                selected_text="{" + name + "}",
-                description=f"Choose the {what or 'option'} in the page's list box",
-            ),
-        ),
-        annotations=annotations_for("filter"),
+        steps=(NavigationStep(url=seen.page_url, description=f"Open the {noun} list"), step),
+        annotations=annotations_for(kind),
         provenance=provenance(seen.page_url, created_at, generator),
     )
 
@@ -262,16 +275,7 @@ def _more_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
             description=f'Press "{label}" once per page after the first',
         )
     )
-    return Tool(
-        name=f"paginate_{snake(noun, 30) or 'records'}",
-        description=describe("paginate", noun, (spec,)),
-        kind="paginate",
-        start_url=seen.page_url,
-        inputs=(spec,),
-        steps=(NavigationStep(url=seen.page_url, description=f"Open the {noun} list"), more),
-        annotations=annotations_for("paginate"),
-        provenance=provenance(seen.page_url, created_at, generator),
-    )
+    return _listing_tool(seen, "paginate", "", spec, more, created_at, generator)
 
 
 def url_with_term(url: str, term: str, name: str, *, inside: bool = False) -> str | None:
