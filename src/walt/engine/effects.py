@@ -108,12 +108,9 @@ DOM_CLOCK_SCRIPT: Final = (
   // Seen first (capture, on the window): the page's handlers of a trusted input event run
   // in the same task, before the task queued by act() ends the dispatch (window.event
   // would miss events in shadow trees). walt's own scripted events call act() too.
-  for (const type of INPUT) {
-    window.addEventListener(type, event => { if (event.isTrusted) act(); }, { capture: true });
-  }
   // A route shown in place (a navigation to a fragment, history's traversal) is drawn by
-  // the page's handlers of these, as an input's effect is.
-  for (const type of ["hashchange", "popstate"]) {
+  // the page's handlers of hashchange and popstate, as an input's effect is.
+  for (const type of [...INPUT, "hashchange", "popstate"]) {
     window.addEventListener(type, event => { if (event.isTrusted) act(); }, { capture: true });
   }
   Object.defineProperty(clock, "act", { value: act });

@@ -285,9 +285,14 @@ def _row_index(row: Node) -> int | None:
 def _grid_body(rows: list[Node]) -> list[Node]:
     """A grid's record rows, one element each: not its header rows, nor the other blocks
     of a header row (which share its ``aria-rowindex``)."""
-    heads = {_row_index(r) for r in rows if _is_aria_header_row(r)} - {None}
+    head = [_is_aria_header_row(r) for r in rows]
+    heads = {_row_index(r) for r, is_head in zip(rows, head, strict=True) if is_head} - {None}
     return _logical_rows(
-        [r for r in rows if not _is_aria_header_row(r) and _row_index(r) not in heads]
+        [
+            r
+            for r, is_head in zip(rows, head, strict=True)
+            if not is_head and _row_index(r) not in heads
+        ]
     )
 
 

@@ -83,15 +83,14 @@ _OPTIONS_SCRIPT: Final = """(trigger, args) => {
         el.getAttribute("aria-checked") === "true",
       disabled: el.getAttribute("aria-disabled") === "true",
     }));
-  const named_ = o => wanted.some(w => fold(o.label) === fold(w) ||
-    (o.value !== "" && o.value === String(w)));
+  const byLabel = (o, w) => fold(o.label) === fold(w);
+  const byValue = (o, w) => o.value !== "" && o.value === String(w);
   const want = wanted.length ? wanted[0] : null;
-  let match = null;
-  if (want !== null) {
-    match = options.find(o => !o.disabled && fold(o.label) === fold(want)) ||
-      options.find(o => !o.disabled && o.value !== "" && o.value === String(want));
-  }
-  const extra = exact ? options.filter(o => o.selected && !o.disabled && !named_(o)) : [];
+  const usable = options.filter(o => !o.disabled);
+  const match = want === null ? null :
+    usable.find(o => byLabel(o, want)) || usable.find(o => byValue(o, want)) || null;
+  const extra = exact ? usable.filter(o => o.selected &&
+    !wanted.some(w => byLabel(o, w) || byValue(o, w))) : [];
   return {
     match: match && !match.selected ? match.el : null,
     found: Boolean(match),
