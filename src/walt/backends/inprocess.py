@@ -12,7 +12,7 @@ import weakref
 from typing import Any
 
 from walt.backends.base import BackendConfig
-from walt.core.errors import BrowserNotFoundError
+from walt.core.errors import BrowserNotFoundError, ValidationError
 from walt.core.messages import (
     DiscoverRequest,
     DiscoverResult,
@@ -68,7 +68,9 @@ class InProcessBackend:
     Options (``backend_options=``): ``max_contexts`` (concurrent browser
     contexts, default 4), ``pool`` (a :class:`BrowserPool` to use instead of
     the shared one), ``dialogs`` (``dismiss``/``accept``), ``popups``
-    (``close``/``keep``).
+    (``close``/``keep``), ``reuse_contexts`` (default true: a job without auth state
+    may get a context a finished job used, once it is reset to what a new context
+    holds, see :mod:`walt.engine.session`; false: a new context for every job).
     """
 
     name = "inprocess"
@@ -77,6 +79,11 @@ class InProcessBackend:
         self.config = config or BackendConfig()
         options = self.config.options
         self._max_contexts = int(options.get("max_contexts", 4))
+        self._reuse_contexts = options.get("reuse_contexts", True)
+        if not isinstance(self._reuse_contexts, bool):
+            raise ValidationError(
+                f"backend option reuse_contexts must be true or false, got {self._reuse_contexts!r}"
+            )
         self._own_pool: BrowserPool | None = options.get("pool")
         self._pool: BrowserPool | None = self._own_pool
         self._shared = False
@@ -106,6 +113,7 @@ class InProcessBackend:
                 llm=self.config.llm,
                 dialogs=options.get("dialogs", "dismiss"),
                 popups=options.get("popups", "close"),
+                reuse_sessions=self._reuse_contexts,
             )
         return self._executor
 

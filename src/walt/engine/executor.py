@@ -137,6 +137,7 @@ class Executor:
         llm: LLM | None = None,
         dialogs: DialogPolicy = "dismiss",
         popups: PopupPolicy = "close",
+        reuse_sessions: bool = True,
     ) -> None:
         self.pool = pool
         self.fetcher = fetcher
@@ -145,7 +146,9 @@ class Executor:
         self.llm = llm
         self.dialogs = dialogs
         self.popups = popups
-        self.sessions = SessionPool(pool, policy, dialogs=dialogs, popups=popups)
+        self.sessions = SessionPool(
+            pool, policy, dialogs=dialogs, popups=popups, reuse=reuse_sessions
+        )
 
     async def aclose(self) -> None:
         """Close the spare browser session and wait for used ones to close.

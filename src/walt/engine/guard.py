@@ -21,6 +21,7 @@ import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urlsplit
 
+from walt.core.httpcache import held_for_one_user
 from walt.core.logging import get_logger
 from walt.core.messages import BlockedRequest
 from walt.core.urls import UrlPolicy, redact_url
@@ -93,6 +94,12 @@ class NetworkGuard:
         self.follow_popups = False  # the executor follows a tab a step opens
         self.popups: list[str] = []
         self.downloads: list[str] = []
+        # Origins whose responses reached the context: the sites that may have stored data
+        # in it (walt.engine.session clears theirs before the context serves another job).
+        self.origins: set[str] = set()
+        # Whether the context's HTTP cache may now answer with a response meant for this
+        # job's user alone (walt.core.httpcache): a session clears the cache then.
+        self.cached_for_one_user = False
         self.proxy = GuardProxy(policy, self._record_block)
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -105,6 +112,18 @@ class NetworkGuard:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.proxy.close()
+
+    def start_job(self) -> None:
+        """Forget what the last job's pages did: the records above start empty again."""
+        self.blocked = []
+        self.dialogs = []
+        self.unexpected = []
+        self.popups = []
+        self.downloads = []
+        self.origins = set()
+        self.cached_for_one_user = False
+        self.expect_dialog = None
+        self.follow_popups = False
 
     def _record_block(self, url: str, reason: str) -> None:
         if len(self.blocked) < 200:
@@ -180,6 +199,11 @@ class NetworkGuard:
         self._spawn(download.cancel())
 
     def _on_response(self, response: Response) -> None:
+        parts = urlsplit(response.url)
+        if parts.scheme in ("http", "https"):
+            self.origins.add(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
+        if not self.cached_for_one_user:
+            self.cached_for_one_user = held_for_one_user(response.status, response.headers)
         if response.status != 403 or response.headers.get("x-walt-blocked") != "1":
             return
         url = redact_url(response.url)

@@ -1,27 +1,57 @@
-"""Browser sessions: a fresh context behind its own guard proxy, with a page, for one job.
+"""Browser sessions: a context behind its own guard proxy, with a page, for one job at a time.
 
-Opening one costs a few tens of milliseconds (a context, a proxy, a page), so
-:class:`SessionPool` keeps one spare session ready for the next job that needs
-no auth state, opened in the background after each job. A session is never
-used twice: isolation between jobs is the point of a fresh context.
+Opening a session costs a context, a proxy and a page (tens of milliseconds), and its
+first document a cold renderer: the page's scripts and style sheets are fetched,
+parsed and compiled again (on a wiki page with 600 kB of them, about 70 ms more than
+the same page shown again in a used tab). So :class:`SessionPool` keeps sessions
+ready for the next job that brings no auth state:
+
+* a used session that started without auth state is **reset** (:meth:`BrowserSession.reset`)
+  to what a new context holds: no cookie, no stored data of any origin its pages
+  reached, a tab at ``about:blank`` with no history and no name, no other tab, no
+  permission, empty job records, and an HTTP cache that holds only responses their
+  origins marked for every user (``Cache-Control: public``: a site's scripts and
+  style sheets), else an empty one. No state of one job reaches the next; the
+  renderer's warmth and those shared files are kept;
+* else (or when a reset fails) it is closed, and a new spare is opened in the
+  background after each job.
+
+``reuse=False`` keeps the strictest form: a new context for every job.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from walt.core.logging import get_logger
 from walt.core.urls import UrlPolicy
 from walt.engine.browser import BrowserPool
 from walt.engine.guard import DialogPolicy, NetworkGuard, PopupPolicy
 
 if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Page
+    from playwright.async_api import BrowserContext, CDPSession, Page
 
 __all__ = ["BrowserSession", "SessionPool"]
+
+log = get_logger(__name__)
+
+MAX_JOBS: Final = 100
+"""Jobs one session serves before it is closed: a renderer's heap grows with use."""
+MAX_ORIGINS: Final = 64
+"""Origins a job's pages may reach for its session to be reset rather than closed (each
+origin's data is cleared by a call of its own)."""
+RESET_TIMEOUT: Final = 5.0
+"""Seconds a reset may take; a session that does not reset in time is closed."""
+MAX_READY: Final = 2
+"""Sessions kept ready for the next jobs (reset ones, or a new spare)."""
+_CLEAR_NAME: Final = "() => { window.name = ''; }"
 
 
 @attrs.define
@@ -29,6 +59,10 @@ class BrowserSession:
     guard: NetworkGuard
     context: BrowserContext
     page: Page
+    anonymous: bool = True
+    """Opened without a caller's auth state: once reset, it may serve any job without one."""
+    jobs: int = 0
+    _cdp: CDPSession | None = None
 
     def usable(self) -> bool:
         try:
@@ -40,6 +74,48 @@ class BrowserSession:
         except Exception:
             return False
 
+    def resettable(self) -> bool:
+        """Whether :meth:`reset` may bring this session back for another job."""
+        return (
+            self.anonymous
+            and self.jobs < MAX_JOBS
+            and len(self.guard.origins) <= MAX_ORIGINS
+            and self.usable()
+        )
+
+    async def reset(self) -> None:
+        """Bring the session back to what a new context holds (see the module docstring).
+
+        Uses the Chrome DevTools Protocol (``Page.resetNavigationHistory``,
+        ``Storage.clearDataForOrigin`` with every storage type, for each origin in
+        :attr:`NetworkGuard.origins`; ``Network.clearBrowserCache`` when the job's
+        responses include one the cache may give again without asking its origin and
+        which the origin did not mark for every user, see :mod:`walt.core.httpcache`).
+        Raises what the browser raises; the caller then closes the session instead.
+        """
+        for other in self.context.pages:
+            if other is not self.page:
+                await other.close()
+        # Leaving the last document ends its scripts, timers, workers and requests; the
+        # tab's name is the one thing a browsing context carries across documents.
+        await self.page.goto("about:blank")
+        await self.page.evaluate(_CLEAR_NAME)
+        if self._cdp is None:
+            self._cdp = await self.context.new_cdp_session(self.page)
+        cdp = self._cdp
+        await cdp.send("Page.resetNavigationHistory")
+        await self.context.clear_cookies()
+        await self.context.clear_permissions()
+        await asyncio.gather(
+            *(
+                cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+                for origin in sorted(self.guard.origins)
+            )
+        )
+        if self.guard.cached_for_one_user:
+            await cdp.send("Network.clearBrowserCache")
+        self.guard.start_job()
+
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.context.close(), 10)
@@ -47,7 +123,9 @@ class BrowserSession:
 
 
 class SessionPool:
-    """Opens sessions for jobs, keeping one spare ready for jobs without auth state."""
+    """Opens sessions for jobs, keeping up to ``MAX_READY`` ready for jobs without auth
+    state (reset ones first; see the module docstring). ``reuse=False``: never reset a
+    session, close it after its job."""
 
     def __init__(
         self,
@@ -56,13 +134,15 @@ class SessionPool:
         *,
         dialogs: DialogPolicy = "dismiss",
         popups: PopupPolicy = "close",
+        reuse: bool = True,
     ) -> None:
         self.pool = pool
         self.policy = policy
         self.dialogs = dialogs
         self.popups = popups
-        self._spare: asyncio.Task[BrowserSession] | None = None
-        self._closing: set[asyncio.Task[Any]] = set()
+        self.reuse = reuse
+        self._ready: collections.deque[asyncio.Task[BrowserSession | None]] = collections.deque()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
 
     async def open(self, storage_state: dict[str, Any] | None = None) -> BrowserSession:
@@ -78,48 +158,89 @@ class SessionPool:
         except BaseException:
             await guard.__aexit__(None, None, None)
             raise
-        return BrowserSession(guard, context, page)
+        return BrowserSession(guard, context, page, anonymous=storage_state is None)
 
     async def take(self, storage_state: dict[str, Any] | None, timeout: float) -> BrowserSession:
-        session: BrowserSession | None = None
-        if storage_state is None and self._spare is not None:
-            spare, self._spare = self._spare, None
-            try:
-                session = await spare
-            except Exception:
-                session = None
-            if session is not None and not session.usable():
-                self.release(session)
-                session = None
+        """A session for one job (``timeout``: its default for every action, in seconds):
+        a ready one when the job brings no ``storage_state``, else a new one. Give it
+        back with :meth:`release`."""
+        session = await self._ready_session() if storage_state is None else None
         if session is None:
             session = await self.open(storage_state)
+        session.jobs += 1
         session.context.set_default_timeout(timeout * 1000)
         session.context.set_default_navigation_timeout(timeout * 1000)
         return session
 
+    async def _ready_session(self) -> BrowserSession | None:
+        while self._ready:
+            task = self._ready.popleft()
+            try:
+                session = await asyncio.shield(task)
+            except asyncio.CancelledError:
+                task.add_done_callback(self._give_back)  # the job is cancelled, not the session
+                raise
+            except Exception:
+                continue  # a spare that failed to open: the next one, or a new one
+            if session is None:
+                continue
+            if session.usable():
+                return session
+            self._close_later(session)
+        return None
+
+    def _give_back(self, task: asyncio.Task[BrowserSession | None]) -> None:
+        if not task.cancelled() and task.exception() is None and (session := task.result()):
+            self.release(session)
+
     def refill(self) -> None:
-        """Start opening the next spare session in the background (if none is pending)."""
-        if self._closed or self._spare is not None:
+        """Start opening a spare session in the background, unless one is ready or coming."""
+        if self._closed or self._ready:
             return
-        self._spare = asyncio.ensure_future(self.open(None))
-        # A spare that fails to open is simply not used; do not log "never retrieved".
-        self._spare.add_done_callback(lambda t: t.cancelled() or t.exception())
+        spare = self._spawn(self.open(None))
+        spare.add_done_callback(lambda t: t.cancelled() or t.exception())  # unused if failed
+        self._ready.append(spare)
 
     def release(self, session: BrowserSession) -> None:
-        """Close a used session in the background; the job's result does not wait for it."""
-        task = asyncio.ensure_future(session.close())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        """Take a used session back: reset it for the next job in the background, or close
+        it there (the job's result waits for neither)."""
+        if (
+            self.reuse
+            and not self._closed
+            and len(self._ready) < MAX_READY
+            and session.resettable()
+        ):
+            self._ready.append(self._spawn(self._reset(session)))
+        else:
+            self._close_later(session)
+
+    async def _reset(self, session: BrowserSession) -> BrowserSession | None:
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(session.reset(), RESET_TIMEOUT)
+        except Exception as exc:
+            log.debug("closing a session that did not reset: %s", type(exc).__name__)
+            await session.close()
+            return None
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.debug("reset a session for the next job in %.0f ms", elapsed_ms)
+        return session
+
+    def _close_later(self, session: BrowserSession) -> None:
+        self._spawn(session.close())
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def aclose(self) -> None:
+        """Close the ready sessions and wait for the ones closing."""
         self._closed = True
-        if self._spare is not None:
-            spare, self._spare = self._spare, None
-            try:
-                session = await spare
-            except BaseException:
-                session = None
-            if session is not None:
+        while self._ready:
+            (session,) = await asyncio.gather(self._ready.popleft(), return_exceptions=True)
+            if session is not None and not isinstance(session, BaseException):
                 await session.close()
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,74 @@
+"""walt.core.httpcache: which responses a browser cache may give again, and to whom
+(RFC 9111 sections 3, 4.2 and 5.2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from walt.core.httpcache import cache_directives, held_for_one_user, reusable_without_origin
+
+NOW = 1_800_000_000.0  # 2027-01-15
+FUTURE = "Wed, 01 Jan 2031 00:00:00 GMT"
+PAST = "Thu, 19 Nov 1981 08:52:00 GMT"
+
+
+def test_directives_are_read_as_rfc_9111_writes_them() -> None:
+    assert cache_directives('Public, max-age="600", no-cache="Set-Cookie"') == {
+        "public": None,
+        "max-age": "600",
+        "no-cache": "Set-Cookie",
+    }
+    # A field sent twice reaches us joined by a newline; the first of a name wins.
+    assert cache_directives("max-age=60\nmax-age=0, private") == {
+        "max-age": "60",
+        "private": None,
+    }
+    assert cache_directives("") == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "reusable"),
+    [
+        (200, {"cache-control": "max-age=600"}, True),
+        (200, {"cache-control": "s-maxage=60, max-age=0"}, True),
+        (200, {"cache-control": "max-age=0"}, False),
+        (200, {"cache-control": "max-age=ten"}, False),  # invalid: no lifetime
+        (200, {"cache-control": "no-store, max-age=600"}, False),
+        (200, {"cache-control": "no-cache, max-age=600"}, False),
+        (200, {"cache-control": "max-age=0, stale-while-revalidate=60"}, True),
+        (200, {"expires": FUTURE}, True),
+        (200, {"expires": PAST}, False),
+        (200, {"expires": "0"}, False),  # invalid: already expired
+        (200, {"cache-control": "max-age=0", "expires": FUTURE}, False),  # max-age wins
+        (200, {"last-modified": PAST}, True),  # a heuristic lifetime
+        (301, {}, True),
+        (308, {}, True),
+        (302, {}, False),
+        (200, {}, False),
+        (200, {"cache-control": "no-cache", "last-modified": PAST}, False),
+    ],
+)
+def test_what_a_cache_may_give_again_without_asking(
+    status: int, headers: dict[str, str], reusable: bool
+) -> None:
+    assert reusable_without_origin(status, headers, now=NOW) is reusable
+
+
+@pytest.mark.parametrize(
+    ("headers", "one_users"),
+    [
+        ({"cache-control": "public, max-age=31536000"}, False),
+        ({"cache-control": "s-maxage=600"}, False),
+        ({"cache-control": "private, max-age=600"}, True),
+        ({"cache-control": "public, private, max-age=600"}, True),
+        # A lifetime alone: a page answered to someone's cookie may be theirs alone.
+        ({"cache-control": "max-age=600"}, True),
+        ({"last-modified": PAST}, True),
+        # What the origin is asked for again is answered for whoever asks.
+        ({"cache-control": "private, no-cache"}, False),
+        ({"cache-control": "no-store"}, False),
+        ({}, False),
+    ],
+)
+def test_what_a_cache_may_hold_for_one_user(headers: dict[str, str], one_users: bool) -> None:
+    assert held_for_one_user(200, headers, now=NOW) is one_users

@@ -1,0 +1,163 @@
+"""SessionPool's bookkeeping (which session a job gets, which are reset or closed), with
+fake sessions; tests/integration/test_session_reuse.py resets real contexts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from walt.core.urls import UrlPolicy
+from walt.engine.browser import BrowserPool
+from walt.engine.session import MAX_JOBS, MAX_READY, SessionPool
+
+
+class FakeContext:
+    def set_default_timeout(self, ms: float) -> None:
+        self.timeout = ms
+
+    def set_default_navigation_timeout(self, ms: float) -> None:
+        self.navigation_timeout = ms
+
+
+class FakeSession:
+    def __init__(self, number: int, anonymous: bool, *, resets: bool = True) -> None:
+        self.number = number
+        self.anonymous = anonymous
+        self.jobs = 0
+        self.context = FakeContext()
+        self.resets_ok = resets
+        self.resets = 0
+        self.closed = False
+        self.alive = True
+
+    def usable(self) -> bool:
+        return self.alive and not self.closed
+
+    def resettable(self) -> bool:
+        return self.anonymous and self.jobs < MAX_JOBS and self.usable()
+
+    async def reset(self) -> None:
+        await asyncio.sleep(0)
+        if not self.resets_ok:
+            raise RuntimeError("the page hangs")
+        self.resets += 1
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class FakePool(SessionPool):
+    def __init__(self, *, reuse: bool = True) -> None:
+        super().__init__(BrowserPool(), UrlPolicy(), reuse=reuse)
+        self.opened: list[FakeSession] = []
+        self.resets_ok = True
+
+    async def open(self, storage_state: dict[str, Any] | None = None) -> Any:
+        session = FakeSession(len(self.opened), storage_state is None, resets=self.resets_ok)
+        self.opened.append(session)
+        return session
+
+
+async def _job(pool: FakePool, auth: dict[str, Any] | None = None) -> Any:
+    session = await pool.take(auth, timeout=5)
+    pool.release(session)
+    pool.refill()
+    return session
+
+
+async def test_a_reset_session_serves_the_next_anonymous_job() -> None:
+    pool = FakePool()
+    first = await _job(pool)
+    second = await _job(pool)
+    assert second is first and first.resets == 1 and first.jobs == 2
+    assert len(pool.opened) == 1 and not first.closed
+    assert first.context.timeout == 5000
+    await pool.aclose()
+    assert first.closed
+
+
+async def test_a_session_with_auth_state_is_closed_never_reset() -> None:
+    pool = FakePool()
+    logged_in = await _job(pool, {"cookies": []})
+    assert logged_in.closed is False  # closing happens in the background
+    anonymous = await _job(pool)
+    assert anonymous is not logged_in and not logged_in.anonymous
+    assert logged_in.resets == 0
+    await pool.aclose()
+    assert logged_in.closed
+
+
+async def test_a_job_with_auth_state_never_gets_a_ready_session() -> None:
+    pool = FakePool()
+    anonymous = await _job(pool)
+    logged_in = await pool.take({"cookies": []}, timeout=5)
+    assert logged_in is not anonymous
+    pool.release(logged_in)
+    await pool.aclose()
+
+
+async def test_a_session_that_does_not_reset_is_closed_and_replaced() -> None:
+    pool = FakePool()
+    pool.resets_ok = False
+    first = await _job(pool)
+    second = await _job(pool)
+    assert second is not first and first.closed
+    await pool.aclose()
+
+
+async def test_no_reuse_closes_every_session_and_opens_a_spare() -> None:
+    pool = FakePool(reuse=False)
+    first = await _job(pool)
+    second = await _job(pool)
+    assert second is not first and first.resets == 0
+    await asyncio.sleep(0)
+    assert first.closed and len(pool.opened) == 3  # the third is the next job's spare
+    await pool.aclose()
+
+
+async def test_a_session_retires_after_its_last_job() -> None:
+    pool = FakePool()
+    first = await _job(pool)
+    first.jobs = MAX_JOBS
+    pool.release(await pool.take(None, timeout=5))
+    await asyncio.sleep(0)
+    assert first.closed
+    await pool.aclose()
+
+
+async def test_at_most_max_ready_sessions_wait_for_jobs() -> None:
+    pool = FakePool()
+    sessions = [await pool.take(None, timeout=5) for _ in range(MAX_READY + 2)]
+    for session in sessions:
+        pool.release(session)
+    await asyncio.sleep(0.01)
+    assert sum(s.closed for s in sessions) == 2 and sum(s.resets for s in sessions) == MAX_READY
+    await pool.aclose()
+    assert all(s.closed for s in sessions)
+
+
+async def test_a_dead_session_is_not_handed_out() -> None:
+    pool = FakePool()
+    first = await _job(pool)
+    await asyncio.sleep(0)
+    first.alive = False  # the browser crashed while it waited
+    second = await _job(pool)
+    await asyncio.sleep(0)
+    assert second is not first and first.closed
+    await pool.aclose()
+
+
+async def test_a_job_cancelled_while_its_session_resets_gives_the_session_back() -> None:
+    pool = FakePool()
+    first = await _job(pool)
+    waiting = asyncio.ensure_future(pool.take(None, timeout=5))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.sleep(0.01)
+    # The reset finished and the session went back to wait for the next job.
+    assert await pool.take(None, timeout=5) is first
+    await pool.aclose()
