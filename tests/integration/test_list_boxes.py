@@ -146,6 +146,32 @@ def test_an_option_the_list_box_lacks_fails_the_step_naming_the_options(
     assert "Open, Closed, Any status" in result.error.message
 
 
+# The popup draws its options again when the pointer first moves over it (a virtual list
+# measuring its rows): the option element found before the click is gone by then.
+REDRAWN = PAGE.replace(
+    "document.body.appendChild(list);",
+    "document.body.appendChild(list);\n"
+    "  list.addEventListener('mousemove', () => {\n"
+    "    if (!list.dataset.drawn) { list.dataset.drawn = '1'; list.innerHTML = list.innerHTML; }\n"
+    "  });",
+)
+
+
+def test_an_option_drawn_again_while_it_is_clicked_is_found_again_and_chosen(
+    client: walt.UnifiedClient, status_filter: walt.Tool
+) -> None:
+    assert REDRAWN != PAGE
+    with serve({"/tickets": lambda r: html(REDRAWN), "/api/tickets": tickets}) as redrawn:
+        tool = walt.Tool(
+            name="choose_status",
+            steps=(NavigationStep(url=redrawn.url + "tickets"), status_filter.steps[-1]),
+            inputs=(walt.ToolInput("status"),),
+        )
+        result = client.execute(tool, {"status": "Closed"}, step_timeout=5)
+    assert result.ok, result.error
+    assert sorted(str(r.get("title")) for r in result.records) == _expected("closed")
+
+
 BOATS = """<!doctype html><html><head><title>Boats</title></head><body><h1>Boats</h1>
 <div role="combobox" tabindex="0" aria-haspopup="listbox" aria-expanded="false"
   aria-controls="kinds" data-testid="kind-filter">Kinds</div>

@@ -475,6 +475,7 @@ class PageWatch:
 
 # Describes the element on top of the target's centre and marks its close button.
 COVERING_SCRIPT: Final = """(target) => {
+  if (!target.isConnected) return {detached: true};
   const box = target.getBoundingClientRect();
   const top = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
   if (!top || target.contains(top)) return null;

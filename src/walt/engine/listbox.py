@@ -205,13 +205,35 @@ async def choose_in_list_box(
             shown = [o.label + (f" ({o.value})" if o.value else "") for o in seen.options]
             await close_list_box(page, trigger)
             raise missing_option(ExecutionError, index, want, shown)
-        if seen.match is not None:
-            await click(seen.match)
+        while seen.match is not None and not await _clicked(click, seen.match, deadline):
+            seen = await _open(trigger, [want], click, deadline)
     if several:
         # Exactly these: the options chosen before and not wanted are clicked off.
         for _ in range(len(wanted) + 50):
             seen = await _open(trigger, list(wanted), click, deadline, exact=True)
             if seen.extra is None:
                 break
-            await click(seen.extra)
+            await _clicked(click, seen.extra, deadline)
     await close_list_box(page, trigger)
+
+
+async def _clicked(click: Clicker, option: Any, deadline: float) -> bool:
+    """Click ``option``; False when the page drew the popup again meanwhile (the element
+    found is no longer in the document: the caller looks for the option again), while
+    time is left."""
+    try:
+        await click(option)
+    except Exception:
+        if time.monotonic() >= deadline or await _connected(option):
+            raise
+        return False
+    return True
+
+
+async def _connected(element: Any) -> bool:
+    try:
+        return bool(
+            await asyncio.wait_for(element.evaluate("el => el.isConnected"), LOOK_TIMEOUT / 1000)
+        )
+    except Exception:  # the page itself is gone: nothing to look for again
+        return True

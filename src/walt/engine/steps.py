@@ -488,6 +488,10 @@ class BrowserSteps:
         if "intercepts pointer events" in str(first):
             with contextlib.suppress(Exception):
                 covering = await target.evaluate(COVERING_SCRIPT)
+        if covering is not None and covering.get("detached"):
+            # The page drew the element again (what lies on top is its new copy): the
+            # caller holding an element rather than a locator finds it anew.
+            raise first
         if covering is not None:
             if not covering.get("closer"):
                 raise ClickInterceptedError(
