@@ -67,9 +67,10 @@ async def against_playwright(
     goal: str = "<= 1.2x",
 ) -> list[dict[str, Any]]:
     """Two rows: walt's run against the same steps written by hand in Playwright on one
-    warm page of the same Chromium, and against those steps in a fresh context per run
-    (the isolation walt gives every job: no cache, no compiled scripts, no cookies kept),
-    all three interleaved in this process (ratios walt / Playwright)."""
+    warm page of the same Chromium, and against those steps in a new context per run (the
+    strictest isolation: no cache, no warm renderer, no cookies; walt gets the same
+    isolation from a used context it resets, walt.engine.session), all three interleaved
+    in this process (ratios walt / Playwright)."""
     from playwright.async_api import async_playwright
 
     from walt.engine.browser import find_browser, launch_args

@@ -4,8 +4,9 @@ by hand in Playwright on a warm page: ``python -m bench.realapps_form [--rounds 
 The app is the kit's wiki (``../shared/realapps``, started and stopped here): open its
 start page, type a word into the header's search box, press the Search button, read
 the hits. Both sides run in this process, interleaved; the ratio is walt / Playwright.
-walt keeps its per-job isolation (a fresh browser context per run, the network guard)
-and waits for each step's effect; the hand-written side reuses one page and waits only
+walt keeps its per-job isolation (a browser context of the run's own: a used one is reset
+to what a new one holds, see walt.engine.session; the network guard) and waits for each
+step's effect; the hand-written side reuses one page, cookies and cache, and waits only
 for the load event.
 """
 

@@ -1,8 +1,15 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pytest
 
 from walt.backends.redis.urls import mask_redis_url, validate_redis_url
 from walt.core.errors import ValidationError
 from walt.core.validate import validate_goal, validate_max_tools, validate_tool_name
+
+if TYPE_CHECKING:
+    from walt.core.messages import ExecuteResult
 
 
 def test_goal_is_cleaned_not_interpreted() -> None:
@@ -133,3 +140,27 @@ def test_the_start_pages_candidates_are_checked_first() -> None:
         "search_users",
         "search_query",
     ]
+
+
+def _result(path: str, ok: bool = True) -> ExecuteResult:
+    from walt.core.messages import ExecuteResult
+
+    return ExecuteResult(ok=ok, tool="t", path=path)
+
+
+def test_a_check_that_cannot_finish_at_the_fastest_pace_seen_is_not_started() -> None:
+    import time
+
+    from walt.engine.discovery.validate import _Pace
+
+    pace = _Pace()
+    soon = time.monotonic() + 3.0
+    assert not pace.too_late(soon, 2)  # nothing to judge by before a run has ended
+    pace.ran(_result("browser"), 4.0)
+    pace.ran(_result("browser"), 2.0)
+    pace.ran(_result("http"), 0.01)  # an HTTP run says nothing of a browser run
+    pace.ran(_result("browser", ok=False), 0.1)  # nor does a failed one
+    # Two runs of 2 s do not fit in 3 s; one does.
+    assert pace.too_late(soon, 2)
+    assert not pace.too_late(soon, 1)
+    assert not pace.too_late(soon + 10, 2)

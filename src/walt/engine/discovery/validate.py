@@ -159,20 +159,53 @@ class _Run:
     doc: Document
 
 
+_OUT_OF_TIME: Final = "the time budget ran out before this tool could be checked"
+CHECK_RUNS: Final = 2
+"""Runs the shortest check takes (a tool with two inputs to compare, or twice)."""
+
+
+class _Pace:
+    """How fast the site's browser runs have been in this discovery. A check started with
+    less time left than its runs take even at the fastest pace seen is run out by the
+    deadline, having taken the cores from the checks that could still finish: it is not
+    started (nor is such a run)."""
+
+    def __init__(self) -> None:
+        self._browser: list[float] = []
+
+    def ran(self, result: ExecuteResult, seconds: float) -> None:
+        if result.path == "browser" and result.ok:
+            self._browser.append(seconds)
+
+    def too_late(self, deadline: float, runs: int) -> bool:
+        """Whether ``runs`` more browser runs, each as fast as the fastest so far, end
+        after ``deadline`` (monotonic seconds); False before any run has ended."""
+        if not self._browser:
+            return False
+        return time.monotonic() + min(self._browser) * runs > deadline
+
+
 class _Runner:
     def __init__(
-        self, executor: Executor, request: DiscoverRequest, meter: CostMeter, deadline: float
+        self,
+        executor: Executor,
+        request: DiscoverRequest,
+        meter: CostMeter,
+        deadline: float,
+        pace: _Pace | None = None,
     ) -> None:
         self.executor = executor
         self.request = request
         self.meter = meter
         self.deadline = deadline
+        self.pace = pace or _Pace()
         self.runs: list[dict[str, Any]] = []
 
     async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0.5:
-            raise _Rejected("the time budget ran out before this tool could be checked")
+        if remaining <= 0.5 or (not tool.is_url_tool and self.pace.too_late(self.deadline, 1)):
+            raise _Rejected(_OUT_OF_TIME)
+        started = time.monotonic()
         budget = None
         if self.meter.budget is not None:
             self.meter.ensure_affordable(0.0, "validation")
@@ -189,6 +222,7 @@ class _Runner:
             )
         )
         self.meter.add(result.cost)
+        self.pace.ran(result, time.monotonic() - started)
         html = str(result.data.pop("html", "") or "")
         self.runs.append(
             {
@@ -1043,9 +1077,10 @@ async def validate_candidates(
     verdicts: dict[int, Verdict] = {}
     runners: dict[int, _Runner] = {}
     site = Site.of(pages)
+    pace = _Pace()
 
     def runner_for(cand: Candidate) -> _Runner:
-        return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline))
+        return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline, pace))
 
     def record(
         cand: Candidate,
@@ -1105,6 +1140,9 @@ async def validate_candidates(
         # what the other waits for.
         async with slots, drawing if browser else contextlib.nullcontext():
             started = time.perf_counter()
+            if browser and pace.too_late(deadline, CHECK_RUNS):
+                record(cand, "rejected", _OUT_OF_TIME, {}, started)
+                return
             if cand.api is not None and cand.kind == "search":
                 try:
                     first = await _check_api_first(runner_for(cand), cand, site)
