@@ -179,3 +179,27 @@ def test_files_marked_for_every_user_stay_cached_for_the_next_job(reuse: bool) -
     # A reset context answers from its cache (the origin said anyone may get the file);
     # a new context asks again.
     assert [run["served"] for run in runs] == (["1", "1", "1"] if reuse else ["1", "2", "3"])
+
+
+# Leaving the page runs its pagehide handler, which never ends (within the test).
+HUNG = """<p id="ready">ready</p>
+<script>addEventListener("pagehide", () => { const end = Date.now() + 30000; while (Date.now() < end) {} });</script>"""
+
+
+def test_a_page_left_hanging_does_not_hold_up_the_next_job() -> None:
+    pool = BrowserPool()
+    options: dict[str, Any] = {"pool": pool}
+    with serve({"/hung": lambda _: html(HUNG), "/read": lambda _: html(READER)}) as site:
+        hung = Tool(name="hung", steps=(NavigationStep(url=f"{site.url}hung"),))
+        read = Tool(name="read_state", steps=(NavigationStep(url=f"{site.url}read"),))
+        try:
+            with walt.UnifiedClient(
+                "inprocess", allow_hosts=[site.netloc], cache=False, backend_options=options
+            ) as client:
+                client.execute(hung, prefer_http=False).raise_for_error()
+                seen = _seen(client.execute(read, prefer_http=False))
+                contexts = pool.stats.contexts
+        finally:
+            asyncio.run(pool.close())
+    # The next job ran in a context of its own, not the one whose script still runs.
+    assert seen["local"] == "none" and contexts == 2

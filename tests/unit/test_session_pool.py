@@ -22,7 +22,10 @@ class FakeContext:
 
 
 class FakeSession:
-    def __init__(self, number: int, anonymous: bool, *, resets: bool = True) -> None:
+    def __init__(
+        self, number: int, anonymous: bool, *, resets: bool = True, hangs: bool = False
+    ) -> None:
+        self.hangs = hangs
         self.number = number
         self.anonymous = anonymous
         self.jobs = 0
@@ -39,7 +42,7 @@ class FakeSession:
         return self.anonymous and self.jobs < MAX_JOBS and self.usable()
 
     async def reset(self) -> None:
-        await asyncio.sleep(0)
+        await asyncio.sleep(60 if self.hangs else 0)
         if not self.resets_ok:
             raise RuntimeError("the page hangs")
         self.resets += 1
@@ -53,9 +56,12 @@ class FakePool(SessionPool):
         super().__init__(BrowserPool(), UrlPolicy(), reuse=reuse)
         self.opened: list[FakeSession] = []
         self.resets_ok = True
+        self.hangs = False
 
     async def open(self, storage_state: dict[str, Any] | None = None) -> Any:
-        session = FakeSession(len(self.opened), storage_state is None, resets=self.resets_ok)
+        session = FakeSession(
+            len(self.opened), storage_state is None, resets=self.resets_ok, hangs=self.hangs
+        )
         self.opened.append(session)
         return session
 
@@ -160,4 +166,25 @@ async def test_a_job_cancelled_while_its_session_resets_gives_the_session_back()
     await asyncio.sleep(0.01)
     # The reset finished and the session went back to wait for the next job.
     assert await pool.take(None, timeout=5) is first
+    await pool.aclose()
+
+
+async def test_a_job_does_not_wait_long_for_a_reset_that_hangs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import walt.engine.session as session_module
+
+    monkeypatch.setattr(session_module, "READY_WAIT", 0.05)
+    monkeypatch.setattr(session_module, "RESET_TIMEOUT", 0.3)
+    pool = FakePool()
+    pool.hangs = True  # its page hangs: leaving it never ends
+    first = await _job(pool)
+    pool.hangs = False
+    started = asyncio.get_running_loop().time()
+    second = await pool.take(None, timeout=5)
+    assert second is not first
+    assert asyncio.get_running_loop().time() - started < 0.25
+    await asyncio.sleep(0.4)
+    assert first.closed  # its reset ran out of time: closed, not handed out
+    pool.release(second)
     await pool.aclose()

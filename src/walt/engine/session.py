@@ -51,6 +51,8 @@ RESET_TIMEOUT: Final = 5.0
 """Seconds a reset may take; a session that does not reset in time is closed."""
 MAX_READY: Final = 2
 """Sessions kept ready for the next jobs (reset ones, or a new spare)."""
+READY_WAIT: Final = 1.0
+"""Seconds a job waits for a session being reset or opened before it opens one itself."""
 _CLEAR_NAME: Final = "() => { window.name = ''; }"
 
 
@@ -173,25 +175,28 @@ class SessionPool:
         return session
 
     async def _ready_session(self) -> BrowserSession | None:
+        """A ready session, waiting ``READY_WAIT`` seconds at most for one being opened or
+        reset (a page that hangs holds its reset up to ``RESET_TIMEOUT``: the job opens
+        a new session instead). A job cancelled meanwhile leaves them ready for the next."""
+        waited_until = time.monotonic() + READY_WAIT
         while self._ready:
-            task = self._ready.popleft()
-            try:
-                session = await asyncio.shield(task)
-            except asyncio.CancelledError:
-                task.add_done_callback(self._give_back)  # the job is cancelled, not the session
-                raise
-            except Exception:
-                continue  # a spare that failed to open: the next one, or a new one
-            if session is None:
+            done = next((task for task in self._ready if task.done()), None)
+            if done is None:
+                left = waited_until - time.monotonic()
+                if left <= 0:
+                    return None
+                await asyncio.wait(list(self._ready), timeout=left, return_when="FIRST_COMPLETED")
                 continue
+            self._ready.remove(done)
+            if done.cancelled() or done.exception() is not None:
+                continue  # a spare that failed to open
+            session = done.result()
+            if session is None:
+                continue  # a session that did not reset (it is closed)
             if session.usable():
                 return session
             self._close_later(session)
         return None
-
-    def _give_back(self, task: asyncio.Task[BrowserSession | None]) -> None:
-        if not task.cancelled() and task.exception() is None and (session := task.result()):
-            self.release(session)
 
     def refill(self) -> None:
         """Start opening a spare session in the background, unless one is ready or coming."""
