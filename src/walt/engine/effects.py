@@ -331,10 +331,13 @@ class PageWatch:
         now = time.monotonic()
         return any(now - started < SCRIPT_WAIT for started in self._scripts.values())
 
-    async def settle(self, timeout: float, *, grace: float = GRACE, read: bool = False) -> None:
+    async def settle(
+        self, timeout: float, *, grace: float = GRACE, read: bool = False, timers: bool = True
+    ) -> None:
         """Wait for the effect of the last action (see the module docstring); ``read``:
         the page is read next, so a page just loaded is given ``RENDER_QUIET`` seconds
-        without requests or DOM changes to show it is done."""
+        without requests or DOM changes to show it is done. ``timers=False``: no user's
+        action ran in the document (one just loaded), so no timer of one is waited for."""
         deadline = time.monotonic() + min(timeout, SETTLE_CAP)
         if not self._pending():
             with contextlib.suppress(TimeoutError):
@@ -342,7 +345,7 @@ class PageWatch:
             if not self._pending() and not self._started.is_set():
                 if read:
                     await self._dom_quiet(deadline, RENDER_QUIET)
-                elif await self._timers_pending():
+                elif timers and await self._timers_pending():
                     # No request, no navigation: the action's effect comes after a pause
                     # (a debounce, a filter drawn by a timer).
                     await self._dom_quiet(deadline, DOM_QUIET)
@@ -369,7 +372,7 @@ class PageWatch:
             log.debug("page still loading %d requests after %.1f s", len(self._inflight), timeout)
         if not documents:
             await self._loaded(deadline)
-        if read or self._scripted or (not documents and await self._timers_pending()):
+        if read or self._scripted or (not documents and timers and await self._timers_pending()):
             # Data arrived for a script: it renders it, and may fetch again (or the page
             # draws after a pause the action started).
             await self._dom_quiet(deadline, RENDER_QUIET if read else DOM_QUIET)
@@ -447,13 +450,13 @@ class PageWatch:
             return True
 
     async def settle_loaded(
-        self, timeout: float, *, read: bool = True, grace: float = LOAD_GRACE
+        self, timeout: float, *, read: bool = True, grace: float = LOAD_GRACE, timers: bool = True
     ) -> None:
         """:meth:`settle` for a page that has just loaded (or shown what a step waits
         for): what its load already finished is not an effect to wait for again; the
         requests still in flight, and with ``read`` its renders, are."""
         self.before_action()
-        await self.settle(timeout, grace=grace, read=read)
+        await self.settle(timeout, grace=grace, read=read, timers=timers)
 
     async def follow_popup(self, timeout: float, *, expected: bool = False) -> Page | None:
         """The tab the last action opened (loaded, and watched from now on), if any;

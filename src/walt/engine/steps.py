@@ -262,7 +262,10 @@ class BrowserSteps:
         # own data requests in flight: wait for those (and only those) before the rows.
         await self.watch.close_popups()
         if element_next:
-            await self.watch.settle_loaded(timeout, read=False, grace=0.0)
+            # Timers of a user's action (PageWatch) need input, a hashchange or a popstate:
+            # a route shown in place had one; a new document has none but what its own
+            # scripts do to its address, and the next step's locator waits for its element.
+            await self.watch.settle_loaded(timeout, read=False, grace=0.0, timers=response is None)
         else:
             await self.watch.settle_loaded(timeout)
         run.current_url = self.page.url
