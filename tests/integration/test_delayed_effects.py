@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 import walt
-from tests.sites import Site, html, serve
+from tests.sites import Request, Response, Site, html, serve
 from walt.core.models import (
     ClickStep,
     InputStep,
@@ -155,3 +155,37 @@ def test_a_timer_cleared_by_its_id_as_text_does_not_hold_the_run(
     assert result.ok, result.error
     # Each settle is bounded by the settle cap; a count stuck above zero would reach it.
     assert all(step.elapsed_ms < SETTLE_CAP * 1000 / 2 for step in result.steps[1:])
+
+
+# A router that moves the new document to "#/" as it loads, then draws the form of that
+# route after a pause (its button waits for it): a word typed into the first box is lost.
+REROUTED = """<form id="form" action="/found"><input name="q" id="q"><button disabled>Go</button>
+</form>
+<script>
+addEventListener("hashchange", () => setTimeout(() => {
+  document.getElementById("form").innerHTML =
+    '<input name="q" id="q" placeholder="drawn"><button>Go</button>';
+}, 150));
+location.hash = "#/";
+</script>"""
+
+
+def test_a_form_a_router_draws_again_as_the_page_loads_is_filled_after_it(
+    client: walt.UnifiedClient,
+) -> None:
+    def found(request: Request) -> Response:
+        return html(f"<p id='said'>searched: {request.arg('q') or '(nothing)'}</p>")
+
+    with serve({"/": lambda r: html(REROUTED), "/found": found}) as rerouted:
+        tool = walt.Tool(
+            name="search",
+            steps=(
+                NavigationStep(url=rerouted.url),
+                InputStep(locators=(Locator("id", "q"),), value="{q}"),
+                ClickStep(locators=(Locator("role", "button", role_name="Go"),)),
+            ),
+            inputs=(walt.ToolInput("q"),),
+        )
+        result = client.execute(tool, {"q": "tug"}, prefer_http=False)
+    assert result.ok, result.error
+    assert "searched: tug" in str(result.data.get("main_text"))

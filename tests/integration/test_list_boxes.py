@@ -326,3 +326,31 @@ def test_a_multi_select_list_box_is_left_with_exactly_the_options_asked_for(
         words = result.data["main_text"].split()
         # Tug stays chosen (not clicked off again), Ferry is taken off, Dinghy added.
         assert "Tug" in words and "Dinghy" in words and "Ferry" not in words
+
+
+def test_an_option_gone_when_the_popup_is_drawn_again_fails_the_step(
+    client: walt.UnifiedClient, status_filter: walt.Tool
+) -> None:
+    # Drawn again without "Closed" when the pointer first moves over it.
+    gone = PAGE.replace(
+        "document.body.appendChild(list);",
+        "document.body.appendChild(list);\n"
+        "  list.addEventListener('mousemove', () => {\n"
+        "    if (list.dataset.drawn) return;\n"
+        "    list.dataset.drawn = '1';\n"
+        "    list.querySelector('[data-key=closed]').remove();\n"
+        "    list.innerHTML = list.innerHTML;\n"
+        "  });",
+    )
+    with serve({"/tickets": lambda r: html(gone), "/api/tickets": tickets}) as redrawn:
+        tool = walt.Tool(
+            name="choose_status",
+            steps=(NavigationStep(url=redrawn.url + "tickets"), status_filter.steps[-1]),
+            inputs=(walt.ToolInput("status"),),
+        )
+        result = client.execute(tool, {"status": "Closed"}, step_timeout=2)
+        asked = [r.arg("status") for r in redrawn.log if r.path == "/api/tickets"]
+    assert not result.ok and result.error is not None
+    assert "no option valued or labelled 'Closed'" in result.error.message
+    assert "Open, Any status" in result.error.message
+    assert asked == ["open"]  # nothing but the page's own first list was fetched

@@ -4,9 +4,12 @@ nothing the first job's pages stored is seen by the second, as with a new contex
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import itertools
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +17,9 @@ import pytest
 import walt
 from tests.sites import Request, Response, Site, html, serve
 from walt.core.models import ClickStep, Locator, NavigationStep, Tool
+from walt.core.urls import UrlPolicy
 from walt.engine.browser import BrowserPool
+from walt.engine.session import BrowserSession, SessionPool
 
 _SCRIPT = "<script src='/private.js'></script>"
 
@@ -198,8 +203,120 @@ def test_a_page_left_hanging_does_not_hold_up_the_next_job() -> None:
             ) as client:
                 client.execute(hung, prefer_http=False).raise_for_error()
                 seen = _seen(client.execute(read, prefer_http=False))
+                # The hung context is still being reset (5 s at most) when the next job
+                # is done: that job did not wait for it, and ran in a context of its own.
+                open_then = pool.open_contexts()
                 contexts = pool.stats.contexts
         finally:
             asyncio.run(pool.close())
-    # The next job ran in a context of its own, not the one whose script still runs.
-    assert seen["local"] == "none" and contexts == 2
+    assert seen["local"] == "none"
+    assert contexts == 2 and open_then == 2
+
+
+# --------------------------------------------------------------------------- the reset
+
+
+@contextlib.asynccontextmanager
+async def _sessions(site: Site, **policy: Any) -> AsyncIterator[SessionPool]:
+    """walt's session pool on a browser of its own, for the site (and its user info)."""
+    browser = BrowserPool()
+    sessions = SessionPool(browser, UrlPolicy(allow_hosts=[site.netloc], **policy))
+    try:
+        yield sessions
+    finally:
+        await sessions.aclose()
+        await browser.close()
+
+
+async def _next_job(sessions: SessionPool, used: BrowserSession) -> BrowserSession:
+    """Give ``used`` back as a job's end does, and take the next job's session."""
+    sessions.release(used)
+    sessions.refill()
+    return await sessions.take(None, timeout=10)
+
+
+KEEPS_OPENING = """<p>opening</p><script>
+setInterval(() => window.open("/tab"), 20);
+addEventListener("pagehide", () => window.open("/tab"));
+</script>"""
+TAB = "<script>document.cookie = 'from_tab=A; path=/'; window.open('/tab');</script>"
+
+
+async def test_tabs_a_page_keeps_opening_are_closed_before_the_next_job() -> None:
+    with serve({"/": lambda _: html(KEEPS_OPENING), "/tab": lambda _: html(TAB)}) as site:
+        async with _sessions(site) as sessions:
+            first = await sessions.take(None, timeout=10)
+            first.guard.follow_popups = True  # as a job's run sets it
+            await first.page.goto(site.url)
+            await first.page.wait_for_timeout(200)
+            assert len(first.context.pages) > 1
+            second = await _next_job(sessions, first)
+            assert second is first
+            await second.page.wait_for_timeout(300)  # a tab that still opened would show
+            assert [p.url for p in second.context.pages] == ["about:blank"]
+            assert await second.context.cookies() == []
+
+
+LEAVES_LATE = """<p>leaving</p><script>
+addEventListener("pagehide", () => {
+  navigator.sendBeacon("/late?by=beacon");
+  fetch("/late?by=keepalive", {method: "POST", keepalive: true});
+});
+</script>"""
+
+
+async def test_what_a_page_sends_as_it_leaves_sets_nothing_for_the_next_job() -> None:
+    def late(request: Request) -> Response:
+        time.sleep(0.5)  # answered after the reset began
+        cookie = f"late_{request.arg('by')}=A; Path=/"
+        return 200, {"Content-Type": "text/plain", "Set-Cookie": cookie}, "ok"
+
+    with serve({"/": lambda _: html(LEAVES_LATE), "/late": late}) as site:
+        async with _sessions(site) as sessions:
+            first = await sessions.take(None, timeout=10)
+            await first.page.goto(site.url)
+            second = await _next_job(sessions, first)
+            assert second is first
+            await asyncio.sleep(1.0)
+            assert await second.context.cookies() == []
+
+
+async def test_a_context_that_sent_credentials_is_never_handed_to_another_job() -> None:
+    def secret(request: Request) -> Response:
+        if request.headers.get("Authorization") != "Basic " + base64.b64encode(b"alice:pw").decode(
+            "ascii"
+        ):
+            return 401, {"WWW-Authenticate": 'Basic realm="r"'}, "denied"
+        return html("<p>hello alice</p>")
+
+    with serve({"/secret": secret, "/other": secret}) as site:
+        async with _sessions(site, allow_credentials=True) as sessions:
+            first = await sessions.take(None, timeout=10)
+            await first.page.goto(f"http://alice:pw@{site.netloc}/secret")
+            assert await first.page.text_content("p") == "hello alice"
+            second = await _next_job(sessions, first)
+            assert second is not first
+            await second.page.goto(f"{site.url}other")
+            assert "denied" in await second.page.content()
+
+
+async def test_a_watch_lets_go_of_the_tabs_it_followed() -> None:
+    from walt.engine.effects import PageWatch
+
+    opener = "<a id='go' href='/tab' target='_blank'>open</a>"
+    with serve({"/": lambda _: html(opener), "/tab": lambda _: html("<p>tab</p>")}) as site:
+        async with _sessions(site) as sessions:
+            session = await sessions.take(None, timeout=10)
+            # Playwright's page keeps its listeners in a pyee emitter (no public count).
+            listening = session.page._impl_obj.listeners  # type: ignore[attr-defined]
+            before = len(listening("request"))
+            watch = PageWatch(session.page)
+            await session.page.goto(site.url)
+            watch.before_action()
+            await session.page.click("#go")
+            tab = await watch.follow_popup(5, expected=True)
+            assert tab is not None and watch.page is tab
+            watch.detach()
+            # Each job's watch would otherwise stay on the session's page for good.
+            assert len(listening("request")) == before
+            assert len(tab._impl_obj.listeners("request")) == 0  # type: ignore[attr-defined]

@@ -30,11 +30,15 @@ def test_directives_are_read_as_rfc_9111_writes_them() -> None:
     ("status", "headers", "reusable"),
     [
         (200, {"cache-control": "max-age=600"}, True),
-        (200, {"cache-control": "s-maxage=60, max-age=0"}, True),
+        # A browser is a private cache: s-maxage is a shared cache's lifetime.
+        (200, {"cache-control": "s-maxage=60, max-age=0"}, False),
+        (200, {"cache-control": "s-maxage=0, max-age=600"}, True),
         (200, {"cache-control": "max-age=0"}, False),
         (200, {"cache-control": "max-age=ten"}, False),  # invalid: no lifetime
         (200, {"cache-control": "no-store, max-age=600"}, False),
         (200, {"cache-control": "no-cache, max-age=600"}, False),
+        # A no-cache naming fields drops those fields only.
+        (200, {"cache-control": 'no-cache="Set-Cookie", max-age=600'}, True),
         (200, {"cache-control": "max-age=0, stale-while-revalidate=60"}, True),
         (200, {"expires": FUTURE}, True),
         (200, {"expires": PAST}, False),
@@ -43,12 +47,14 @@ def test_directives_are_read_as_rfc_9111_writes_them() -> None:
         (200, {"last-modified": PAST}, True),  # a heuristic lifetime
         (301, {}, True),
         (308, {}, True),
+        (300, {}, True),
+        (410, {}, True),
         (302, {}, False),
         (200, {}, False),
         (200, {"cache-control": "no-cache", "last-modified": PAST}, False),
     ],
 )
-def test_what_a_cache_may_give_again_without_asking(
+def test_what_a_browser_may_give_again_without_asking(
     status: int, headers: dict[str, str], reusable: bool
 ) -> None:
     assert reusable_without_origin(status, headers, now=NOW) is reusable
@@ -58,15 +64,21 @@ def test_what_a_cache_may_give_again_without_asking(
     ("headers", "one_users"),
     [
         ({"cache-control": "public, max-age=31536000"}, False),
+        ({"cache-control": "public, max-age=31536000", "etag": '"v1"'}, False),
         ({"cache-control": "s-maxage=600"}, False),
+        ({"cache-control": "s-maxage=0, max-age=600"}, True),
         ({"cache-control": "private, max-age=600"}, True),
         ({"cache-control": "public, private, max-age=600"}, True),
         # A lifetime alone: a page answered to someone's cookie may be theirs alone.
         ({"cache-control": "max-age=600"}, True),
         ({"last-modified": PAST}, True),
-        # What the origin is asked for again is answered for whoever asks.
+        # Asked again, the origin may say "not modified" to another user's request, and
+        # the browser shows the first user's page (the validator names the record).
+        ({"cache-control": "private, max-age=0, must-revalidate", "last-modified": PAST}, True),
+        ({"cache-control": "no-cache", "etag": '"v1"'}, True),
+        # What the origin is asked for again, with nothing to validate, it answers anew.
         ({"cache-control": "private, no-cache"}, False),
-        ({"cache-control": "no-store"}, False),
+        ({"cache-control": "no-store", "etag": '"v1"'}, False),
         ({}, False),
     ],
 )

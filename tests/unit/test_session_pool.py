@@ -188,3 +188,32 @@ async def test_a_job_does_not_wait_long_for_a_reset_that_hangs(
     assert first.closed  # its reset ran out of time: closed, not handed out
     pool.release(second)
     await pool.aclose()
+
+
+def test_which_sessions_may_be_reset_for_another_job() -> None:
+    from types import SimpleNamespace
+
+    from walt.engine.session import MAX_ORIGINS, BrowserSession
+
+    def session(**changes: Any) -> BrowserSession:
+        guard = SimpleNamespace(origins={"http://a.test"}, asked_to_authenticate=False)
+        browser = SimpleNamespace(is_connected=lambda: True)
+        made = BrowserSession(
+            guard,  # type: ignore[arg-type]
+            SimpleNamespace(browser=browser),  # type: ignore[arg-type]
+            SimpleNamespace(is_closed=lambda: False),  # type: ignore[arg-type]
+        )
+        for name, value in changes.items():
+            if name in ("origins", "asked_to_authenticate"):
+                setattr(guard, name, value)
+            else:
+                setattr(made, name, value)
+        return made
+
+    assert session().resettable()
+    assert not session(anonymous=False).resettable()  # opened with a caller's auth state
+    assert not session(spent=True).resettable()  # its job signed in
+    assert not session(asked_to_authenticate=True).resettable()
+    assert not session(jobs=MAX_JOBS).resettable()
+    many = {f"http://{n}.test" for n in range(MAX_ORIGINS + 1)}
+    assert not session(origins=many).resettable()

@@ -1,22 +1,29 @@
-"""Whether a response kept in a browser's HTTP cache belongs to one user (RFC 9111).
+"""Whether a response kept in a browser's HTTP cache may belong to one user (RFC 9111).
 
 A browser session that serves one job after another keeps its HTTP cache only while
-every response in it is one the origin would give anyone (walt.engine.session). Two
-questions decide that for a response, from its header fields alone:
+every response in it is one the origin would give anyone (walt.engine.session). From a
+response's status and header fields alone:
 
-* **Can the cache answer with it without asking the origin?** (RFC 9111 section 4.2)
-  Yes when it is fresh: ``max-age`` or ``s-maxage`` above zero, an ``Expires`` date in
-  the future, ``stale-while-revalidate`` (served stale while checked), or, with no
-  explicit lifetime, a ``Last-Modified`` date or a permanent redirect (301, 308), which
-  browsers give a heuristic lifetime (section 4.2.2). No, with ``no-store`` or
-  ``no-cache``: the origin sees the next request and answers it for its sender.
-* **Did the origin say any user may get it?** Only ``public`` or ``s-maxage`` say so.
-  RFC 9111 also lets a shared cache keep a response with a lifetime alone, but that
-  rule does not know about cookies: a page answered to a cookie may be one person's.
-  ``private`` always means one user's.
+* **Would the browser answer a later request with it without asking the origin?**
+  (RFC 9111 section 4.2; a browser is a private cache, so ``s-maxage`` does not apply.)
+  Yes when it is fresh: ``max-age`` above zero, an ``Expires`` date in the future,
+  ``stale-while-revalidate`` (served stale while checked), or, with no explicit
+  lifetime, a ``Last-Modified`` date (a heuristic lifetime, section 4.2.2) or a status
+  browsers keep by default (300, 301, 308, 410). No with ``no-store`` or a bare
+  ``no-cache`` (a ``no-cache`` that names fields only drops those fields).
+* **Would it give it again after asking?** When it carries a validator (``ETag``,
+  ``Last-Modified``), the origin may answer "304 Not Modified" to someone else's
+  request, because the record did not change, and the browser shows the stored body.
+* **Did the origin say any user may get it?** Only ``public``, or an ``s-maxage`` above
+  zero, say so. RFC 9111 also lets a shared cache keep a response with a lifetime
+  alone, but that rule does not know about cookies: a page answered to a cookie may be
+  one person's. ``private`` always means one user's.
 
-Headers are a mapping of lower-case field names to values; a field sent several times
-is one value with its lines joined by commas or newlines (as Playwright gives them).
+A response is *held for one user* when it may be stored (no ``no-store``), the origin
+did not say it is for everyone, and the browser may give it again (fresh, or by a
+validator). Headers are a mapping of lower-case field names to values; a field sent
+several times is one value with its lines joined by commas or newlines (as Playwright
+gives them).
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from typing import Final
 
 __all__ = ["cache_directives", "held_for_one_user", "reusable_without_origin"]
 
-_PERMANENT_REDIRECTS: Final = frozenset({301, 308})
+_FRESH_BY_DEFAULT: Final = frozenset({300, 301, 308, 410})
 
 
 def cache_directives(value: str) -> dict[str, str | None]:
@@ -61,24 +68,29 @@ def _future(date: str, now: float) -> bool:
 def reusable_without_origin(
     status: int, headers: Mapping[str, str], *, now: float | None = None
 ) -> bool:
-    """Whether a cache may answer a later request with this response without asking the
-    origin (see the module docstring); ``now``: seconds since the epoch."""
+    """Whether a browser may answer a later request with this response without asking
+    the origin (see the module docstring); ``now``: seconds since the epoch."""
     directives = cache_directives(headers.get("cache-control", ""))
-    if "no-store" in directives or "no-cache" in directives:
+    if "no-store" in directives or ("no-cache" in directives and directives["no-cache"] is None):
         return False
     if _seconds(directives.get("stale-while-revalidate")) > 0:
         return True
-    for lifetime in ("s-maxage", "max-age"):
-        if lifetime in directives:
-            return _seconds(directives[lifetime]) > 0
+    if "max-age" in directives:
+        return _seconds(directives["max-age"]) > 0
     if "expires" in headers:
         return _future(headers["expires"], time.time() if now is None else now)
-    return "last-modified" in headers or status in _PERMANENT_REDIRECTS
+    return "last-modified" in headers or status in _FRESH_BY_DEFAULT
 
 
 def held_for_one_user(status: int, headers: Mapping[str, str], *, now: float | None = None) -> bool:
-    """Whether a browser's cache may hold this response and answer with it later without
-    asking the origin, although the origin did not say every user may get it."""
+    """Whether a browser's cache may keep this response and give it again (without
+    asking the origin, or after a "304 Not Modified"), although the origin did not say
+    every user may get it."""
     directives = cache_directives(headers.get("cache-control", ""))
-    shared = ("public" in directives or "s-maxage" in directives) and "private" not in directives
-    return not shared and reusable_without_origin(status, headers, now=now)
+    if "no-store" in directives:
+        return False
+    for_everyone = "public" in directives or _seconds(directives.get("s-maxage")) > 0
+    if for_everyone and "private" not in directives:
+        return False
+    validated = "etag" in headers or "last-modified" in headers
+    return validated or reusable_without_origin(status, headers, now=now)

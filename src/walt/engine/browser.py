@@ -249,6 +249,10 @@ class BrowserPool:
         except asyncio.CancelledError:
             pass
 
+    def open_contexts(self) -> int:
+        """Browser contexts open now (jobs running, sessions kept ready or being closed)."""
+        return len(self._browser.contexts) if self.running and self._browser else 0
+
     async def warm(self) -> None:
         """Start the browser now instead of at the first job."""
         await self._ensure_browser()

@@ -245,24 +245,29 @@ class PageWatch:
         self._scripts: dict[int, float] = {}  # in-flight code requests: when they started
         self._scripted = False  # the page's scripts fetched data since the action
         self._documents = 0  # main-frame documents the action loaded (responses arrived)
+        self._followed: list[Page] = []
         self._attach(page)
 
     def _attach(self, page: Page) -> None:
+        self._followed.append(page)
         page.on("request", self._on_request)
         page.on("requestfinished", self._on_done)
         page.on("requestfailed", self._on_done)
         page.on("popup", self._on_popup)
 
     def detach(self) -> None:
-        """Stop following the page (it lives on for other work: its listeners go)."""
-        for event, handler in (
-            ("request", self._on_request),
-            ("requestfinished", self._on_done),
-            ("requestfailed", self._on_done),
-            ("popup", self._on_popup),
-        ):
-            with contextlib.suppress(Exception):
-                self.page.remove_listener(event, handler)
+        """Stop following the page and the tabs it opened (they live on for other work:
+        the listeners go)."""
+        for page in self._followed:
+            for event, handler in (
+                ("request", self._on_request),
+                ("requestfinished", self._on_done),
+                ("requestfailed", self._on_done),
+                ("popup", self._on_popup),
+            ):
+                with contextlib.suppress(Exception):
+                    page.remove_listener(event, handler)
+        self._followed.clear()
 
     def _on_popup(self, popup: Page) -> None:
         self._popups.append(popup)

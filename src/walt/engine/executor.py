@@ -423,6 +423,8 @@ class Executor:
             else:
                 log.debug("showing the route in the document of the last run")
                 await _ready_for_reuse(session, run.step_timeout)
+            # A login's session holds what it signed in with: never reset for another job.
+            session.spent = session.spent or request.capture_auth
             guard = session.guard
             guard.follow_popups = True
             run.blocked = guard.blocked

@@ -100,7 +100,11 @@ class NetworkGuard:
         # Whether the context's HTTP cache may now answer with a response meant for this
         # job's user alone (walt.core.httpcache): a session clears the cache then.
         self.cached_for_one_user = False
-        self.proxy = GuardProxy(policy, self._record_block)
+        # The browser sent HTTP credentials (from an address's user info, or a script's
+        # XMLHttpRequest), or a server asked for them: it keeps them for the rest of the
+        # context's life, and no reset clears them.
+        self.asked_to_authenticate = False
+        self.proxy = GuardProxy(policy, self._record_block, on_authorization=self._authenticated)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def __aenter__(self) -> NetworkGuard:
@@ -125,6 +129,9 @@ class NetworkGuard:
         self.expect_dialog = None
         self.follow_popups = False
 
+    def _authenticated(self) -> None:
+        self.asked_to_authenticate = True
+
     def _record_block(self, url: str, reason: str) -> None:
         if len(self.blocked) < 200:
             self.blocked.append(BlockedRequest(url=url, reason=reason))
@@ -138,6 +145,7 @@ class NetworkGuard:
 
     async def attach(self, context: BrowserContext) -> None:
         context.on("page", self._on_page)
+        context.on("request", self._on_request)
         context.on("response", self._on_response)
         if self.read_only:
             await context.route("**/*", self._refuse_writes)
@@ -198,12 +206,20 @@ class NetworkGuard:
         self._record_block(url, "downloads are refused")
         self._spawn(download.cancel())
 
+    def _on_request(self, request: Request) -> None:
+        # An address with user info: the browser answers the server's challenge with it
+        # inside its network stack (the proxy sees nothing of HTTPS, no event tells).
+        if "@" in urlsplit(request.url).netloc:
+            self.asked_to_authenticate = True
+
     def _on_response(self, response: Response) -> None:
         parts = urlsplit(response.url)
         if parts.scheme in ("http", "https"):
             self.origins.add(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
         if not self.cached_for_one_user:
             self.cached_for_one_user = held_for_one_user(response.status, response.headers)
+        if response.status in (401, 407):
+            self.asked_to_authenticate = True
         if response.status != 403 or response.headers.get("x-walt-blocked") != "1":
             return
         url = redact_url(response.url)

@@ -197,16 +197,18 @@ async def choose_in_list_box(
     deadline = time.monotonic() + timeout
     several = len(wanted) > 1
     for want in wanted:
-        seen = await _open(trigger, [want], click, deadline)
-        while not seen.found and time.monotonic() < deadline:
-            await asyncio.sleep(POLL)  # options a popup fetches, or a list still filling
-            seen = await _look(trigger, [want])
-        if not seen.found:
-            shown = [o.label + (f" ({o.value})" if o.value else "") for o in seen.options]
-            await close_list_box(page, trigger)
-            raise missing_option(ExecutionError, index, want, shown)
-        while seen.match is not None and not await _clicked(click, seen.match, deadline):
+        while True:
             seen = await _open(trigger, [want], click, deadline)
+            while not seen.found and time.monotonic() < deadline:
+                await asyncio.sleep(POLL)  # options a popup fetches, or a list still filling
+                seen = await _look(trigger, [want])
+            if not seen.found:
+                shown = [o.label + (f" ({o.value})" if o.value else "") for o in seen.options]
+                await close_list_box(page, trigger)
+                raise missing_option(ExecutionError, index, want, shown)
+            # Chosen already, or clicked; else the popup was drawn again: look anew.
+            if seen.match is None or await _clicked(click, seen.match, deadline):
+                break
     if several:
         # Exactly these: the options chosen before and not wanted are clicked off.
         for _ in range(len(wanted) + 50):

@@ -98,14 +98,19 @@ class GuardProxy:
         *,
         connect_timeout: float = 10.0,
         idle_timeout: float = 120.0,
+        on_authorization: Callable[[], None] | None = None,
     ) -> None:
         self.policy = policy
         self._on_block = on_block
+        # Told when a plain-HTTP request carries credentials (an Authorization field):
+        # the browser keeps them for the context's life.
+        self._on_authorization = on_authorization
         self._connect_timeout = connect_timeout
         self._idle_timeout = idle_timeout
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.requests = 0
+        self.paused = False
 
     @property
     def port(self) -> int:
@@ -130,6 +135,21 @@ class GuardProxy:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def pause(self) -> None:
+        """Refuse every request from now on (403) and cut the connections open now, so
+        that no response reaches the browser until :meth:`resume` (a context being reset:
+        a beacon its last page sent as it left must not set a cookie afterwards)."""
+        self.paused = True
+        current = asyncio.current_task()
+        open_now = [task for task in self._tasks if task is not current]
+        for task in open_now:
+            task.cancel()
+        if open_now:
+            await asyncio.gather(*open_now, return_exceptions=True)
+
+    def resume(self) -> None:
+        self.paused = False
 
     async def __aenter__(self) -> GuardProxy:
         return await self.start()
@@ -170,6 +190,9 @@ class GuardProxy:
             await self._respond(writer, 400, "malformed request line")
             return
         self.requests += 1
+        if self.paused:
+            await self._respond(writer, 403, "the browser context is being reset")
+            return
         if method == "CONNECT":
             await self._tunnel(target, reader, writer)
         else:
@@ -251,6 +274,8 @@ class GuardProxy:
             if not line:
                 continue
             name = line.split(b":", 1)[0].strip().lower()
+            if name == b"authorization" and self._on_authorization is not None:
+                self._on_authorization()
             if name not in _HOP_BY_HOP:
                 out.append(line + b"\r\n")
         out.append(b"Connection: close\r\n\r\n")

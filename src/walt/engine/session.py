@@ -49,6 +49,8 @@ MAX_ORIGINS: Final = 64
 origin's data is cleared by a call of its own)."""
 RESET_TIMEOUT: Final = 5.0
 """Seconds a reset may take; a session that does not reset in time is closed."""
+MAX_TAB_ROUNDS: Final = 5
+"""Times the other tabs are closed before a reset gives up (tabs that open tabs)."""
 MAX_READY: Final = 2
 """Sessions kept ready for the next jobs (reset ones, or a new spare)."""
 READY_WAIT: Final = 1.0
@@ -64,6 +66,8 @@ class BrowserSession:
     anonymous: bool = True
     """Opened without a caller's auth state: once reset, it may serve any job without one."""
     jobs: int = 0
+    spent: bool = False
+    """Its job signed in (a login tool's run): closed after it, never reset."""
     _cdp: CDPSession | None = None
 
     def usable(self) -> bool:
@@ -77,9 +81,14 @@ class BrowserSession:
             return False
 
     def resettable(self) -> bool:
-        """Whether :meth:`reset` may bring this session back for another job."""
+        """Whether :meth:`reset` may bring this session back for another job: not when it
+        started with auth state or its job signed in (``spent``), nor when a server asked
+        for HTTP authentication (the browser keeps credentials it sent, and no reset
+        clears them)."""
         return (
             self.anonymous
+            and not self.spent
+            and not self.guard.asked_to_authenticate
             and self.jobs < MAX_JOBS
             and len(self.guard.origins) <= MAX_ORIGINS
             and self.usable()
@@ -88,19 +97,34 @@ class BrowserSession:
     async def reset(self) -> None:
         """Bring the session back to what a new context holds (see the module docstring).
 
-        Uses the Chrome DevTools Protocol (``Page.resetNavigationHistory``,
-        ``Storage.clearDataForOrigin`` with every storage type, for each origin in
-        :attr:`NetworkGuard.origins`; ``Network.clearBrowserCache`` when the job's
-        responses include one the cache may give again without asking its origin and
-        which the origin did not mark for every user, see :mod:`walt.core.httpcache`).
-        Raises what the browser raises; the caller then closes the session instead.
+        In this order: the guard proxy refuses every request and cuts the open ones (a
+        beacon or ``keepalive`` fetch the last page sends as it leaves must not set a
+        cookie once they are cleared); the tab leaves its document for ``about:blank``
+        (its scripts and timers end, so it opens no more tabs) and every other tab is
+        closed; then, with the Chrome DevTools Protocol, ``Page.resetNavigationHistory``,
+        the cookies, the permissions, ``Storage.clearDataForOrigin`` with every storage
+        type for each origin in :attr:`NetworkGuard.origins`, and
+        ``Network.clearBrowserCache`` when a response may have been kept for one user
+        (:mod:`walt.core.httpcache`). Raises what the browser raises, or
+        :class:`RuntimeError` when a tab is still open; the caller then closes the
+        session instead.
         """
-        for other in self.context.pages:
-            if other is not self.page:
-                await other.close()
-        # Leaving the last document ends its scripts, timers, workers and requests; the
-        # tab's name is the one thing a browsing context carries across documents.
+        guard = self.guard
+        guard.follow_popups = False  # the guard closes a tab that opens from now on
+        await guard.proxy.pause()
         await self.page.goto("about:blank")
+        for _ in range(MAX_TAB_ROUNDS):  # a tab may open another as it closes
+            others = [page for page in self.context.pages if page is not self.page]
+            if not others:
+                break
+            for other in others:
+                await other.close()
+        if len(self.context.pages) != 1:
+            raise RuntimeError("tabs kept opening while the context was reset")
+        # Nothing can reach the context now: what the job left is known in full.
+        origins, private_cache = sorted(guard.origins), guard.cached_for_one_user
+        guard.start_job()
+        # A browsing context's name is the one thing it carries across documents.
         await self.page.evaluate(_CLEAR_NAME)
         if self._cdp is None:
             self._cdp = await self.context.new_cdp_session(self.page)
@@ -111,12 +135,12 @@ class BrowserSession:
         await asyncio.gather(
             *(
                 cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
-                for origin in sorted(self.guard.origins)
+                for origin in origins
             )
         )
-        if self.guard.cached_for_one_user:
+        if private_cache:
             await cdp.send("Network.clearBrowserCache")
-        self.guard.start_job()
+        guard.proxy.resume()
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -145,6 +169,7 @@ class SessionPool:
         self.reuse = reuse
         self._ready: collections.deque[asyncio.Task[BrowserSession | None]] = collections.deque()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._waiting = 0  # jobs waiting for a coming session
         self._closed = False
 
     async def open(self, storage_state: dict[str, Any] | None = None) -> BrowserSession:
@@ -183,9 +208,16 @@ class SessionPool:
             done = next((task for task in self._ready if task.done()), None)
             if done is None:
                 left = waited_until - time.monotonic()
-                if left <= 0:
+                # One coming session per waiting job: the others open their own at once.
+                if left <= 0 or self._waiting >= len(self._ready):
                     return None
-                await asyncio.wait(list(self._ready), timeout=left, return_when="FIRST_COMPLETED")
+                self._waiting += 1
+                try:
+                    await asyncio.wait(
+                        list(self._ready), timeout=left, return_when="FIRST_COMPLETED"
+                    )
+                finally:
+                    self._waiting -= 1
                 continue
             self._ready.remove(done)
             if done.cancelled() or done.exception() is not None:
@@ -202,9 +234,7 @@ class SessionPool:
         """Start opening a spare session in the background, unless one is ready or coming."""
         if self._closed or self._ready:
             return
-        spare = self._spawn(self.open(None))
-        spare.add_done_callback(lambda t: t.cancelled() or t.exception())  # unused if failed
-        self._ready.append(spare)
+        self._add_ready(self._spawn(self.open(None)))
 
     def release(self, session: BrowserSession) -> None:
         """Take a used session back: reset it for the next job in the background, or close
@@ -215,9 +245,21 @@ class SessionPool:
             and len(self._ready) < MAX_READY
             and session.resettable()
         ):
-            self._ready.append(self._spawn(self._reset(session)))
+            self._add_ready(self._spawn(self._reset(session)))
         else:
             self._close_later(session)
+
+    def _add_ready(self, coming: asyncio.Task[BrowserSession | None]) -> None:
+        self._ready.append(coming)
+        coming.add_done_callback(self._drop_if_failed)
+
+    def _drop_if_failed(self, coming: asyncio.Task[BrowserSession | None]) -> None:
+        """A spare that did not open, or a session that did not reset, leaves the ready
+        ones at once (it would hold a place of ``MAX_READY`` and stop :meth:`refill`)."""
+        if coming.cancelled() or coming.exception() is not None or coming.result() is None:
+            with contextlib.suppress(ValueError):
+                self._ready.remove(coming)
+            self.refill()
 
     async def _reset(self, session: BrowserSession) -> BrowserSession | None:
         started = time.perf_counter()

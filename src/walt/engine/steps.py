@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urldefrag
 
 from walt.core.errors import (
     ClickInterceptedError,
@@ -263,9 +264,12 @@ class BrowserSteps:
         await self.watch.close_popups()
         if element_next:
             # Timers of a user's action (PageWatch) need input, a hashchange or a popstate:
-            # a route shown in place had one; a new document has none but what its own
-            # scripts do to its address, and the next step's locator waits for its element.
-            await self.watch.settle_loaded(timeout, read=False, grace=0.0, timers=response is None)
+            # a route shown in place had one, and so had a new document whose scripts
+            # moved it to another fragment as it loaded (a router's "#" to "#/").
+            moved = urldefrag(self.page.url).fragment != urldefrag(checked).fragment
+            await self.watch.settle_loaded(
+                timeout, read=False, grace=0.0, timers=response is None or moved
+            )
         else:
             await self.watch.settle_loaded(timeout)
         run.current_url = self.page.url

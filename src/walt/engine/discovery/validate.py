@@ -1140,7 +1140,9 @@ async def validate_candidates(
         # what the other waits for.
         async with slots, drawing if browser else contextlib.nullcontext():
             started = time.perf_counter()
-            if browser and pace.too_late(deadline, CHECK_RUNS):
+            # A search checked through its API first needs one browser run at most.
+            api_first = cand.api is not None and cand.kind == "search"
+            if browser and pace.too_late(deadline, 1 if api_first else CHECK_RUNS):
                 record(cand, "rejected", _OUT_OF_TIME, {}, started)
                 return
             if cand.api is not None and cand.kind == "search":
