@@ -11,10 +11,11 @@ ready for the next job that brings no auth state:
   reached, a tab at ``about:blank`` with no history and no name, no other tab, no
   permission, empty job records, and an HTTP cache that holds only responses their
   origins marked for every user (``Cache-Control: public``: a site's scripts and
-  style sheets), else an empty one. No state of one job reaches the next; the
-  renderer's warmth and those shared files are kept;
-* else (or when a reset fails) it is closed, and a new spare is opened in the
-  background after each job.
+  style sheets), else an empty one. The renderer's warmth and those shared files are
+  kept, and what Chromium keeps beyond its protocol's reach (HSTS, TLS session
+  tickets, the CORS preflight cache);
+* else (its job signed in or sent HTTP credentials, which no reset clears; or the reset
+  failed) it is closed, and a new spare is opened in the background after each job.
 
 ``reuse=False`` keeps the strictest form: a new context for every job.
 """
