@@ -146,28 +146,42 @@ def test_an_option_the_list_box_lacks_fails_the_step_naming_the_options(
     assert "Open, Closed, Any status" in result.error.message
 
 
-# The popup draws its options again when the pointer first moves over it (a virtual list
-# measuring its rows): the option element found before the click is gone by then.
-REDRAWN = PAGE.replace(
-    "document.body.appendChild(list);",
-    "document.body.appendChild(list);\n"
-    "  list.addEventListener('mousemove', () => {\n"
-    "    if (!list.dataset.drawn) { list.dataset.drawn = '1'; list.innerHTML = list.innerHTML; }\n"
-    "  });",
-)
+def _drawn_again(change: str) -> str:
+    """The tickets page whose popup runs ``change`` (script) and draws its options again
+    when the pointer first moves over it (a virtual list measuring its rows): the option
+    element found before the click is gone by then."""
+    return PAGE.replace(
+        "document.body.appendChild(list);",
+        "document.body.appendChild(list);\n"
+        "  list.addEventListener('mousemove', () => {\n"
+        "    if (list.dataset.drawn) return;\n"
+        "    list.dataset.drawn = '1';\n"
+        f"    {change}\n"
+        "    list.innerHTML = list.innerHTML;\n"
+        "  });",
+    )
+
+
+def _choose_on(
+    page: str, client: walt.UnifiedClient, status_filter: walt.Tool, timeout: float
+) -> tuple[walt.ExecuteResult, list[str]]:
+    """Choose "Closed" with the discovered list box step on ``page``: the run, and the
+    statuses the page fetched."""
+    assert page != PAGE
+    with serve({"/tickets": lambda r: html(page), "/api/tickets": tickets}) as served:
+        tool = walt.Tool(
+            name="choose_status",
+            steps=(NavigationStep(url=served.url + "tickets"), status_filter.steps[-1]),
+            inputs=(walt.ToolInput("status"),),
+        )
+        result = client.execute(tool, {"status": "Closed"}, step_timeout=timeout)
+        return result, [r.arg("status") for r in served.log if r.path == "/api/tickets"]
 
 
 def test_an_option_drawn_again_while_it_is_clicked_is_found_again_and_chosen(
     client: walt.UnifiedClient, status_filter: walt.Tool
 ) -> None:
-    assert REDRAWN != PAGE
-    with serve({"/tickets": lambda r: html(REDRAWN), "/api/tickets": tickets}) as redrawn:
-        tool = walt.Tool(
-            name="choose_status",
-            steps=(NavigationStep(url=redrawn.url + "tickets"), status_filter.steps[-1]),
-            inputs=(walt.ToolInput("status"),),
-        )
-        result = client.execute(tool, {"status": "Closed"}, step_timeout=5)
+    result, _ = _choose_on(_drawn_again(""), client, status_filter, timeout=5)
     assert result.ok, result.error
     assert sorted(str(r.get("title")) for r in result.records) == _expected("closed")
 
@@ -331,25 +345,8 @@ def test_a_multi_select_list_box_is_left_with_exactly_the_options_asked_for(
 def test_an_option_gone_when_the_popup_is_drawn_again_fails_the_step(
     client: walt.UnifiedClient, status_filter: walt.Tool
 ) -> None:
-    # Drawn again without "Closed" when the pointer first moves over it.
-    gone = PAGE.replace(
-        "document.body.appendChild(list);",
-        "document.body.appendChild(list);\n"
-        "  list.addEventListener('mousemove', () => {\n"
-        "    if (list.dataset.drawn) return;\n"
-        "    list.dataset.drawn = '1';\n"
-        "    list.querySelector('[data-key=closed]').remove();\n"
-        "    list.innerHTML = list.innerHTML;\n"
-        "  });",
-    )
-    with serve({"/tickets": lambda r: html(gone), "/api/tickets": tickets}) as redrawn:
-        tool = walt.Tool(
-            name="choose_status",
-            steps=(NavigationStep(url=redrawn.url + "tickets"), status_filter.steps[-1]),
-            inputs=(walt.ToolInput("status"),),
-        )
-        result = client.execute(tool, {"status": "Closed"}, step_timeout=2)
-        asked = [r.arg("status") for r in redrawn.log if r.path == "/api/tickets"]
+    gone = _drawn_again("list.querySelector('[data-key=closed]').remove();")
+    result, asked = _choose_on(gone, client, status_filter, timeout=2)
     assert not result.ok and result.error is not None
     assert "no option valued or labelled 'Closed'" in result.error.message
     assert "Open, Any status" in result.error.message

@@ -125,21 +125,28 @@ def _seen(result: walt.ExecuteResult) -> dict[str, str]:
     return dict(re.findall(r"(\w+): (\S+)", str(result.data.get("main_text", ""))))
 
 
-@pytest.mark.parametrize("reuse", [True, False], ids=["reset-context", "new-context"])
-def test_the_next_job_sees_nothing_the_last_job_stored(state_site: Site, reuse: bool) -> None:
+@contextlib.contextmanager
+def _client(site: Site, *, reuse: bool = True) -> Iterator[tuple[walt.UnifiedClient, BrowserPool]]:
+    """A client of the in-process backend on a browser pool of the test's own."""
     pool = BrowserPool()
     options: dict[str, Any] = {"pool": pool, "reuse_contexts": reuse}
-    write, read = _tools(state_site)
     try:
         with walt.UnifiedClient(
-            "inprocess", allow_hosts=[state_site.netloc], cache=False, backend_options=options
+            "inprocess", allow_hosts=[site.netloc], cache=False, backend_options=options
         ) as client:
-            client.execute(write, prefer_http=False).raise_for_error()
-            first = _seen(client.execute(read, prefer_http=False))
-            second = _seen(client.execute(read, prefer_http=False))
-            contexts = pool.stats.contexts
+            yield client, pool
     finally:
         asyncio.run(pool.close())
+
+
+@pytest.mark.parametrize("reuse", [True, False], ids=["reset-context", "new-context"])
+def test_the_next_job_sees_nothing_the_last_job_stored(state_site: Site, reuse: bool) -> None:
+    write, read = _tools(state_site)
+    with _client(state_site, reuse=reuse) as (client, pool):
+        client.execute(write, prefer_http=False).raise_for_error()
+        first = _seen(client.execute(read, prefer_http=False))
+        second = _seen(client.execute(read, prefer_http=False))
+        contexts = pool.stats.contexts
     nothing = {
         "cookie": "none",
         "local": "none",
@@ -170,17 +177,10 @@ def test_files_marked_for_every_user_stay_cached_for_the_next_job(reuse: bool) -
         headers = {"Content-Type": "text/javascript", "Cache-Control": "public, max-age=600"}
         return 200, headers, f"window.served = {next(served)};"
 
-    pool = BrowserPool()
-    options: dict[str, Any] = {"pool": pool, "reuse_contexts": reuse}
     with serve({"/": lambda _: html(SHARED_PAGE), "/shared.js": shared_script}) as site:
         tool = Tool(name="page", steps=(NavigationStep(url=site.url),))
-        try:
-            with walt.UnifiedClient(
-                "inprocess", allow_hosts=[site.netloc], cache=False, backend_options=options
-            ) as client:
-                runs = [_seen(client.execute(tool, prefer_http=False)) for _ in range(3)]
-        finally:
-            asyncio.run(pool.close())
+        with _client(site, reuse=reuse) as (client, _):
+            runs = [_seen(client.execute(tool, prefer_http=False)) for _ in range(3)]
     # A reset context answers from its cache (the origin said anyone may get the file);
     # a new context asks again.
     assert [run["served"] for run in runs] == (["1", "1", "1"] if reuse else ["1", "2", "3"])
@@ -192,23 +192,16 @@ HUNG = """<p id="ready">ready</p>
 
 
 def test_a_page_left_hanging_does_not_hold_up_the_next_job() -> None:
-    pool = BrowserPool()
-    options: dict[str, Any] = {"pool": pool}
     with serve({"/hung": lambda _: html(HUNG), "/read": lambda _: html(READER)}) as site:
         hung = Tool(name="hung", steps=(NavigationStep(url=f"{site.url}hung"),))
         read = Tool(name="read_state", steps=(NavigationStep(url=f"{site.url}read"),))
-        try:
-            with walt.UnifiedClient(
-                "inprocess", allow_hosts=[site.netloc], cache=False, backend_options=options
-            ) as client:
-                client.execute(hung, prefer_http=False).raise_for_error()
-                seen = _seen(client.execute(read, prefer_http=False))
-                # The hung context is still being reset (5 s at most) when the next job
-                # is done: that job did not wait for it, and ran in a context of its own.
-                open_then = pool.open_contexts()
-                contexts = pool.stats.contexts
-        finally:
-            asyncio.run(pool.close())
+        with _client(site) as (client, pool):
+            client.execute(hung, prefer_http=False).raise_for_error()
+            seen = _seen(client.execute(read, prefer_http=False))
+            # The hung context is still being reset (5 s at most) when the next job is
+            # done: that job did not wait for it, and ran in a context of its own.
+            open_then = pool.open_contexts()
+            contexts = pool.stats.contexts
     assert seen["local"] == "none"
     assert contexts == 2 and open_then == 2
 
