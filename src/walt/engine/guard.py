@@ -97,8 +97,9 @@ class NetworkGuard:
         # Origins whose responses reached the context: the sites that may have stored data
         # in it (walt.engine.session clears theirs before the context serves another job).
         self.origins: set[str] = set()
-        # Whether the context's HTTP cache may now answer with a response meant for this
-        # job's user alone (walt.core.httpcache): a session clears the cache then.
+        # Whether the context's HTTP cache may now give again a response meant for this
+        # job's user alone (walt.core.httpcache, and the request carried a cookie or
+        # credentials): a session clears the cache then. Read it through cache_checked().
         self.cached_for_one_user = False
         # The browser sent HTTP credentials (from an address's user info, or a script's
         # XMLHttpRequest), or a server asked for them: it keeps them for the rest of the
@@ -106,6 +107,7 @@ class NetworkGuard:
         self.asked_to_authenticate = False
         self.proxy = GuardProxy(policy, self._record_block, on_authorization=self._authenticated)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._cache_checks: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> NetworkGuard:
         await self.proxy.start()
@@ -206,6 +208,21 @@ class NetworkGuard:
         self._record_block(url, "downloads are refused")
         self._spawn(download.cancel())
 
+    async def _answered_someone(self, response: Response) -> None:
+        try:
+            sent = await response.request.all_headers()
+        except Exception:  # its page is gone: it may have been anyone's
+            sent = {"cookie": "?"}
+        if "cookie" in sent or "authorization" in sent:
+            self.cached_for_one_user = True
+
+    async def cache_checked(self) -> bool:
+        """Whether the context's HTTP cache may hold a response meant for one user, once
+        every response's check has ended (see :attr:`cached_for_one_user`)."""
+        if self._cache_checks:
+            await asyncio.gather(*list(self._cache_checks), return_exceptions=True)
+        return self.cached_for_one_user
+
     def _on_request(self, request: Request) -> None:
         # An address with user info: the browser answers the server's challenge with it
         # inside its network stack (the proxy sees nothing of HTTPS, no event tells).
@@ -216,8 +233,12 @@ class NetworkGuard:
         parts = urlsplit(response.url)
         if parts.scheme in ("http", "https"):
             self.origins.add(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
-        if not self.cached_for_one_user:
-            self.cached_for_one_user = held_for_one_user(response.status, response.headers)
+        if not self.cached_for_one_user and held_for_one_user(response.status, response.headers):
+            # One user's only if it answered someone: a request without a cookie or
+            # credentials gets what any newcomer gets (an app's page shell, say).
+            check = asyncio.ensure_future(self._answered_someone(response))
+            self._cache_checks.add(check)
+            check.add_done_callback(self._cache_checks.discard)
         if response.status in (401, 407):
             self.asked_to_authenticate = True
         if response.status != 403 or response.headers.get("x-walt-blocked") != "1":

@@ -9,11 +9,11 @@ ready for the next job that brings no auth state:
 * a used session that started without auth state is **reset** (:meth:`BrowserSession.reset`)
   to what a new context holds: no cookie, no stored data of any origin its pages
   reached, a tab at ``about:blank`` with no history and no name, no other tab, no
-  permission, empty job records, and an HTTP cache that holds only responses their
-  origins marked for every user (``Cache-Control: public``: a site's scripts and
-  style sheets), else an empty one. The renderer's warmth and those shared files are
-  kept, and what Chromium keeps beyond its protocol's reach (HSTS, TLS session
-  tickets, the CORS preflight cache);
+  permission, empty job records, and an HTTP cache that holds no response meant for
+  one user (one its origin did not mark ``Cache-Control: public``, given to a request
+  that carried a cookie or credentials), else an empty one. The renderer's warmth and
+  the shared responses are kept, and what Chromium keeps beyond its protocol's reach
+  (HSTS, TLS session tickets, the CORS preflight cache);
 * else (its job signed in or sent HTTP credentials, which no reset clears; or the reset
   failed) it is closed, and a new spare is opened in the background after each job.
 
@@ -106,7 +106,8 @@ class BrowserSession:
         the cookies, the permissions, ``Storage.clearDataForOrigin`` with every storage
         type for each origin in :attr:`NetworkGuard.origins`, and
         ``Network.clearBrowserCache`` when a response may have been kept for one user
-        (:mod:`walt.core.httpcache`). Raises what the browser raises, or
+        (:mod:`walt.core.httpcache`, and it answered a request with a cookie or
+        credentials: :meth:`NetworkGuard.cache_checked`). Raises what the browser raises, or
         :class:`RuntimeError` when a tab is still open; the caller then closes the
         session instead.
         """
@@ -123,7 +124,7 @@ class BrowserSession:
         if len(self.context.pages) != 1:
             raise RuntimeError("tabs kept opening while the context was reset")
         # Nothing can reach the context now: what the job left is known in full.
-        origins, private_cache = sorted(guard.origins), guard.cached_for_one_user
+        origins, private_cache = sorted(guard.origins), await guard.cache_checked()
         guard.start_job()
         # A browsing context's name is the one thing it carries across documents.
         await self.page.evaluate(_CLEAR_NAME)
