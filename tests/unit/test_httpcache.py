@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from walt.core.httpcache import cache_directives, held_for_one_user, reusable_without_origin
+from walt.core.httpcache import (
+    answered_anyone,
+    cache_directives,
+    held_for_one_user,
+    reusable_without_origin,
+)
 
 NOW = 1_800_000_000.0  # 2027-01-15
 FUTURE = "Wed, 01 Jan 2031 00:00:00 GMT"
@@ -84,3 +89,26 @@ def test_what_a_browser_may_give_again_without_asking(
 )
 def test_what_a_cache_may_hold_for_one_user(headers: dict[str, str], one_users: bool) -> None:
     assert held_for_one_user(200, headers, now=NOW) is one_users
+
+
+BROWSER = {"accept": "*/*", "user-agent": "Chromium", "sec-fetch-mode": "cors", "referer": "x"}
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "sent", "anyone"),
+    [
+        (200, {"cache-control": "max-age=600"}, BROWSER, True),
+        (200, {}, {**BROWSER, "if-none-match": '"v1"'}, True),
+        (200, {}, {**BROWSER, "cookie": "sid=1"}, False),
+        (200, {}, {**BROWSER, "authorization": "Bearer t"}, False),
+        (200, {}, {**BROWSER, "x-auth-token": "alice"}, False),  # a script's own field
+        (200, {"cache-control": "private, max-age=600"}, BROWSER, False),
+        (200, {"set-cookie": "sid=S1"}, BROWSER, False),  # a session minted on this visit
+        (301, {}, BROWSER, False),  # may lead into a session kept in the address
+        (304, {}, BROWSER, True),
+    ],
+)
+def test_what_any_newcomer_asking_the_same_gets(
+    status: int, headers: dict[str, str], sent: dict[str, str], anyone: bool
+) -> None:
+    assert answered_anyone(status, headers, sent) is anyone

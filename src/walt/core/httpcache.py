@@ -33,9 +33,42 @@ import time
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["cache_directives", "held_for_one_user", "reusable_without_origin"]
+__all__ = [
+    "answered_anyone",
+    "cache_directives",
+    "held_for_one_user",
+    "reusable_without_origin",
+]
 
 _FRESH_BY_DEFAULT: Final = frozenset({300, 301, 308, 410})
+# The fields a browser puts on a request by itself (Fetch standard, Chromium): any other
+# one (a cookie, credentials, a script's X-Auth-Token) may make the answer one user's.
+_BROWSER_FIELDS: Final = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "cache-control",
+        "connection",
+        "content-length",
+        "content-type",
+        "host",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-range",
+        "if-unmodified-since",
+        "origin",
+        "pragma",
+        "priority",
+        "proxy-connection",
+        "purpose",
+        "range",
+        "referer",
+        "upgrade-insecure-requests",
+        "user-agent",
+    }
+)
 
 
 def cache_directives(value: str) -> dict[str, str | None]:
@@ -94,3 +127,22 @@ def held_for_one_user(status: int, headers: Mapping[str, str], *, now: float | N
         return False
     validated = "etag" in headers or "last-modified" in headers
     return validated or reusable_without_origin(status, headers, now=now)
+
+
+def answered_anyone(
+    status: int, headers: Mapping[str, str], request_headers: Mapping[str, str]
+) -> bool:
+    """Whether a response is what any newcomer asking the same gets: the request carried
+    only the fields a browser sends by itself (no cookie, no credentials, no token a
+    script added), and the response is not ``private``, not a redirect (which may lead
+    into a session kept in the address) and gives no one a cookie (``Set-Cookie``: a
+    session minted on the first visit). ``headers`` must include ``set-cookie``."""
+    if "private" in cache_directives(headers.get("cache-control", "")):
+        return False
+    if 300 <= status < 400 and status != 304:
+        return False
+    if "set-cookie" in headers:
+        return False
+    return all(
+        name in _BROWSER_FIELDS or name.startswith(("sec-", ":")) for name in request_headers
+    )

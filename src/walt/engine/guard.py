@@ -21,7 +21,7 @@ import re
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urlsplit
 
-from walt.core.httpcache import held_for_one_user
+from walt.core.httpcache import answered_anyone, held_for_one_user
 from walt.core.logging import get_logger
 from walt.core.messages import BlockedRequest
 from walt.core.urls import UrlPolicy, redact_url
@@ -210,18 +210,26 @@ class NetworkGuard:
 
     async def _answered_someone(self, response: Response) -> None:
         try:
-            sent = await response.request.all_headers()
+            sent, got = await asyncio.gather(response.request.all_headers(), response.all_headers())
         except Exception:  # its page is gone: it may have been anyone's
-            sent = {"cookie": "?"}
-        if "cookie" in sent or "authorization" in sent:
+            self.cached_for_one_user = True
+            return
+        if not answered_anyone(response.status, got, sent):
             self.cached_for_one_user = True
 
     async def cache_checked(self) -> bool:
         """Whether the context's HTTP cache may hold a response meant for one user, once
         every response's check has ended (see :attr:`cached_for_one_user`)."""
-        if self._cache_checks:
+        while self._cache_checks:
             await asyncio.gather(*list(self._cache_checks), return_exceptions=True)
         return self.cached_for_one_user
+
+    async def end_tasks(self) -> None:
+        """Cancel what the guard still does for the last job (a tab it waits for)."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def _on_request(self, request: Request) -> None:
         # An address with user info: the browser answers the server's challenge with it
@@ -234,8 +242,8 @@ class NetworkGuard:
         if parts.scheme in ("http", "https"):
             self.origins.add(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
         if not self.cached_for_one_user and held_for_one_user(response.status, response.headers):
-            # One user's only if it answered someone: a request without a cookie or
-            # credentials gets what any newcomer gets (an app's page shell, say).
+            # One user's only if it answered someone: a request with nothing but what the
+            # browser sends by itself gets what any newcomer gets (an app's page shell).
             check = asyncio.ensure_future(self._answered_someone(response))
             self._cache_checks.add(check)
             check.add_done_callback(self._cache_checks.discard)

@@ -191,6 +191,7 @@ class GuardProxy:
             return
         self.requests += 1
         if self.paused:
+            self._note_authorization(lines[1:])  # refused, but the browser keeps them
             await self._respond(writer, 403, "the browser context is being reset")
             return
         if method == "CONNECT":
@@ -269,19 +270,24 @@ class GuardProxy:
         except ConnectionError:
             await self._respond(writer, 502, "upstream unreachable")
             return
+        self._note_authorization(header_lines)
         out = [f"{method} {path} HTTP/1.1\r\n".encode("latin-1")]
         for line in header_lines:
             if not line:
                 continue
             name = line.split(b":", 1)[0].strip().lower()
-            if name == b"authorization" and self._on_authorization is not None:
-                self._on_authorization()
             if name not in _HOP_BY_HOP:
                 out.append(line + b"\r\n")
         out.append(b"Connection: close\r\n\r\n")
         up_writer.write(b"".join(out))
         await up_writer.drain()
         await _relay(reader, writer, up_reader, up_writer)
+
+    def _note_authorization(self, header_lines: list[bytes]) -> None:
+        if self._on_authorization is not None and any(
+            line.split(b":", 1)[0].strip().lower() == b"authorization" for line in header_lines
+        ):
+            self._on_authorization()
 
     @staticmethod
     async def _respond(writer: asyncio.StreamWriter, status: int, reason: str) -> None:

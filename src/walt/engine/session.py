@@ -10,8 +10,9 @@ ready for the next job that brings no auth state:
   to what a new context holds: no cookie, no stored data of any origin its pages
   reached, a tab at ``about:blank`` with no history and no name, no other tab, no
   permission, empty job records, and an HTTP cache that holds no response meant for
-  one user (one its origin did not mark ``Cache-Control: public``, given to a request
-  that carried a cookie or credentials), else an empty one. The renderer's warmth and
+  one user (one its origin did not mark ``Cache-Control: public`` and which is not what
+  any newcomer asking the same gets, :func:`walt.core.httpcache.answered_anyone`),
+  else an empty one. The renderer's warmth and
   the shared responses are kept, and what Chromium keeps beyond its protocol's reach
   (HSTS, TLS session tickets, the CORS preflight cache);
 * else (its job signed in or sent HTTP credentials, which no reset clears; or the reset
@@ -106,8 +107,9 @@ class BrowserSession:
         the cookies, the permissions, ``Storage.clearDataForOrigin`` with every storage
         type for each origin in :attr:`NetworkGuard.origins`, and
         ``Network.clearBrowserCache`` when a response may have been kept for one user
-        (:mod:`walt.core.httpcache`, and it answered a request with a cookie or
-        credentials: :meth:`NetworkGuard.cache_checked`). Raises what the browser raises, or
+        (:mod:`walt.core.httpcache`, and it is not what any newcomer gets:
+        :meth:`NetworkGuard.cache_checked`); a session whose browser sent credentials
+        meanwhile raises instead. Raises what the browser raises, or
         :class:`RuntimeError` when a tab is still open; the caller then closes the
         session instead.
         """
@@ -124,7 +126,11 @@ class BrowserSession:
         if len(self.context.pages) != 1:
             raise RuntimeError("tabs kept opening while the context was reset")
         # Nothing can reach the context now: what the job left is known in full.
-        origins, private_cache = sorted(guard.origins), await guard.cache_checked()
+        await guard.end_tasks()
+        private_cache = await guard.cache_checked()
+        if guard.asked_to_authenticate:  # seen late: credentials no reset clears
+            raise RuntimeError("the browser sent HTTP credentials")
+        origins = sorted(guard.origins)
         guard.start_job()
         # A browsing context's name is the one thing it carries across documents.
         await self.page.evaluate(_CLEAR_NAME)
@@ -267,6 +273,9 @@ class SessionPool:
         started = time.perf_counter()
         try:
             await asyncio.wait_for(session.reset(), RESET_TIMEOUT)
+        except asyncio.CancelledError:
+            self._close_later(session)  # the loop is ending: neither reused nor left open
+            raise
         except Exception as exc:
             log.debug("closing a session that did not reset: %s", type(exc).__name__)
             await session.close()
