@@ -98,8 +98,8 @@ class NetworkGuard:
         # in it (walt.engine.session clears theirs before the context serves another job).
         self.origins: set[str] = set()
         # Whether the context's HTTP cache may now give again a response meant for this
-        # job's user alone (walt.core.httpcache, and the request carried a cookie or
-        # credentials): a session clears the cache then. Read it through cache_checked().
+        # job's user alone (walt.core.httpcache: held for one user, and not what any
+        # newcomer gets): a session clears the cache then. Read it through cache_checked().
         self.cached_for_one_user = False
         # The browser sent HTTP credentials (from an address's user info, or a script's
         # XMLHttpRequest), or a server asked for them: it keeps them for the rest of the
@@ -114,9 +114,7 @@ class NetworkGuard:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.end_tasks()
         await self.proxy.close()
 
     def start_job(self) -> None:

@@ -131,25 +131,25 @@ class GuardProxy:
         if self._server is not None:
             self._server.close()
             self._server = None
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._cut_connections()
 
     async def pause(self) -> None:
         """Refuse every request from now on (403) and cut the connections open now, so
         that no response reaches the browser until :meth:`resume` (a context being reset:
         a beacon its last page sent as it left must not set a cookie afterwards)."""
         self.paused = True
+        await self._cut_connections()
+
+    def resume(self) -> None:
+        self.paused = False
+
+    async def _cut_connections(self) -> None:
         current = asyncio.current_task()
         open_now = [task for task in self._tasks if task is not current]
         for task in open_now:
             task.cancel()
         if open_now:
             await asyncio.gather(*open_now, return_exceptions=True)
-
-    def resume(self) -> None:
-        self.paused = False
 
     async def __aenter__(self) -> GuardProxy:
         return await self.start()
@@ -190,8 +190,9 @@ class GuardProxy:
             await self._respond(writer, 400, "malformed request line")
             return
         self.requests += 1
+        # Noted whatever the answer (refused, blocked, forwarded): the browser keeps them.
+        self._note_authorization(lines[1:])
         if self.paused:
-            self._note_authorization(lines[1:])  # refused, but the browser keeps them
             await self._respond(writer, 403, "the browser context is being reset")
             return
         if method == "CONNECT":
@@ -270,7 +271,6 @@ class GuardProxy:
         except ConnectionError:
             await self._respond(writer, 502, "upstream unreachable")
             return
-        self._note_authorization(header_lines)
         out = [f"{method} {path} HTTP/1.1\r\n".encode("latin-1")]
         for line in header_lines:
             if not line:

@@ -128,8 +128,8 @@ class BrowserSession:
         # Nothing can reach the context now: what the job left is known in full.
         await guard.end_tasks()
         private_cache = await guard.cache_checked()
-        if guard.asked_to_authenticate:  # seen late: credentials no reset clears
-            raise RuntimeError("the browser sent HTTP credentials")
+        if not self.resettable():  # seen late: credentials sent, or too many origins
+            raise RuntimeError("the context can no longer be reset")
         origins = sorted(guard.origins)
         guard.start_job()
         # A browsing context's name is the one thing it carries across documents.

@@ -192,13 +192,13 @@ class _Runner:
         request: DiscoverRequest,
         meter: CostMeter,
         deadline: float,
-        pace: _Pace | None = None,
+        pace: _Pace,
     ) -> None:
         self.executor = executor
         self.request = request
         self.meter = meter
         self.deadline = deadline
-        self.pace = pace or _Pace()
+        self.pace = pace
         self.runs: list[dict[str, Any]] = []
 
     async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
@@ -1145,7 +1145,7 @@ async def validate_candidates(
             if browser and pace.too_late(deadline, 1 if api_first else CHECK_RUNS):
                 record(cand, "rejected", _OUT_OF_TIME, {}, started)
                 return
-            if cand.api is not None and cand.kind == "search":
+            if api_first:
                 try:
                     first = await _check_api_first(runner_for(cand), cand, site)
                 except (_Rejected, WaltError) as exc:
