@@ -487,9 +487,7 @@ async def _ready_for_reuse(session: BrowserSession, step_timeout: float) -> None
     """A kept session as a fresh one would be for this run: the guard's records empty, the
     run's own timeouts, and the page's quiet counted from now (its route is drawn after a
     navigation that loads nothing, so no load event starts the count)."""
-    session.guard.blocked.clear()
-    session.guard.dialogs.clear()
-    session.guard.popups.clear()
+    session.guard.clear_records()
     session.context.set_default_timeout(step_timeout * 1000)
     session.context.set_default_navigation_timeout(step_timeout * 1000)
     await session.page.evaluate(RESTART_QUIET_SCRIPT)

@@ -117,17 +117,22 @@ class NetworkGuard:
         await self.end_tasks()
         await self.proxy.close()
 
-    def start_job(self) -> None:
-        """Forget what the last job's pages did: the records above start empty again."""
+    def clear_records(self) -> None:
+        """Start the records a run reports (blocked requests, dialogs, tabs, downloads)
+        empty again; what the context holds (:attr:`origins`, the cache) is still known."""
         self.blocked = []
         self.dialogs = []
         self.unexpected = []
         self.popups = []
         self.downloads = []
-        self.origins = set()
-        self.cached_for_one_user = False
         self.expect_dialog = None
         self.follow_popups = False
+
+    def start_job(self) -> None:
+        """Forget what the last job's pages did, in a context cleared of it."""
+        self.clear_records()
+        self.origins = set()
+        self.cached_for_one_user = False
 
     def _authenticated(self) -> None:
         self.asked_to_authenticate = True

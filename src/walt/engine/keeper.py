@@ -7,7 +7,7 @@ route in the page already loaded, in a fraction of the seconds of CPU a fresh lo
 its code costs. Discovery runs each tool it checks several times (a word, a nonsense
 word; each order of a sort), so a check may keep the page of one run for the next
 (:data:`kept_documents`, set per check; a job a caller sends never is: each job has
-its own fresh context).
+a context of its own, new or reset, see walt.engine.session).
 
 A kept page is used again only when that cannot show a state the route does not say:
 
