@@ -1128,7 +1128,7 @@ async def validate_candidates(
         finally:
             stale = keeper.drop()
             if stale is not None:
-                executor.sessions.release(stale)  # closed in the background, even if cancelled
+                executor.sessions.release(stale)  # reset or closed in the background
 
     async def check_kept(cand: Candidate) -> None:
         browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
