@@ -185,3 +185,41 @@ def test_one_checks_runs_show_their_routes_in_one_document_unless_a_setting_is_l
         # In a check, "tide" and "ferry" were shown in the page the empty search loaded; a
         # caller's jobs each load their own.
         assert len(documents) == loads
+
+
+# A router that draws a route it is sent to after some work it splits into slices, yielding
+# between them through a message channel (as React's scheduler does on a busy machine):
+# nothing a page watch sees (no request, no timer, no DOM change) happens for 0.4 s after
+# the route changes. A route shown in place is read only once the script has drawn it.
+BUSY_ROUTER = (
+    CATALOGUE.replace("async function route() {", "async function route(busy) {")
+    .replace(
+        "await new Promise(resolve => setTimeout(resolve, 80));  // a router that draws on a timer",
+        """const channel = new MessageChannel();
+  const pause = () => new Promise(r => { channel.port1.onmessage = () => r();
+                                         channel.port2.postMessage(0); });
+  const end = performance.now() + (busy ? 400 : 0);
+  while (performance.now() < end) {
+    const slice = performance.now();
+    while (performance.now() - slice < 5) {}
+    await pause();
+  }""",
+    )
+    .replace(
+        "addEventListener('hashchange', route)", "addEventListener('hashchange', () => route(true))"
+    )
+)
+
+
+def test_a_route_shown_in_place_is_read_after_its_script_draws_it() -> None:
+    assert BUSY_ROUTER != CATALOGUE
+    words = ["harbour", "tide", "ferry"]
+    with serve({"/prints": lambda r: html(BUSY_ROUTER), "/api/prints": prints}) as catalogue:
+        shown = asyncio.run(_runs(catalogue.url + "prints", catalogue.netloc, words, True))
+        documents = [r for r in catalogue.log if r.path == "/prints"]
+    assert shown == [
+        ["Harbour at dawn", "Harbour lights"],
+        ["Tide line", "Tide pools"],
+        ["Ferry at dusk", "Ferry crossing"],
+    ]
+    assert len(documents) == 1

@@ -1,4 +1,4 @@
-"""When one check's next run may show its route in the page of the run before (pure)."""
+"""When discovery's next run may show its route in a page an earlier run left (pure)."""
 
 from __future__ import annotations
 
@@ -53,14 +53,47 @@ def test_the_same_route_another_document_or_a_plain_url_gets_a_fresh_page() -> N
     assert closed.take(f"{APP}?q=ferry") is None
 
 
-def test_only_fragment_routes_are_kept_and_the_one_kept_before_is_given_back() -> None:
-    keeper = DocumentKeeper()
+def test_only_fragment_routes_are_kept_and_the_least_recent_goes_past_the_limit() -> None:
+    keeper = DocumentKeeper(limit=2)
     plain = _Session("http://app.test/runs?q=x")
     assert keeper.keep(plain, "http://app.test/runs?q=x") is plain  # type: ignore[arg-type]
-    first, second = _Session(f"{APP}?q=a"), _Session(f"{APP}?q=b")
+    first, second, third = (_Session(f"{APP}?q={w}") for w in "abc")
     assert keeper.keep(first, f"{APP}?q=a") is None  # type: ignore[arg-type]
-    assert keeper.keep(second, f"{APP}?q=b") is first  # type: ignore[arg-type]
-    assert keeper.drop() is second and keeper.drop() is None
+    assert keeper.keep(second, f"{APP}?q=b") is None  # type: ignore[arg-type]
+    assert keeper.keep(third, f"{APP}?q=c") is first  # type: ignore[arg-type]
+    assert keeper.drop() is second and keeper.drop() is third and keeper.drop() is None
+
+
+def test_a_page_is_lent_to_one_run_at_a_time_and_a_busy_one_is_skipped() -> None:
+    keeper = DocumentKeeper(limit=2)
+    first, second = _Session(f"{APP}?q=a"), _Session(f"{APP}?q=b")
+    keeper.keep(first, f"{APP}?q=a")  # type: ignore[arg-type]
+    keeper.keep(second, f"{APP}?q=b")  # type: ignore[arg-type]
+    assert keeper.take(f"{APP}?q=c") is first
+    assert keeper.take(f"{APP}?q=d") is second
+    assert keeper.take(f"{APP}?q=e") is None
+    assert keeper.reused == 2
+
+
+def test_every_setting_a_view_was_given_must_be_given_again_after_other_views() -> None:
+    # The runs view chose a state, the page then showed the models view: back on the runs
+    # view, a route that leaves the state out could show the earlier choice.
+    keeper, session = _kept(f"{APP}?state=deleted&order=asc")
+    assert keeper.take("http://app.test/#/models") is session
+    assert keeper.keep(session, "http://app.test/#/models") is None  # type: ignore[arg-type]
+    session.page.url = "http://app.test/#/models"
+    assert keeper.take(f"{APP}?order=desc") is None
+    assert keeper.take(f"{APP}?order=desc&state=active") is session
+
+
+def test_a_page_whose_run_failed_is_not_kept_with_its_old_routes() -> None:
+    keeper, session = _kept(f"{APP}?state=deleted")
+    assert keeper.take(f"{APP}?state=active") is session
+    keeper.forget(session)
+    # Kept afresh later (another run in that session), it carries only that run's route.
+    assert keeper.keep(session, "http://app.test/#/models") is None  # type: ignore[arg-type]
+    session.page.url = "http://app.test/#/models"
+    assert keeper.take(f"{APP}?order=desc") is session
 
 
 def test_a_page_that_left_its_document_is_neither_kept_nor_used() -> None:
@@ -70,3 +103,28 @@ def test_a_page_that_left_its_document_is_neither_kept_nor_used() -> None:
     keeper, session = _kept(f"{APP}?q=a")
     session.page.url = "http://app.test/login#/"
     assert keeper.take(f"{APP}?q=b") is None
+
+
+def test_a_run_that_opens_a_route_may_take_a_kept_page_but_only_a_navigation_keeps_it() -> None:
+    from walt.core.models import (
+        ClickStep,
+        ExtractPageContentStep,
+        NavigationStep,
+        Tool,
+        WaitStep,
+    )
+    from walt.engine.keeper import RouteOpening, route_opening
+
+    route = f"{APP}?order={{order}}"
+    assert route_opening(Tool(name="t", url_template=route)) == RouteOpening(route, True)
+    read = Tool(name="t", steps=(NavigationStep(url=route), ExtractPageContentStep(goal="rows")))
+    assert route_opening(read) == RouteOpening(route, True)
+    # A click changes what no route says: the page is not kept after it.
+    more = Tool(name="t", steps=(NavigationStep(url=route), ClickStep(repeat="{page}")))
+    assert route_opening(more) == RouteOpening(route, False)
+    # A wait for the network, a plain address, or a first step that is not a navigation:
+    # a fresh page.
+    waits = Tool(name="t", steps=(NavigationStep(url=route), WaitStep(until="networkidle")))
+    assert route_opening(waits) is None
+    assert route_opening(Tool(name="t", url_template="http://app.test/runs?q={q}")) is None
+    assert route_opening(Tool(name="t", steps=(ClickStep(),))) is None

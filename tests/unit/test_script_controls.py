@@ -487,3 +487,69 @@ def test_a_list_box_that_changed_the_list_is_a_filter_tool_and_one_that_did_not_
     assert tool.steps[1].locators[0] == Locator("test_id", "status")  # type: ignore[attr-defined]
     assert scripted_tools([attrs.evolve(seen, records_changed=False)], "", "") == []
     assert scripted_tools([attrs.evolve(seen, options=("Open",))], "", "") == []
+
+
+def _status_box(before: str, after: str, options: tuple[str, ...] = ("Open", "Closed")) -> Any:
+    control = Control("choose", "button#s", "Status: Open", (Locator("test_id", "status"),))
+    return Exploration(
+        "http://app.test/#/tickets",
+        control,
+        term="Closed",
+        url_before=before,
+        url_after=after,
+        records_before=8,
+        records_after=4,
+        options=options,
+        selected="Open",
+        records_changed=True,
+    )
+
+
+def test_a_choice_the_page_keeps_in_its_route_is_a_url_with_the_list_box_as_fallback() -> None:
+    seen = _status_box(
+        "http://app.test/#/tickets?sort=new&state=open&q=",
+        "http://app.test/#/tickets?sort=new&state=closed&q=",
+    )
+    (made,) = scripted_tools([seen], "", "")
+    tool = made.tool
+    assert tool.url_template == "http://app.test/#/tickets?sort=new&state={status}&q="
+    assert len(tool.steps) == 1 and isinstance(tool.steps[0], NavigationStep)
+    (spec,) = tool.inputs
+    # Each option's value is the one the address showed with it; the labels stay choosable.
+    assert (spec.enum, spec.enum_labels, spec.default) == (
+        ("open", "closed"),
+        ("Open", "Closed"),
+        "open",
+    )
+    assert made.fallback is not None and made.fallback.name == tool.name
+    assert made.fallback.steps[1].locators[0] == Locator("test_id", "status")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "options"),
+    [
+        # A third option's value was never seen: it cannot be guessed.
+        (
+            "http://app.test/#/tickets?state=open",
+            "http://app.test/#/tickets?state=closed",
+            ("Open", "Closed", "Spam"),
+        ),
+        # Two settings changed at once (the page reset its paging): not one parameter.
+        (
+            "http://app.test/#/tickets?state=open&page=3",
+            "http://app.test/#/tickets?state=closed&page=1",
+            ("Open", "Closed"),
+        ),
+        # The address did not change, or the choice went to another view.
+        ("http://app.test/#/tickets?x=1", "http://app.test/#/tickets?x=1", ("Open", "Closed")),
+        ("http://app.test/#/tickets?s=open", "http://app.test/#/closed?s=open", ("Open", "Closed")),
+        # A parameter added rather than changed.
+        ("http://app.test/#/tickets", "http://app.test/#/tickets?state=closed", ("Open", "Closed")),
+    ],
+)
+def test_a_choice_not_kept_in_one_parameter_stays_a_list_box(
+    before: str, after: str, options: tuple[str, ...]
+) -> None:
+    (made,) = scripted_tools([_status_box(before, after, options)], "", "")
+    assert made.fallback is None
+    assert made.tool.url_template is None and len(made.tool.steps) == 2

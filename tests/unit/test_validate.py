@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -164,3 +164,73 @@ def test_a_check_that_cannot_finish_at_the_fastest_pace_seen_is_not_started() ->
     assert pace.too_late(soon, 2)
     assert not pace.too_late(soon, 1)
     assert not pace.too_late(soon + 10, 2)
+
+
+def test_a_run_in_a_kept_page_is_paced_by_the_runs_shown_in_place() -> None:
+    import time
+
+    from walt.engine.discovery.validate import _Pace
+
+    pace = _Pace()
+    soon = time.monotonic() + 3.0
+    pace.ran(_result("browser"), 5.0)  # a fresh page starts the application's code
+    assert pace.too_late(soon, 1)
+    # No route has been shown in place yet: nothing says such a run would not fit.
+    assert not pace.too_late(soon, 2, warm=True)
+    pace.ran(_result("browser"), 1.0, warm=True)
+    assert not pace.too_late(soon, 2, warm=True)
+    assert pace.too_late(soon, 4, warm=True)
+    # A fresh page is paced by every run: the warm ones bound it from below.
+    assert not pace.too_late(soon, 2)
+
+
+def test_a_candidate_that_does_not_hold_is_checked_again_as_its_fallback() -> None:
+    import asyncio
+    import time
+
+    from walt.core.models import NavigationStep, SelectChangeStep, Tool, ToolInput
+    from walt.engine.discovery import validate
+    from walt.engine.discovery.candidates import Candidate
+
+    url = Tool(
+        name="filter_runs_by_state",
+        kind="filter",
+        url_template="http://app.test/#/runs?state={state}",
+        inputs=(ToolInput("state", enum=("a", "d")),),
+    )
+    box = Tool(
+        name="filter_runs",
+        kind="filter",
+        inputs=(ToolInput("state", enum=("Active", "Deleted")),),
+        steps=(
+            NavigationStep(url="http://app.test/#/runs"),
+            SelectChangeStep(selected_text="{state}"),
+        ),
+    )
+    checked: list[str] = []
+
+    async def check(runner: Any, cand: Candidate, site: Any) -> Any:
+        checked.append(cand.tool.name + ":" + str(len(cand.tool.steps)))
+        if cand.tool.url_template:
+            raise validate._Rejected("every option gave the same results")
+        return validate._Outcome({"input": "state"})
+
+    class _Runner:
+        deadline = time.monotonic() + 60
+        pace = validate._Pace()
+
+    original = validate._CHECKS["filter"]
+    validate._CHECKS["filter"] = check
+    try:
+        cand = Candidate(url, "script", "http://app.test/#/runs", fallback=box)
+        asyncio.run(validate._check_or_fallback(_Runner(), cand, None))  # type: ignore[arg-type]
+        # Checked as the URL, then as the list box under the candidate's name.
+        assert checked == ["filter_runs_by_state:0", "filter_runs_by_state:2"]
+        assert cand.fallback is None and len(cand.tool.steps) == 2
+        # Without a fallback, the rejection stands.
+        checked.clear()
+        alone = Candidate(url, "script", "http://app.test/#/runs")
+        with pytest.raises(validate._Rejected):
+            asyncio.run(validate._check_or_fallback(_Runner(), alone, None))  # type: ignore[arg-type]
+    finally:
+        validate._CHECKS["filter"] = original

@@ -26,11 +26,12 @@ import asyncio
 import contextlib
 import time
 from typing import TYPE_CHECKING, Final, Literal
+from urllib.parse import urldefrag
 
 from walt.core.logging import get_logger
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page, Request
+    from playwright.async_api import Page, Request, Response
 
 __all__ = [
     "COVERING_SCRIPT",
@@ -65,6 +66,10 @@ DOM_QUIET: Final = 0.05
 RENDER_QUIET: Final = 0.15
 """The same before reading a page just loaded: its application may start fetching a
 little after the load event, with nothing to show for it yet."""
+REDRAW_WAIT: Final = 2.0
+"""Seconds at most that a route shown in place is given to start drawing: until its script
+changes the DOM, the page still shows the route before."""
+REDRAW_POLL: Final = 0.03
 TIMER_HORIZON_MS: Final = 1000
 """Timers an action sets that run within this many milliseconds are its pending work (a
 debounce; a toast that hides itself later is not)."""
@@ -188,6 +193,9 @@ _DOM_QUIET_SCRIPT: Final = """async ([quiet, cap]) => {
   return waited;
 }"""
 _ACTION_TIMERS_SCRIPT: Final = "() => (window.__waltDomClock || {}).pending || 0"
+_NOW_SCRIPT: Final = "() => performance.now()"
+# When a script last changed the DOM (the page's clock, ms); null without the clock.
+_LAST_CHANGE_SCRIPT: Final = "() => { const c = window.__waltDomClock; return c ? c.last : null; }"
 
 
 # Waits until the document is parsed and its style sheets applied (DOMContentLoaded, then
@@ -302,6 +310,38 @@ class PageWatch:
             if _is_navigation(request):
                 self._documents += 1
             self._changed.set()
+
+    async def goto(self, url: str, timeout: float, *, redraw: bool = True) -> Response | None:
+        """Navigate the page to ``url`` (until its load event, ``timeout`` seconds). A URL
+        that differs from the page's only in its fragment is shown in place (the HTML
+        standard's "navigate to a fragment": no new document, no response): the page's
+        script draws the route when it gets to it, so this waits, at most ``REDRAW_WAIT``
+        seconds, for its first change to the DOM; reading before that reads the route
+        the page showed before. :meth:`settle` waits for the rest of the drawing.
+        ``redraw=False`` skips that wait (the page shows that view already: an app that
+        only rewrites its address draws nothing)."""
+        page = self.page
+        here, there = urldefrag(page.url), urldefrag(url)
+        since: float | None = None
+        if redraw and here.url == there.url and here.fragment != there.fragment:
+            with contextlib.suppress(Exception):
+                since = float(await page.evaluate(_NOW_SCRIPT))
+        response = await page.goto(url, wait_until="load", timeout=timeout * 1000)
+        if since is not None and response is None:
+            await self._redrawn(since, time.monotonic() + min(REDRAW_WAIT, timeout))
+        return response
+
+    async def _redrawn(self, since: float, deadline: float) -> None:
+        while True:
+            try:
+                last = await self.page.evaluate(_LAST_CHANGE_SCRIPT)
+            except Exception:  # a new document replaced it after all
+                return
+            if last is None or float(last) > since or time.monotonic() >= deadline:
+                if last is not None and float(last) <= since:
+                    log.debug("a route shown in place changed nothing in %.1f s", REDRAW_WAIT)
+                return
+            await asyncio.sleep(REDRAW_POLL)
 
     def forget(self) -> None:
         """Forget the requests seen so far. A kept page shown another route makes again

@@ -41,7 +41,6 @@ from walt.core.models import (
     Tool,
 )
 from walt.core.placeholders import apply_url_operation, render_text, render_url
-from walt.core.routes import has_route
 from walt.core.urls import UrlPolicy, redact_url
 from walt.engine.browser import BrowserPool
 from walt.engine.effects import RESTART_QUIET_SCRIPT, PageWatch
@@ -49,7 +48,7 @@ from walt.engine.extract import extract
 from walt.engine.guard import DialogPolicy, PopupPolicy
 from walt.engine.http import PAGE_TYPES, Fetched, HttpFetcher, cookie_jar, needs_rendering
 from walt.engine.jsondata import json_records
-from walt.engine.keeper import kept_documents
+from walt.engine.keeper import kept_documents, route_opening
 from walt.engine.runstate import RunState, step_skippable
 from walt.engine.session import BrowserSession, SessionPool
 from walt.engine.shadow import document_html
@@ -417,7 +416,7 @@ class Executor:
         opening = _route_opening(run) if keeper is not None else None
         async with self._drawing_slot(clock), self.pool.slot():
             opened = time.perf_counter()
-            session = keeper.take(opening) if keeper is not None and opening else None
+            session = keeper.take(opening[0]) if keeper is not None and opening else None
             if session is None:
                 session = await self.sessions.take(request.auth, run.step_timeout)
             else:
@@ -457,8 +456,16 @@ class Executor:
                 watch.detach()
                 session.page.remove_listener("response", steps.on_response)
                 done: BrowserSession | None = session
-                if keeper is not None and opening and succeeded and watch.page is session.page:
-                    done = keeper.keep(session, opening)
+                if (
+                    keeper is not None
+                    and opening
+                    and opening[1]
+                    and succeeded
+                    and watch.page is session.page
+                ):
+                    done = keeper.keep(session, opening[0])
+                elif keeper is not None:
+                    keeper.forget(session)
                 if done is not None:
                     self.sessions.release(done)
                 self.sessions.refill()
@@ -493,27 +500,17 @@ async def _ready_for_reuse(session: BrowserSession, step_timeout: float) -> None
     await session.page.evaluate(RESTART_QUIET_SCRIPT)
 
 
-def _route_opening(run: RunState) -> str | None:
-    """The URL a tool made of one navigation to a route in the fragment opens (then read
-    as it stands), for :mod:`walt.engine.keeper`; None for any other tool."""
-    tool = run.tool
-    if tool.steps:
-        first, rest = tool.steps[0], tool.steps[1:]
-        if not isinstance(first, NavigationStep) or first.url is None:
-            return None
-        # A wait step waits for the page's network to go idle, which a page loaded long
-        # ago is: such a tool gets a fresh page each run.
-        if not all(isinstance(s, ExtractPageContentStep) for s in rest):
-            return None
-        template: str | None = first.url
-    else:
-        template = tool.url_template
-    if not template or not has_route(template):
+def _route_opening(run: RunState) -> tuple[str, bool] | None:
+    """The URL the run's first step opens when it is a route in the fragment, and whether
+    the page may be kept afterwards (:func:`walt.engine.keeper.route_opening`)."""
+    opening = route_opening(run.tool)
+    if opening is None:
         return None
     try:
-        return render_url(template, run.values, run.system, encoding=tool.encoding)
+        url = render_url(opening.template, run.values, run.system, encoding=run.tool.encoding)
     except Exception:  # the run itself reports a template it cannot fill
         return None
+    return url, opening.keepable
 
 
 async def _reading_document(page: Page, tool: Tool) -> tuple[str, str]:

@@ -1,91 +1,167 @@
-"""A loaded document kept between the runs of one tool, for routes in its fragment.
+"""Loaded documents kept between discovery's runs, for routes in their fragments.
 
 The HTML standard navigates to a URL that differs from the document's URL only in its
 fragment without loading a new document ("navigate to a fragment"): a single-page
 application whose routes live in the fragment (``#/runs?order=asc``) draws the new
 route in the page already loaded, in a fraction of the seconds of CPU a fresh load of
 its code costs. Discovery runs each tool it checks several times (a word, a nonsense
-word; each order of a sort), so a check may keep the page of one run for the next
-(:data:`kept_documents`, set per check; a job a caller sends never is: each job has
-a context of its own, new or reset, see walt.engine.session).
+word; each order of a sort), and several tools of one application, so its runs may keep
+the page of one run for the next (:data:`kept_documents`, set for discovery's checks; a
+job a caller sends never is: each job has a context of its own, new or reset, see
+walt.engine.session).
 
 A kept page is used again only when that cannot show a state the route does not say:
 
-* the tool is one navigation (no click changed the page, no wait step waits for a
-  network the kept page quieted long ago), and its last run succeeded in that page;
+* the run's first step opens a route (no wait step waits for a network the kept page
+  quieted long ago); the page is kept again afterwards only when the tool is that
+  navigation alone (a click or a choice changes what no route says), and every run the
+  page showed succeeded;
 * the next URL is a fragment route of the document the page still shows (not one a
   redirect left), other than the page's own URL (the page's script must see a new
   route);
-* the next route names every query parameter the last one named, so each setting the
-  last run made is set again by the URL (a route that leaves a parameter out, such as
-  an empty search, may leave the app's earlier choice in place: it gets a fresh page).
+* the next route names every query parameter that any route of the same path the page
+  showed before named, so each setting an earlier run made on that view is set again by
+  the URL (a route that leaves a parameter out, such as an empty search, may leave the
+  app's earlier choice in place: it gets a fresh page).
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 from urllib.parse import parse_qsl, urldefrag, urlsplit
 
+import attrs
+
+from walt.core.models import ExtractPageContentStep, NavigationStep, Tool, WaitStep
 from walt.core.routes import flatten, has_route
 
 if TYPE_CHECKING:
     from walt.engine.session import BrowserSession
 
-__all__ = ["DocumentKeeper", "kept_documents"]
+__all__ = ["DocumentKeeper", "RouteOpening", "kept_documents", "route_opening"]
+
+MAX_KEPT: Final = 2
+"""Pages kept at most by default (each holds an application's whole heap)."""
 
 
-def _route_keys(url: str) -> frozenset[str]:
-    return frozenset(k for k, _ in parse_qsl(urlsplit(flatten(url)).query, keep_blank_values=True))
+def _route(url: str) -> tuple[str, frozenset[str]]:
+    """The route's path and the names of its query parameters."""
+    parts = urlsplit(flatten(url))
+    keys = frozenset(k for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return parts.path, keys
+
+
+@attrs.frozen
+class RouteOpening:
+    """How a tool's run begins, for the keeper: ``template`` is the URL template of the
+    route its first step opens; ``keepable``, whether the page shows only that route
+    afterwards (the tool is that navigation, then read)."""
+
+    template: str
+    keepable: bool
+
+
+def route_opening(tool: Tool) -> RouteOpening | None:
+    """The route a run of ``tool`` opens first, if it opens one (see the module
+    docstring); None for a tool that begins otherwise or waits on the network."""
+    if tool.steps:
+        first, rest = tool.steps[0], tool.steps[1:]
+        if not isinstance(first, NavigationStep) or first.url is None:
+            return None
+        if any(isinstance(s, WaitStep) for s in rest):
+            return None
+        template = first.url
+        keepable = all(isinstance(s, ExtractPageContentStep) for s in rest)
+    elif tool.url_template:
+        template, keepable = tool.url_template, True
+    else:
+        return None
+    return RouteOpening(template, keepable) if has_route(template) else None
+
+
+@attrs.define
+class _Kept:
+    session: BrowserSession
+    named: dict[str, frozenset[str]]  # route path -> every parameter a route of it named
 
 
 class DocumentKeeper:
-    """One check's kept page (see the module docstring). Not shared between tasks."""
+    """The pages kept for discovery's next runs (see the module docstring), at most
+    ``limit``; the least recently kept goes first. A page is handed to one run at a time.
+    Safe to share between the tasks of one event loop (no await inside)."""
 
-    def __init__(self) -> None:
-        self._session: BrowserSession | None = None
-        self._url = ""
+    def __init__(self, limit: int = MAX_KEPT) -> None:
+        self._kept: list[_Kept] = []
+        self._lent: dict[int, dict[str, frozenset[str]]] = {}  # id(session) -> its routes
+        self._limit = max(1, limit)
         self.reused = 0  # runs that were shown in a kept page
 
     def take(self, url: str) -> BrowserSession | None:
-        """The kept session, handed over, when a run that opens ``url`` may use it."""
-        session = self._session
-        if session is None or not has_route(url) or not session.usable():
+        """A kept session, handed over, whose page may show ``url`` in place; None when
+        no kept page may (or ``url`` is not a fragment route)."""
+        if not has_route(url):
             return None
-        try:
-            current = session.page.url
-        except Exception:
-            return None
-        if (
-            urldefrag(url).url != urldefrag(self._url).url
-            or urldefrag(current).url != urldefrag(url).url  # the page went elsewhere
-            or url == current
-            or not _route_keys(url) >= _route_keys(self._url)
-        ):
-            return None
-        self._session = None
-        self.reused += 1
-        return session
+        path, keys = _route(url)
+        for index, kept in enumerate(self._kept):
+            if not kept.session.usable():
+                continue
+            try:
+                current = kept.session.page.url
+            except Exception:
+                continue
+            if (
+                urldefrag(current).url != urldefrag(url).url  # another document
+                or url == current
+                or not keys >= kept.named.get(path, frozenset())
+            ):
+                continue
+            del self._kept[index]
+            self._lent[id(kept.session)] = kept.named
+            self.reused += 1
+            return kept.session
+        return None
+
+    def holds(self, url: str) -> bool:
+        """Whether a page showing ``url``'s document is kept (a run of a route of it may
+        then be shown in place; :meth:`take` decides)."""
+        wanted = urldefrag(url).url
+        for kept in self._kept:
+            try:
+                if kept.session.usable() and urldefrag(kept.session.page.url).url == wanted:
+                    return True
+            except Exception:
+                continue
+        return False
 
     def keep(self, session: BrowserSession, url: str) -> BrowserSession | None:
-        """Keep ``session`` (whose run opened ``url`` and succeeded); returns the session
-        kept before, for the caller to close, or ``session`` itself when a page that is not
-        a fragment route is not worth keeping."""
+        """Keep ``session``, whose run opened ``url`` and succeeded. Returns the session the
+        caller should release: ``session`` itself when its page is not worth keeping (not
+        a fragment route, or it left the document), the least recently kept one when too
+        many are kept, else None."""
+        named = dict(self._lent.pop(id(session), {}))
         try:
             current = session.page.url
         except Exception:
             return session
         if not has_route(url) or urldefrag(current).url != urldefrag(url).url:
             return session  # not a route, or the page left the document (a redirect)
-        stale, self._session, self._url = self._session, session, url
-        return stale
+        path, keys = _route(url)
+        named[path] = named.get(path, frozenset()) | keys
+        self._kept.append(_Kept(session, named))
+        if len(self._kept) > self._limit:
+            return self._kept.pop(0).session
+        return None
+
+    def forget(self, session: BrowserSession) -> None:
+        """A handed-over session that will not be kept again (its run failed)."""
+        self._lent.pop(id(session), None)
 
     def drop(self) -> BrowserSession | None:
-        """The kept session, no longer kept (the caller closes it)."""
-        session, self._session = self._session, None
-        return session
+        """The least recently kept session, no longer kept (the caller releases it); None
+        when none is kept."""
+        return self._kept.pop(0).session if self._kept else None
 
 
 kept_documents: ContextVar[DocumentKeeper | None] = ContextVar("walt_kept_documents", default=None)
-"""The current check's :class:`DocumentKeeper` (discovery sets one per check); None for
-every job a caller sends."""
+"""The :class:`DocumentKeeper` of discovery's checks; None for every job a caller sends."""

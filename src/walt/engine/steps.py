@@ -257,7 +257,7 @@ class BrowserSteps:
         checked = await self.policy.acheck(url)
         timeout = step.timeout or run.step_timeout
         self.watch.before_action()
-        response = await self.page.goto(checked, wait_until="load", timeout=timeout * 1000)
+        response = await self.watch.goto(checked, timeout)
         status = response.status if response is not None else None
         # The document has loaded; a page that builds its content by script still has its
         # own data requests in flight: wait for those (and only those) before the rows.

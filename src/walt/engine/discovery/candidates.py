@@ -85,6 +85,7 @@ class Candidate:
     refused_words: bool = False  # a search box whose API refused a plain word (a query language)
     query_example: str | None = None  # the example query its placeholder gives
     pages_replace: bool = False  # a button pages by showing other records, not more
+    fallback: Tool | None = None  # the same function by other steps, checked if ``tool`` fails
 
     @property
     def kind(self) -> str:
@@ -332,6 +333,7 @@ def build_candidates(
                 refused_words=scripted.refused,
                 query_example=scripted.query_example,
                 pages_replace=scripted.pages_replace,
+                fallback=scripted.fallback,
             )
         )
     names = {c.tool.name for c in candidates}
@@ -351,6 +353,8 @@ def build_candidates(
     ]
     for candidate in candidates:
         candidate.tool = _browser_urls(candidate.tool)
+        if candidate.fallback is not None:
+            candidate.fallback = _browser_urls(candidate.fallback)
     candidates = _without_duplicates(candidates, dropped)
     _unique_names(candidates)
     return candidates

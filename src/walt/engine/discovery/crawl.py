@@ -496,7 +496,7 @@ class Crawler:
         if loaded is not None:
             loaded.watch.forget()
             try:
-                await loaded.page.goto(url, wait_until="load", timeout=timeout)
+                await loaded.watch.goto(url, timeout / 1000)
                 return loaded
             except Exception:
                 await close_page(loaded.page)

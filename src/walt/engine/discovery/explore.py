@@ -22,12 +22,13 @@ from __future__ import annotations
 import contextlib
 import time
 from typing import TYPE_CHECKING, Any, Final, Literal
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 import attrs
 
 from walt.core.css import css_string
 from walt.core.logging import get_logger
+from walt.core.routes import flatten
 from walt.engine.discovery.controls import Control
 from walt.engine.discovery.routepages import close_page
 from walt.engine.dom import parse_html
@@ -81,6 +82,7 @@ class Exploration:
     options: tuple[str, ...] = ()  # a list box's options (visible labels), in order
     selected: str = ""  # the option chosen when the page was opened (``term``: the crawl's)
     records_changed: bool = False  # the records after are not those before
+    url_before: str = ""  # the page's URL right before the control was used
 
     @property
     def role(self) -> Literal["search", "more", "scroll", "next", "choose"]:
@@ -129,7 +131,9 @@ async def explore_control(
     page.on("request", on_request)
     watch = PageWatch(page)
     try:
-        await page.goto(url, wait_until="load", timeout=timeout * 1000)
+        # A tab that tried a control of this view before shows it already.
+        shown = urlsplit(flatten(page.url)).path == urlsplit(flatten(url)).path
+        await watch.goto(url, timeout, redraw=not shown)
         element = None if control.role == "scroll" else _element(page, control)
         if element is not None:
             # The script builds the control after the load event: wait for it.
@@ -154,6 +158,7 @@ async def explore_control(
             # Apps keep a list box's choice in the browser's storage: it is put back
             # afterwards, so the crawl's next pages show what the site shows a newcomer.
             storage = await page.evaluate(_SAVE_STORAGE)
+        url_before = page.url
         watch.before_action()
         listening = True
         if element is None:
@@ -179,6 +184,7 @@ async def explore_control(
             page_url=url,
             control=control,
             term=term,
+            url_before=url_before,
             url_after=url_after,
             calls=tuple(observed[:MAX_CALLS]),
             records_before=len(before),

@@ -17,7 +17,11 @@ The crawl tried a search box or a "Load more" button in the browser
   "Next page" button that showed other records, and an infinite list that grew when
   scrolled to its end (:attr:`ScrollStep.repeat`);
 * a list box (a script's select) whose other option showed other records becomes a
-  filter tool: open the listing and choose the option by its label.
+  filter tool: open the listing and choose the option by its label. When the page
+  keeps the choice in its URL (choosing changed one query parameter of the address and
+  nothing else) and every option's value was seen there, the tool is that URL with the
+  parameter as its input instead, and the list box is its fallback (validation tries
+  the list box when the URL does not hold).
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class ScriptedTool:
     refused: bool = False
     query_example: str | None = None
     pages_replace: bool = False  # a "Next page" button: each page shows other records
+    fallback: Tool | None = None  # checked instead when ``tool`` does not hold
 
 
 def scripted_tools(
@@ -87,7 +92,12 @@ def scripted_tools(
                 out.append(ScriptedTool(tool, pages_replace=True))
         elif seen.role == "choose":
             if len(seen.options) >= 2 and seen.records_changed:
-                out.append(ScriptedTool(_list_box_tool(seen, created_at, generator)))
+                chooser = _list_box_tool(seen, created_at, generator)
+                linked = _choice_in_url(seen, chooser)
+                if linked is None:
+                    out.append(ScriptedTool(chooser))
+                else:
+                    out.append(ScriptedTool(linked, fallback=chooser))
         elif seen.records_after > seen.records_before > 0:
             out.append(ScriptedTool(_more_tool(seen, created_at, generator)))
     return out
@@ -133,6 +143,52 @@ def _list_box_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
         description=f"Choose the {what or 'option'} in the page's list box",
     )
     return _listing_tool(seen, "filter", f"_by_{name}", spec, choose, created_at, generator)
+
+
+def _choice_in_url(seen: Exploration, chooser: Tool) -> Tool | None:
+    """``chooser`` (a list box's filter tool) as one navigation to the address with the
+    choice in it, when the exploration saw the page keep its choice in its URL: choosing
+    the other option changed the value of exactly one query parameter (a fragment
+    route's query counts), and the value of every option is known (the one shown before
+    and the one chosen: a list box of two options). None otherwise: a value never seen
+    cannot be guessed without risking a run that shows another choice's records."""
+    if len(seen.options) != 2 or not seen.selected or seen.selected == seen.term:
+        return None
+    if not seen.url_before or not seen.url_after:
+        return None
+    before, after = urlsplit(flatten(seen.url_before)), urlsplit(flatten(seen.url_after))
+    if before[:3] != after[:3]:
+        return None  # another page or route: not a setting of this one
+    old = parse_qsl(before.query, keep_blank_values=True)
+    new = parse_qsl(after.query, keep_blank_values=True)
+    keys = [k for k, _ in new]
+    if [k for k, _ in old] != keys or len(set(keys)) != len(keys):
+        return None
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+    if len(changed) != 1:
+        return None
+    key = keys[changed[0]]
+    values = {seen.selected: old[changed[0]][1], seen.term: new[changed[0]][1]}
+    spec = chooser.inputs[0]
+    template = unflatten(
+        urlunsplit(
+            after._replace(
+                query="&".join(
+                    f"{quote(k, safe='[]')}={{{spec.name}}}" if k == key else urlencode([(k, v)])
+                    for k, v in new
+                ),
+                fragment="",
+            )
+        )
+    )
+    choice = attrs.evolve(
+        spec,
+        enum=tuple(values[label] for label in seen.options),
+        enum_labels=seen.options,
+        default=values[seen.selected],
+    )
+    opening = NavigationStep(url=template, description=f"Open the list with the {spec.name} chosen")
+    return attrs.evolve(chooser, url_template=template, inputs=(choice,), steps=(opening,))
 
 
 def _listing_tool(

@@ -42,7 +42,14 @@ from walt.core.costs import Budget, CostMeter
 from walt.core.errors import WaltError
 from walt.core.logging import get_logger
 from walt.core.messages import DiscoverRequest, ExecuteRequest, ExecuteResult
-from walt.core.models import ClickStep, ResultsRegion, ScrollStep, Tool, ToolInput, Validation
+from walt.core.models import (
+    ClickStep,
+    ResultsRegion,
+    ScrollStep,
+    Tool,
+    ToolInput,
+    Validation,
+)
 from walt.core.routes import flatten
 from walt.engine.browser import render_slots
 from walt.engine.discovery.analyze import LinkFamily, PageAnalysis
@@ -60,7 +67,7 @@ from walt.engine.discovery.contrast import (
 )
 from walt.engine.dom import Document, parse_html
 from walt.engine.executor import Executor, browser_gate
-from walt.engine.keeper import DocumentKeeper, kept_documents
+from walt.engine.keeper import DocumentKeeper, kept_documents, route_opening
 
 __all__ = ["Site", "Verdict", "validate_candidates"]
 
@@ -168,21 +175,34 @@ class _Pace:
     """How fast the site's browser runs have been in this discovery. A check started with
     less time left than its runs take even at the fastest pace seen is run out by the
     deadline, having taken the cores from the checks that could still finish: it is not
-    started (nor is such a run)."""
+    started (nor is such a run). A run shown in a kept page of its document (warm:
+    walt.engine.keeper) is paced by the warm runs alone: it skips the seconds a page
+    spends starting the application's code."""
 
     def __init__(self) -> None:
         self._browser: list[float] = []
+        self._warm: list[float] = []
 
-    def ran(self, result: ExecuteResult, seconds: float) -> None:
+    def ran(self, result: ExecuteResult, seconds: float, warm: bool = False) -> None:
         if result.path == "browser" and result.ok:
-            self._browser.append(seconds)
+            (self._warm if warm else self._browser).append(seconds)
 
-    def too_late(self, deadline: float, runs: int) -> bool:
-        """Whether ``runs`` more browser runs, each as fast as the fastest so far, end
-        after ``deadline`` (monotonic seconds); False before any run has ended."""
-        if not self._browser:
+    def too_late(self, deadline: float, runs: int, warm: bool = False) -> bool:
+        """Whether ``runs`` more browser runs (``warm`` ones: see the class docstring),
+        each as fast as the fastest such run so far, end after ``deadline`` (monotonic
+        seconds); False before any such run has ended."""
+        seen = self._warm if warm else self._browser + self._warm
+        if not seen:
             return False
-        return time.monotonic() + min(self._browser) * runs > deadline
+        return time.monotonic() + min(seen) * runs > deadline
+
+
+def _warm(tool: Tool) -> bool:
+    """Whether the tool's run may be shown in a page discovery keeps (its first step opens
+    a route of a document a kept page shows; walt.engine.keeper)."""
+    keeper = kept_documents.get()
+    opening = route_opening(tool)
+    return keeper is not None and opening is not None and keeper.holds(opening.template)
 
 
 class _Runner:
@@ -203,7 +223,10 @@ class _Runner:
 
     async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0.5 or (not tool.is_url_tool and self.pace.too_late(self.deadline, 1)):
+        warm = _warm(tool)
+        if remaining <= 0.5 or (
+            not tool.is_url_tool and self.pace.too_late(self.deadline, 1, warm)
+        ):
             raise _Rejected(_OUT_OF_TIME)
         started = time.monotonic()
         budget = None
@@ -222,7 +245,7 @@ class _Runner:
             )
         )
         self.meter.add(result.cost)
-        self.pace.ran(result, time.monotonic() - started)
+        self.pace.ran(result, time.monotonic() - started, warm)
         html = str(result.data.pop("html", "") or "")
         self.runs.append(
             {
@@ -1119,18 +1142,6 @@ async def validate_candidates(
     drawn = {flatten(p.url) for p in pages if p.rendered}
 
     async def check(cand: Candidate) -> None:
-        # The check's runs of a tool that opens a route in the fragment may show each
-        # route in the page of the run before (walt.engine.keeper): this task only.
-        keeper = DocumentKeeper()
-        kept_documents.set(keeper)
-        try:
-            await check_kept(cand)
-        finally:
-            stale = keeper.drop()
-            if stale is not None:
-                executor.sessions.release(stale)  # reset or closed in the background
-
-    async def check_kept(cand: Candidate) -> None:
         browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
         if not browser:
             # Taken by a run only if its page turns out to be drawn after all.
@@ -1142,7 +1153,8 @@ async def validate_candidates(
             started = time.perf_counter()
             # A search checked through its API first needs one browser run at most.
             api_first = cand.api is not None and cand.kind == "search"
-            if browser and pace.too_late(deadline, 1 if api_first else CHECK_RUNS):
+            runs = 1 if api_first else CHECK_RUNS
+            if browser and pace.too_late(deadline, runs, _warm(cand.tool)):
                 record(cand, "rejected", _OUT_OF_TIME, {}, started)
                 return
             if api_first:
@@ -1157,9 +1169,7 @@ async def validate_candidates(
                     record(cand, "validated", summary, first.evidence, started)
                     return
             try:
-                outcome = await _CHECKS.get(cand.kind, _check_navigate)(
-                    runner_for(cand), cand, site
-                )
+                outcome = await _check_or_fallback(runner_for(cand), cand, site)
                 if cand.api is not None:
                     outcome = await _promote(runner_for(cand), cand, outcome)
                     if outcome.tool is not None:
@@ -1208,11 +1218,37 @@ async def validate_candidates(
     # Checks start in this order (the slots are taken first come, first served): what the
     # page the caller pointed at offers is what they asked about, so it is checked first
     # when the budget cannot cover every candidate.
-    await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
+    # A run of a tool that opens a route in the fragment may show it in a page an earlier
+    # run left, of this check or another (walt.engine.keeper): the application's code is
+    # then started once, not once per check.
+    keeper = DocumentKeeper(render_slots())
+    token = kept_documents.set(keeper)
+    try:
+        await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
+    finally:
+        kept_documents.reset(token)
+        while (stale := keeper.drop()) is not None:
+            executor.sessions.release(stale)  # reset or closed in the background
     if writes:
         # In order, one at a time: the edit, comment and delete act on what the create made.
         await _check_writes(runner_for, writes, verdicts, record)
     return [verdicts[id(c)] for c in candidates]
+
+
+async def _check_or_fallback(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    """The check of the candidate's kind; when it does not hold and the candidate has a
+    fallback (the same function by other steps, such as a list box for a URL that keeps
+    its choice), the fallback is checked as the tool, while time for its runs is left."""
+    check = _CHECKS.get(cand.kind, _check_navigate)
+    try:
+        return await check(runner, cand, site)
+    except (_Rejected, WaltError) as exc:
+        fallback = cand.fallback
+        if fallback is None or runner.pace.too_late(runner.deadline, CHECK_RUNS):
+            raise
+        log.debug("%s did not hold (%s): checking its fallback", cand.tool.name, exc)
+        cand.tool, cand.fallback = attrs.evolve(fallback, name=cand.tool.name), None
+        return await check(runner, cand, site)
 
 
 def _summary(kind: str, evidence: dict[str, Any]) -> str:
