@@ -141,3 +141,74 @@ def test_only_script_built_pages_are_rendered() -> None:
     )
     assert not needs_rendering(page)
     assert not needs_rendering("<p>no scripts</p>")
+
+
+class _Tab:
+    closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.tabs: list[_Tab] = []
+
+    async def new_page(self) -> _Tab:
+        self.tabs.append(_Tab())
+        return self.tabs[-1]
+
+
+def _batch_crawler(
+    monkeypatch: pytest.MonkeyPatch, deadline: float, tried: list[str], takes: float
+) -> tuple[Crawler, _Context]:
+    import asyncio
+    import importlib
+
+    crawl_module = importlib.import_module("walt.engine.discovery.crawl")
+    c = crawler()
+    c.deadline = deadline
+    context = _Context()
+
+    async def browser() -> _Context:
+        return context
+
+    async def explore(_context: Any, _url: str, control: Any, **_: Any) -> None:
+        tried.append(control)
+        await asyncio.sleep(takes)
+
+    monkeypatch.setattr(c, "_browser", browser)
+    monkeypatch.setattr(c.guard, "watch_page", lambda page: None)
+    monkeypatch.setattr(crawl_module, "explore_control", explore)
+    return c, context
+
+
+def test_a_control_is_not_started_once_the_crawls_time_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The grace past the deadline is for a control being tried, not for the next one.
+    import asyncio
+    import time
+
+    from walt.engine.discovery.analyze import PageAnalysis
+
+    page = PageAnalysis(
+        url=SITE + "/#/runs",
+        pattern="",
+        title="",
+        forms=(),
+        families=(),
+        links=(),
+        skipped_links=(),
+        items=(),
+    )
+    tried: list[str] = []
+    c, context = _batch_crawler(monkeypatch, time.monotonic() + 0.05, tried, takes=0.1)
+    batch: Any = [("choose", ""), ("more", ""), ("search", "tide")]
+    asyncio.run(c._explore_page(page, batch, entry("/")))
+    assert tried == ["choose"] and len(context.tabs) == 1 and context.tabs[0].closed
+    # A page whose turn comes after the deadline opens no tab at all.
+    tried.clear()
+    late, context = _batch_crawler(monkeypatch, time.monotonic() - 1, tried, takes=0.0)
+    asyncio.run(late._explore_page(page, batch, entry("/")))
+    assert tried == [] and context.tabs == []

@@ -69,7 +69,8 @@ CONCURRENCY: Final = 4
 PAGE_TIMEOUT: Final = 6.0
 EXPLORE_GRACE: Final = 6.0
 """Seconds past the crawl's deadline that controls already being tried may take, at most
-``EXPLORE_GRACE_SHARE`` of the discovery's time budget (the rest is validation's)."""
+``EXPLORE_GRACE_SHARE`` of the discovery's time budget (the rest is validation's). A
+control not yet started at the deadline is not tried."""
 EXPLORE_GRACE_SHARE: Final = 0.1
 # The order a page's controls are tried in one tab: a list box is put back as it was, a
 # pager's "Next" is counted from the first page, a "Load more" or a scroll only adds to
@@ -684,6 +685,8 @@ class Crawler:
         place, or the page reloaded, before each)."""
         url = unflatten(page.url)
         async with self._explores, self._renders:
+            if time.monotonic() >= self.deadline:
+                return  # its turn came after the crawl's time: the controls are not tried
             # A kept page of the same document shows the route in place; the controls'
             # use changes it, so it is not kept afterwards.
             kept = self.route_pages.take(url)
@@ -697,9 +700,11 @@ class Crawler:
                 return
             try:
                 for control, term in batch:
-                    left = self.deadline + self.explore_grace - time.monotonic()
-                    if left < 1.0:
+                    # The grace is for a control being tried when the crawl's time ran
+                    # out, not for one that has yet to start.
+                    if time.monotonic() >= self.deadline:
                         break
+                    left = self.deadline + self.explore_grace - time.monotonic()
                     seen = await explore_control(
                         context,
                         url,
