@@ -223,3 +223,71 @@ def test_a_route_shown_in_place_is_read_after_its_script_draws_it() -> None:
         ["Ferry at dusk", "Ferry crossing"],
     ]
     assert len(documents) == 1
+
+
+async def _handed_run(url: str, netloc: str, hand_over: bool) -> tuple[bool, list[str], bool]:
+    """Crawl the app (handing its page over or not), then run a route tool as discovery's
+    checks do: whether a page was handed over, the text the run read, and whether the
+    handed page's context is closed after its release."""
+    from walt.core.messages import ExecuteRequest
+    from walt.core.models import Tool, ToolInput
+    from walt.engine.keeper import DocumentKeeper, kept_documents
+
+    policy = UrlPolicy(allow_hosts=(netloc,))
+    pool = BrowserPool(max_contexts=2)
+    fetcher = HttpFetcher(policy)
+    executor = Executor(pool=pool, fetcher=fetcher, policy=policy)
+    tool = Tool(
+        name="view_section", url_template=url + "#/section/{name}", inputs=(ToolInput("name"),)
+    )
+    try:
+        result = await crawl(
+            executor,
+            DiscoverRequest(url=url + "#/section/harbours", respect_robots=False),
+            CostMeter(PriceTable(), None),
+            deadline=time.monotonic() + 30,
+            hand_over=hand_over,
+        )
+        handed = result.handed
+        keeper = DocumentKeeper()
+        if handed is not None:
+            assert keeper.adopt(*handed) is None
+        kept_documents.set(keeper)
+        run = await executor.execute(ExecuteRequest(tool=tool, inputs={"name": "tides"}))
+        assert run.ok, run.error
+        rows = [str(run.data.get("main_text", ""))]
+        closed = False
+        while (stale := keeper.drop()) is not None:
+            executor.sessions.release(stale)
+        if handed is not None:
+            for _ in range(50):
+                if handed[0].page.is_closed():
+                    closed = True
+                    break
+                await asyncio.sleep(0.1)
+    finally:
+        await executor.aclose()
+        await fetcher.aclose()
+        await pool.close()
+    return handed is not None, rows, closed
+
+
+def test_the_crawls_page_of_the_start_document_serves_the_first_check(site: Site) -> None:
+    for hand_over in (True, False):
+        site.log.clear()
+        handed, rows, closed = asyncio.run(_handed_run(site.url, site.netloc, hand_over))
+        documents = [
+            r
+            for r in site.log
+            if r.path == "/"
+            and {k.lower(): v for k, v in r.headers.items()}.get("sec-fetch-dest") == "document"
+        ]
+        assert handed is hand_over
+        assert any("tides one" in row for row in rows), rows
+        if hand_over:
+            # The run showed its route in the crawl's page: no document loaded for it;
+            # released, that page's context is closed (never reset for another job).
+            assert closed
+            crawl_documents = len(documents)
+        else:
+            assert len(documents) == crawl_documents + 1

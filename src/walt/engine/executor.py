@@ -456,10 +456,12 @@ class Executor:
                 watch.detach()
                 session.page.remove_listener("response", steps.on_response)
                 done: BrowserSession | None = session
+                # A click or a choice changes what no route says: the page is kept only
+                # when no step acted on it (page 1 of a "Load more" list presses nothing).
                 if (
                     keeper is not None
                     and opening
-                    and opening[1]
+                    and (opening[1] or not steps.acted)
                     and succeeded
                     and watch.page is session.page
                 ):

@@ -155,6 +155,13 @@ class NetworkGuard:
         if self.read_only:
             await context.route("**/*", self._refuse_writes)
 
+    async def allow_writes(self, context: BrowserContext) -> None:
+        """Stop refusing the requests a read-only guard refuses in ``context`` (a crawl's
+        context handed to discovery's checks, which run as any job does)."""
+        if self.read_only:
+            self.read_only = self.allow_read_posts = False
+            await context.unroute("**/*", self._refuse_writes)
+
     async def _refuse_writes(self, route: Route) -> None:
         """Read-only jobs (a discovery's crawl) send no request that may change data, and
         load no images, media or fonts (they say nothing about what a page offers)."""

@@ -39,14 +39,21 @@ from walt.core.routes import flatten, has_route
 if TYPE_CHECKING:
     from walt.engine.session import BrowserSession
 
-__all__ = ["DocumentKeeper", "RouteOpening", "kept_documents", "route_opening"]
+__all__ = [
+    "DocumentKeeper",
+    "RouteOpening",
+    "kept_documents",
+    "route_opening",
+    "route_parameters",
+]
 
 MAX_KEPT: Final = 2
 """Pages kept at most by default (each holds an application's whole heap)."""
 
 
-def _route(url: str) -> tuple[str, frozenset[str]]:
-    """The route's path and the names of its query parameters."""
+def route_parameters(url: str) -> tuple[str, frozenset[str]]:
+    """The path of ``url``'s route (its fragment's, else its own) and the names of the
+    route's query parameters."""
     parts = urlsplit(flatten(url))
     keys = frozenset(k for k, _ in parse_qsl(parts.query, keep_blank_values=True))
     return parts.path, keys
@@ -102,7 +109,7 @@ class DocumentKeeper:
         no kept page may (or ``url`` is not a fragment route)."""
         if not has_route(url):
             return None
-        path, keys = _route(url)
+        path, keys = route_parameters(url)
         for index, kept in enumerate(self._kept):
             if not kept.session.usable():
                 continue
@@ -146,12 +153,27 @@ class DocumentKeeper:
             return session
         if not has_route(url) or urldefrag(current).url != urldefrag(url).url:
             return session  # not a route, or the page left the document (a redirect)
-        path, keys = _route(url)
+        path, keys = route_parameters(url)
         named[path] = named.get(path, frozenset()) | keys
         self._kept.append(_Kept(session, named))
         if len(self._kept) > self._limit:
             return self._kept.pop(0).session
         return None
+
+    def adopt(
+        self, session: BrowserSession, named: dict[str, frozenset[str]]
+    ) -> BrowserSession | None:
+        """Keep ``session``, whose page showed only routes of its document (no click, no
+        typing), each route's path with the parameters it was given across them
+        (``named``). Returns what :meth:`keep` returns."""
+        try:
+            current = session.page.url
+        except Exception:
+            return session
+        if not has_route(current):
+            return session
+        self._lent[id(session)] = dict(named)
+        return self.keep(session, current)
 
     def forget(self, session: BrowserSession) -> None:
         """A handed-over session that will not be kept again (its run failed)."""

@@ -149,6 +149,9 @@ class BrowserSteps:
         self.policy = policy
         self.llm = llm
         self.extract = extract
+        # Whether a step acted on the page (a click, a key, a scroll...): until one does,
+        # the page shows what its navigation loaded and nothing else.
+        self.acted = False
 
     @property
     def page(self) -> Page:
@@ -301,6 +304,7 @@ class BrowserSteps:
             run.extracted = True
             return None
         if isinstance(step, AgentStep):
+            self.acted = True
             from walt.engine.agent import run_agent_step
 
             assert self.llm is not None
@@ -353,6 +357,7 @@ class BrowserSteps:
             times = _repeat_count(render_text(step.repeat, values, system), index) - 1
             if times <= 0:
                 return None  # page 1 of a "Load more" listing: nothing to press
+        self.acted = True
         used: str | None = None
         for attempt in range(times):
             scope = self._scope(step)
@@ -462,6 +467,7 @@ class BrowserSteps:
             rendered = render_text(step.repeat, self.run.values, self.run.system)
             times = _repeat_count(rendered, index, step.type) - 1
         for _ in range(times):
+            self.acted = True
             self.watch.before_action()
             if step.to_end:
                 await wheel_to_end(self.page)

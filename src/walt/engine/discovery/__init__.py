@@ -36,7 +36,7 @@ from walt.core.models import Tool
 from walt.core.urls import redact_url
 from walt.engine.discovery.analyze import site_query_values
 from walt.engine.discovery.candidates import Candidate, build_candidates
-from walt.engine.discovery.crawl import crawl
+from walt.engine.discovery.crawl import CrawlResult, crawl
 from walt.engine.discovery.rank import rank
 from walt.engine.discovery.validate import Verdict, validate_candidates
 from walt.engine.executor import Executor
@@ -155,7 +155,31 @@ async def discover(
         deadline=clock_start + request.time_budget * CRAWL_SHARE,
         on_page=on_page,
         seeds=(landing,) if isinstance(landing, str) and landing else (),
+        hand_over=True,
     )
+    try:
+        return await _discovered(
+            executor, request, crawled, meter, events, (started, deadline), backend, rename_with_llm
+        )
+    finally:
+        if crawled.handed is not None:
+            executor.sessions.release(crawled.handed[0])  # closed: the checks are over
+
+
+async def _discovered(
+    executor: Executor,
+    request: DiscoverRequest,
+    crawled: CrawlResult,
+    meter: CostMeter,
+    events: _Progress,
+    clock: tuple[float, float],
+    backend: str,
+    rename_with_llm: bool,
+) -> DiscoverResult:
+    """What :func:`discover` finds after the crawl (``clock``: when discovery started,
+    ``time.perf_counter()``, and its deadline, ``time.monotonic()``): candidates, checked
+    and ranked."""
+    started, deadline = clock
     if not crawled.pages:
         notes = "; ".join(f"{v.url}: {v.note}" for v in crawled.visits[:5]) or "nothing loaded"
         raise DiscoveryError(
@@ -193,6 +217,7 @@ async def discover(
             pending.add(task)
             task.add_done_callback(pending.discard)
 
+    handed, crawled.handed = crawled.handed, None  # validation releases it from here on
     verdicts = await validate_candidates(
         executor,
         candidates,
@@ -201,6 +226,7 @@ async def discover(
         meter,
         deadline=deadline,
         on_checked=on_checked,
+        handed=handed,
     )
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)

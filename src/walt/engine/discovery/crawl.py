@@ -59,6 +59,7 @@ from walt.engine.effects import PageWatch
 from walt.engine.executor import Executor
 from walt.engine.guard import NetworkGuard
 from walt.engine.http import PAGE_TYPES, cookie_jar, needs_rendering
+from walt.engine.session import BrowserSession
 from walt.engine.shadow import document_html
 
 __all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "same_site"]
@@ -138,6 +139,9 @@ class CrawlResult:
     unvisited_patterns: list[str] = attrs.field(factory=list)
     downloads: list[tuple[str, str, str]] = attrs.field(factory=list)  # (url, type, page)
     explorations: list[Exploration] = attrs.field(factory=list)  # script-driven controls tried
+    # A page of the start page's document kept for discovery's checks, with each route path
+    # it showed and the parameters those routes named (see Crawler(hand_over=True)).
+    handed: tuple[BrowserSession, dict[str, frozenset[str]]] | None = None
 
 
 @attrs.define
@@ -221,8 +225,11 @@ class Crawler:
         deadline: float,
         on_page: Callable[[PageVisit, int, int], Any] | None = None,
         seeds: tuple[str, ...] = (),
+        hand_over: bool = False,
     ) -> None:
         self.executor = executor
+        self.hand_over = hand_over
+        self._handed = False
         self.request = request
         self.meter = meter
         self.deadline = deadline
@@ -279,6 +286,8 @@ class Crawler:
                 for task in late:
                     task.cancel()
                 await asyncio.gather(*late, return_exceptions=True)
+            if self.hand_over:
+                self.result.handed = await self._hand_over()
         if self._opened is not None:
             self.meter.charge_browser(time.perf_counter() - self._opened)
         self._finish()
@@ -448,18 +457,61 @@ class Crawler:
         async with self._context_lock:
             if self._context is None:
                 self._opened = time.perf_counter()
-                await self._stack.enter_async_context(self.guard)
-                self._context = await self._stack.enter_async_context(
-                    self.executor.pool.context(
-                        proxy_server=self.guard.proxy.server_url,
-                        storage_state=self.request.auth,
-                        timeout=PAGE_TIMEOUT,
-                        on_context=self.guard.attach,
-                    )
+                await self._stack.enter_async_context(self.executor.pool.slot())
+                await self.guard.__aenter__()
+                self._stack.push_async_callback(self._close_browser)
+                self._context = await self.executor.pool.new_context(
+                    proxy_server=self.guard.proxy.server_url,
+                    storage_state=self.request.auth,
+                    timeout=PAGE_TIMEOUT,
                 )
+                await self.guard.attach(self._context)
                 # Kept pages close before their context does.
                 self._stack.push_async_callback(self.route_pages.close)
         return self._context
+
+    async def _close_browser(self) -> None:
+        """Close the crawl's context and guard, unless they were handed over."""
+        if self._handed:
+            return
+        if self._context is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._context.close(), 10)
+        await self.guard.__aexit__(None, None, None)
+
+    async def _hand_over(self) -> tuple[BrowserSession, dict[str, frozenset[str]]] | None:
+        """The crawl's idle page of the start page's document, made a session of its own
+        for discovery's checks (its routes are then shown in place, without starting the
+        application's code again), with the routes it showed; None when the start page
+        routes in no fragment or no such page is idle. Every other page of the context is
+        closed, and the guard stops refusing writes: the checks run as any job does. The
+        session is closed, never reset, after the checks."""
+        start = unflatten(self.start)
+        if self._context is None or not has_route(start):
+            return None
+        loaded = self.route_pages.take(start)
+        if loaded is None:
+            return None
+        try:
+            await self.route_pages.close()
+            for page in list(self._context.pages):
+                if page is not loaded.page:
+                    await close_page(page)
+            loaded.watch.detach()
+            await self.guard.allow_writes(self._context)
+            self.guard.start_job()
+        except Exception as exc:  # a browser gone away: nothing to hand over
+            log.debug("the crawl's page could not be handed over: %s", type(exc).__name__)
+            return None
+        self._handed = True
+        session = BrowserSession(
+            self.guard,
+            self._context,
+            loaded.page,
+            anonymous=self.request.auth is None,
+            spent=True,
+        )
+        return session, loaded.named
 
     async def _render(self, url: str, click: str | None = None) -> tuple[str, str, int | None]:
         """Load ``url`` in the browser (and click the element at CSS path ``click``): final
@@ -498,10 +550,11 @@ class Crawler:
             loaded.watch.forget()
             try:
                 await loaded.watch.goto(url, timeout / 1000)
-                return loaded
             except Exception:
                 await close_page(loaded.page)
                 raise
+            loaded.showed(url)
+            return loaded
         context = await self._browser()
         page = await context.new_page()
         self.guard.watch_page(page)
@@ -511,7 +564,9 @@ class Crawler:
         except Exception:
             await close_page(page)
             raise
-        return LoadedPage(page, watch, response.status if response else None)
+        loaded = LoadedPage(page, watch, response.status if response else None)
+        loaded.showed(url)
+        return loaded
 
     async def _reveal(self, page: PageAnalysis) -> PageAnalysis:
         """Forms a script builds when a menu entry is clicked, one click at a time."""
@@ -806,8 +861,17 @@ async def crawl(
     deadline: float,
     on_page: Callable[[PageVisit, int, int], Any] | None = None,
     seeds: tuple[str, ...] = (),
+    hand_over: bool = False,
 ) -> CrawlResult:
-    """Crawl the site at ``request.url`` (see the module docstring)."""
+    """Crawl the site at ``request.url`` (see the module docstring). With ``hand_over``,
+    :attr:`CrawlResult.handed` may hold a page of the start page's document as a session
+    for the caller to release (:meth:`Crawler._hand_over`)."""
     return await Crawler(
-        executor, request, meter, deadline=deadline, on_page=on_page, seeds=seeds
+        executor,
+        request,
+        meter,
+        deadline=deadline,
+        on_page=on_page,
+        seeds=seeds,
+        hand_over=hand_over,
     ).run()

@@ -68,6 +68,7 @@ from walt.engine.discovery.contrast import (
 from walt.engine.dom import Document, parse_html
 from walt.engine.executor import Executor, browser_gate
 from walt.engine.keeper import DocumentKeeper, kept_documents, route_opening
+from walt.engine.session import BrowserSession
 
 __all__ = ["Site", "Verdict", "validate_candidates"]
 
@@ -1095,8 +1096,17 @@ async def validate_candidates(
     *,
     deadline: float,
     on_checked: Callable[[Verdict], Any] | None = None,
+    handed: tuple[BrowserSession, dict[str, frozenset[str]]] | None = None,
 ) -> list[Verdict]:
-    """Check every candidate; returns one verdict per candidate, in the candidates' order."""
+    """Check every candidate; returns one verdict per candidate, in the candidates' order.
+    ``handed``: a session whose page shows the start page's document and the routes it
+    showed (the crawl's, :attr:`CrawlResult.handed`), kept for the runs of routes of that
+    document; it is released (closed) by the time this returns."""
+    keeper = DocumentKeeper(render_slots())
+    if handed is not None:
+        refused = keeper.adopt(*handed)
+        if refused is not None:
+            executor.sessions.release(refused)
     verdicts: dict[int, Verdict] = {}
     runners: dict[int, _Runner] = {}
     site = Site.of(pages)
@@ -1221,7 +1231,6 @@ async def validate_candidates(
     # A run of a tool that opens a route in the fragment may show it in a page an earlier
     # run left, of this check or another (walt.engine.keeper): the application's code is
     # then started once, not once per check.
-    keeper = DocumentKeeper(render_slots())
     token = kept_documents.set(keeper)
     try:
         await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
