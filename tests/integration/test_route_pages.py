@@ -291,3 +291,49 @@ def test_the_crawls_page_of_the_start_document_serves_the_first_check(site: Site
             crawl_documents = len(documents)
         else:
             assert len(documents) == crawl_documents + 1
+
+
+def test_a_run_whose_click_was_not_needed_keeps_its_page() -> None:
+    # Page 1 of a "Load more" list presses nothing: the page shows only its route, and the
+    # next run (the next word) is shown in it. It is read once the route is drawn, as a
+    # tool without the click would be (the click, which would wait for its button, is
+    # not made).
+    from walt.core.messages import ExecuteRequest
+    from walt.core.models import ClickStep, Locator, NavigationStep, Tool, ToolInput
+    from walt.engine.keeper import DocumentKeeper, kept_documents
+
+    async def runs(url: str, netloc: str) -> tuple[int, list[str]]:
+        policy = UrlPolicy(allow_hosts=(netloc,))
+        pool = BrowserPool(max_contexts=2)
+        fetcher = HttpFetcher(policy)
+        executor = Executor(pool=pool, fetcher=fetcher, policy=policy)
+        tool = Tool(
+            name="paginate_prints",
+            inputs=(ToolInput("q"), ToolInput("page", type="integer", default=1)),
+            steps=(
+                NavigationStep(url=url + "#/search?q={q}"),
+                ClickStep(locators=(Locator("css", "button.more"),), repeat="{page}"),
+            ),
+        )
+        keeper = DocumentKeeper()
+        kept_documents.set(keeper)
+        texts = []
+        try:
+            for word in ("harbour", "tide"):
+                result = await executor.execute(
+                    ExecuteRequest(tool=tool, inputs={"q": word, "page": 1})
+                )
+                assert result.ok, result.error
+                texts.append(str(result.data.get("main_text", "")))
+        finally:
+            while (stale := keeper.drop()) is not None:
+                await stale.close()
+            await executor.aclose()
+            await fetcher.aclose()
+            await pool.close()
+        return keeper.reused, texts
+
+    with serve({"/prints": lambda r: html(CATALOGUE), "/api/prints": prints}) as catalogue:
+        reused, texts = asyncio.run(runs(catalogue.url + "prints", catalogue.netloc))
+    assert reused == 1
+    assert "Harbour lights" in texts[0] and "Tide pools" in texts[1] and "Harbour" not in texts[1]

@@ -476,8 +476,21 @@ class BrowserSteps:
             await self.watch.settle(timeout, grace=SCROLL_GRACE)
 
     def _element_follows(self, index: int) -> bool:
+        """Whether the next step acts on an element (and so waits for it to appear): not
+        when it is skipped, nor a click repeated ``page - 1`` times for page 1."""
         following = self.run.tool.steps[index + 1 : index + 2]
-        return bool(following) and isinstance(following[0], ElementStep)
+        if not following or not isinstance(following[0], ElementStep):
+            return False
+        step = following[0]
+        if step_skippable(step, self.run):
+            return False
+        if isinstance(step, ClickStep) and step.repeat:
+            run = self.run
+            try:
+                return _repeat_count(render_text(step.repeat, run.values, run.system), index) > 1
+            except ExecutionError:
+                return True  # the step itself reports it
+        return True
 
     def on_response(self, response: Any) -> None:
         """Keeps the status of the page's own navigations (the step checks it)."""
