@@ -63,12 +63,21 @@ def site() -> Iterator[Site]:
         yield served
 
 
+def _executor(netloc: str) -> Executor:
+    """An engine that may reach the test site alone."""
+    policy = UrlPolicy(allow_hosts=(netloc,))
+    return Executor(pool=BrowserPool(max_contexts=2), fetcher=HttpFetcher(policy), policy=policy)
+
+
+async def _close(executor: Executor) -> None:
+    await executor.aclose()
+    await executor.fetcher.aclose()
+    await executor.pool.close()
+
+
 async def _crawl(url: str, netloc: str) -> dict[str, str]:
     """The pages the crawl read: URL -> their main text."""
-    policy = UrlPolicy(allow_hosts=(netloc,))
-    pool = BrowserPool(max_contexts=2)
-    fetcher = HttpFetcher(policy)
-    executor = Executor(pool=pool, fetcher=fetcher, policy=policy)
+    executor = _executor(netloc)
     try:
         result = await crawl(
             executor,
@@ -77,9 +86,7 @@ async def _crawl(url: str, netloc: str) -> dict[str, str]:
             deadline=time.monotonic() + 30,
         )
     finally:
-        await executor.aclose()
-        await fetcher.aclose()
-        await pool.close()
+        await _close(executor)
     return {p.url: p.main_text for p in result.pages}
 
 
@@ -142,10 +149,7 @@ async def _runs(url: str, netloc: str, words: list[str], keep: bool) -> list[lis
     from walt.core.models import Tool, ToolInput
     from walt.engine.keeper import DocumentKeeper, kept_documents
 
-    policy = UrlPolicy(allow_hosts=(netloc,))
-    pool = BrowserPool(max_contexts=2)
-    fetcher = HttpFetcher(policy)
-    executor = Executor(pool=pool, fetcher=fetcher, policy=policy)
+    executor = _executor(netloc)
     tool = Tool(
         name="search_prints",
         url_template=url + "#/search?q={q}",
@@ -164,9 +168,7 @@ async def _runs(url: str, netloc: str, words: list[str], keep: bool) -> list[lis
         stale = keeper.drop()
         if stale is not None:
             await stale.close()
-        await executor.aclose()
-        await fetcher.aclose()
-        await pool.close()
+        await _close(executor)
     assert keeper.reused == (2 if keep else 0)
     return shown
 
@@ -233,10 +235,7 @@ async def _handed_run(url: str, netloc: str, hand_over: bool) -> tuple[bool, lis
     from walt.core.models import Tool, ToolInput
     from walt.engine.keeper import DocumentKeeper, kept_documents
 
-    policy = UrlPolicy(allow_hosts=(netloc,))
-    pool = BrowserPool(max_contexts=2)
-    fetcher = HttpFetcher(policy)
-    executor = Executor(pool=pool, fetcher=fetcher, policy=policy)
+    executor = _executor(netloc)
     tool = Tool(
         name="view_section", url_template=url + "#/section/{name}", inputs=(ToolInput("name"),)
     )
@@ -266,9 +265,7 @@ async def _handed_run(url: str, netloc: str, hand_over: bool) -> tuple[bool, lis
                     break
                 await asyncio.sleep(0.1)
     finally:
-        await executor.aclose()
-        await fetcher.aclose()
-        await pool.close()
+        await _close(executor)
     return handed is not None, rows, closed
 
 
@@ -303,10 +300,7 @@ def test_a_run_whose_click_was_not_needed_keeps_its_page() -> None:
     from walt.engine.keeper import DocumentKeeper, kept_documents
 
     async def runs(url: str, netloc: str) -> tuple[int, list[str]]:
-        policy = UrlPolicy(allow_hosts=(netloc,))
-        pool = BrowserPool(max_contexts=2)
-        fetcher = HttpFetcher(policy)
-        executor = Executor(pool=pool, fetcher=fetcher, policy=policy)
+        executor = _executor(netloc)
         tool = Tool(
             name="paginate_prints",
             inputs=(ToolInput("q"), ToolInput("page", type="integer", default=1)),
@@ -328,9 +322,7 @@ def test_a_run_whose_click_was_not_needed_keeps_its_page() -> None:
         finally:
             while (stale := keeper.drop()) is not None:
                 await stale.close()
-            await executor.aclose()
-            await fetcher.aclose()
-            await pool.close()
+            await _close(executor)
         return keeper.reused, texts
 
     with serve({"/prints": lambda r: html(CATALOGUE), "/api/prints": prints}) as catalogue:
