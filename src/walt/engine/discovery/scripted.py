@@ -125,7 +125,7 @@ def _list_box_tool(seen: Exploration, created_at: str, generator: str) -> Tool:
     """Open the listing and choose an option of its list box (by its label; the step
     opens the box and clicks the option, :mod:`walt.engine.listbox`)."""
     what = list_box_label(seen.control.label, seen.options)
-    # A test id's words (``lifecycle-filter``) when the name is only the choice.
+    # A test id's words (``status-filter``) when the name is only the choice.
     test_id = next((loc.value for loc in seen.control.locators if loc.by == "test_id"), "")
     what = what or list_box_label(test_id, ())
     name = input_name(snake(what, 30) or "option", set())

@@ -47,7 +47,7 @@ _DIRECTION: Final = frozenset({"dir", "direction"})
 
 
 def _words(name: str) -> list[str]:
-    """``orderByAsc`` -> order, by, asc; ``sort_dir`` -> sort, dir."""
+    """``sortByAsc`` -> sort, by, asc; ``sort_dir`` -> sort, dir."""
     return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)]
 
 
