@@ -75,15 +75,30 @@ def test_a_page_is_lent_to_one_run_at_a_time_and_a_busy_one_is_skipped() -> None
     assert keeper.reused == 2
 
 
-def test_every_setting_a_view_was_given_must_be_given_again_after_other_views() -> None:
-    # The runs view chose a state, the page then showed the models view: back on the runs
-    # view, a route that leaves the state out could show the earlier choice.
+def test_every_setting_any_route_was_given_must_be_given_again() -> None:
+    # The runs view chose a state: a route of another view that leaves the state out could
+    # show it too (an app may apply one view's setting to another), and so could the runs
+    # view again.
     keeper, session = _kept(f"{APP}?state=deleted&order=asc")
-    assert keeper.take("http://app.test/#/models") is session
-    assert keeper.keep(session, "http://app.test/#/models") is None  # type: ignore[arg-type]
-    session.page.url = "http://app.test/#/models"
+    assert keeper.take("http://app.test/#/models") is None
     assert keeper.take(f"{APP}?order=desc") is None
+    assert keeper.take("http://app.test/#/models?state=active&order=asc") is session
+    assert keeper.keep(session, "http://app.test/#/models?state=active&order=asc") is None  # type: ignore[arg-type]
+    session.page.url = "http://app.test/#/models?state=active&order=asc"
     assert keeper.take(f"{APP}?order=desc&state=active") is session
+
+
+def test_a_page_that_showed_routes_without_settings_serves_any_route() -> None:
+    keeper, session = _kept("http://app.test/#/models")
+    assert keeper.take(f"{APP}?q=tide") is session
+
+
+def test_a_closed_keeper_keeps_nothing() -> None:
+    keeper, session = _kept(f"{APP}?q=a")
+    assert keeper.close() == [session]
+    later = _Session(f"{APP}?q=b")
+    assert keeper.keep(later, f"{APP}?q=b") is later  # type: ignore[arg-type]
+    assert keeper.drop() is None
 
 
 def test_a_page_whose_run_failed_is_not_kept_with_its_old_routes() -> None:
@@ -94,15 +109,6 @@ def test_a_page_whose_run_failed_is_not_kept_with_its_old_routes() -> None:
     assert keeper.keep(session, "http://app.test/#/models") is None  # type: ignore[arg-type]
     session.page.url = "http://app.test/#/models"
     assert keeper.take(f"{APP}?order=desc") is session
-
-
-def test_a_page_that_left_its_document_is_neither_kept_nor_used() -> None:
-    keeper = DocumentKeeper()
-    redirected = _Session("http://app.test/login#/?next=runs")
-    assert keeper.keep(redirected, f"{APP}?q=a") is redirected  # type: ignore[arg-type]
-    keeper, session = _kept(f"{APP}?q=a")
-    session.page.url = "http://app.test/login#/"
-    assert keeper.take(f"{APP}?q=b") is None
 
 
 def test_a_run_that_opens_a_route_may_take_a_kept_page_but_only_a_navigation_keeps_it() -> None:

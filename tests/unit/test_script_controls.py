@@ -543,6 +543,12 @@ def test_a_choice_the_page_keeps_in_its_route_is_a_url_with_the_list_box_as_fall
         # The address did not change, or the choice went to another view.
         ("http://app.test/#/tickets?x=1", "http://app.test/#/tickets?x=1", ("Open", "Closed")),
         ("http://app.test/#/tickets?s=open", "http://app.test/#/closed?s=open", ("Open", "Closed")),
+        # The one parameter that changed is not the choice (a pager reset to page 1).
+        (
+            "http://app.test/#/tickets?state=open&page=3",
+            "http://app.test/#/tickets?state=open&page=1",
+            ("Open", "Closed"),
+        ),
         # A parameter added rather than changed.
         ("http://app.test/#/tickets", "http://app.test/#/tickets?state=closed", ("Open", "Closed")),
     ],

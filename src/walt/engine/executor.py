@@ -421,7 +421,13 @@ class Executor:
                 session = await self.sessions.take(request.auth, run.step_timeout)
             else:
                 log.debug("showing the route in the document of the last run")
-                await _ready_for_reuse(session, run.step_timeout)
+                try:
+                    await _ready_for_reuse(session, run.step_timeout)
+                except BaseException:
+                    assert keeper is not None
+                    keeper.forget(session)
+                    self.sessions.release(session)
+                    raise
             # A login's session holds what it signed in with: never reset for another job.
             session.spent = session.spent or request.capture_auth
             guard = session.guard

@@ -19,10 +19,11 @@ A kept page is used again only when that cannot show a state the route does not 
 * the next URL is a fragment route of the document the page still shows (not one a
   redirect left), other than the page's own URL (the page's script must see a new
   route);
-* the next route names every query parameter that any route of the same path the page
-  showed before named, so each setting an earlier run made on that view is set again by
-  the URL (a route that leaves a parameter out, such as an empty search, may leave the
-  app's earlier choice in place: it gets a fresh page).
+* the next route names every query parameter that any route the page showed before
+  named, of any view, so each setting an earlier run made is set again by the URL (a
+  route that leaves a parameter out, such as an empty search, may leave the app's
+  earlier choice in place, and an app may apply one view's setting to another: it gets
+  a fresh page).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class DocumentKeeper:
         self._kept: list[_Kept] = []
         self._lent: dict[int, dict[str, frozenset[str]]] = {}  # id(session) -> its routes
         self._limit = max(1, limit)
+        self._closed = False
         self.reused = 0  # runs that were shown in a kept page
 
     def take(self, url: str) -> BrowserSession | None:
@@ -109,7 +111,7 @@ class DocumentKeeper:
         no kept page may (or ``url`` is not a fragment route)."""
         if not has_route(url):
             return None
-        path, keys = route_parameters(url)
+        _, keys = route_parameters(url)
         for index, kept in enumerate(self._kept):
             if not kept.session.usable():
                 continue
@@ -117,10 +119,11 @@ class DocumentKeeper:
                 current = kept.session.page.url
             except Exception:
                 continue
+            named = frozenset().union(*kept.named.values())
             if (
                 urldefrag(current).url != urldefrag(url).url  # another document
                 or url == current
-                or not keys >= kept.named.get(path, frozenset())
+                or not keys >= named
             ):
                 continue
             del self._kept[index]
@@ -147,6 +150,8 @@ class DocumentKeeper:
         a fragment route, or it left the document), the least recently kept one when too
         many are kept, else None."""
         named = dict(self._lent.pop(id(session), {}))
+        if self._closed:
+            return session  # the checks are over: nothing is kept any more
         try:
             current = session.page.url
         except Exception:
@@ -178,6 +183,12 @@ class DocumentKeeper:
     def forget(self, session: BrowserSession) -> None:
         """A handed-over session that will not be kept again (its run failed)."""
         self._lent.pop(id(session), None)
+
+    def close(self) -> list[BrowserSession]:
+        """Keep nothing from now on; returns the sessions kept, for the caller to release."""
+        self._closed = True
+        kept, self._kept = [k.session for k in self._kept], []
+        return kept
 
     def drop(self) -> BrowserSession | None:
         """The least recently kept session, no longer kept (the caller releases it); None

@@ -230,6 +230,9 @@ class Crawler:
         self.executor = executor
         self.hand_over = hand_over
         self._handed = False
+        # A list box's choice a try may have left in the context's storage: the context is
+        # then not handed over (a new one would not hold it).
+        self._storage_changed = False
         self.request = request
         self.meter = meter
         self.deadline = deadline
@@ -483,11 +486,13 @@ class Crawler:
         """The crawl's idle page of the start page's document, made a session of its own
         for discovery's checks (its routes are then shown in place, without starting the
         application's code again), with the routes it showed; None when the start page
-        routes in no fragment or no such page is idle. Every other page of the context is
+        routes in no fragment, no such page is idle, or a control's try may have left a
+        choice in the context's storage (it stopped before putting it back). Every other
+        page of the context is
         closed, and the guard stops refusing writes: the checks run as any job does. The
         session is closed, never reset, after the checks."""
         start = unflatten(self.start)
-        if self._context is None or not has_route(start):
+        if self._context is None or not has_route(start) or self._storage_changed:
             return None
         loaded = self.route_pages.take(start)
         if loaded is None:
@@ -771,6 +776,11 @@ class Crawler:
                     )
                     if seen is not None:
                         self._explored_control(seen, url, page, entry)
+                    elif control.role == "choose":
+                        self._storage_changed = True  # a choice that may not be put back
+            except BaseException:
+                self._storage_changed = True  # stopped midway: nothing was put back
+                raise
             finally:
                 await close_page(tab)
 

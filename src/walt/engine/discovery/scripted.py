@@ -149,7 +149,9 @@ def _choice_in_url(seen: Exploration, chooser: Tool) -> Tool | None:
     """``chooser`` (a list box's filter tool) as one navigation to the address with the
     choice in it, when the exploration saw the page keep its choice in its URL: choosing
     the other option changed the value of exactly one query parameter (a fragment
-    route's query counts), and the value of every option is known (the one shown before
+    route's query counts) from the shown option's words to the chosen one's (letters and
+    digits, case aside: not a page number reset or a timestamp), and the value of every
+    option is known (the one shown before
     and the one chosen: a list box of two options). None otherwise: a value never seen
     cannot be guessed without risking a run that shows another choice's records."""
     if len(seen.options) != 2 or not seen.selected or seen.selected == seen.term:
@@ -169,6 +171,8 @@ def _choice_in_url(seen: Exploration, chooser: Tool) -> Tool | None:
         return None
     key = keys[changed[0]]
     values = {seen.selected: old[changed[0]][1], seen.term: new[changed[0]][1]}
+    if any(_plain(value) != _plain(label) for label, value in values.items()):
+        return None  # not the options' own words: a page number reset, a timestamp
     spec = chooser.inputs[0]
     template = unflatten(
         urlunsplit(
@@ -189,6 +193,11 @@ def _choice_in_url(seen: Exploration, chooser: Tool) -> Tool | None:
     )
     opening = NavigationStep(url=template, description=f"Open the list with the {spec.name} chosen")
     return attrs.evolve(chooser, url_template=template, inputs=(choice,), steps=(opening,))
+
+
+def _plain(text: str) -> str:
+    """``text`` lower-cased, with only its letters and digits (``All Runs`` ~ ``all_runs``)."""
+    return "".join(c for c in text.lower() if c.isalnum())
 
 
 def _listing_tool(

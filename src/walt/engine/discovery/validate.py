@@ -1107,6 +1107,25 @@ async def validate_candidates(
         refused = keeper.adopt(*handed)
         if refused is not None:
             executor.sessions.release(refused)
+    try:
+        return await _validate_all(
+            executor, candidates, pages, request, meter, deadline, on_checked, keeper
+        )
+    finally:
+        for stale in keeper.close():
+            executor.sessions.release(stale)  # closed, or reset, in the background
+
+
+async def _validate_all(
+    executor: Executor,
+    candidates: Sequence[Candidate],
+    pages: Sequence[PageAnalysis],
+    request: DiscoverRequest,
+    meter: CostMeter,
+    deadline: float,
+    on_checked: Callable[[Verdict], Any] | None,
+    keeper: DocumentKeeper,
+) -> list[Verdict]:
     verdicts: dict[int, Verdict] = {}
     runners: dict[int, _Runner] = {}
     site = Site.of(pages)
@@ -1235,8 +1254,10 @@ async def validate_candidates(
     try:
         await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
     finally:
+        # Closed: should a check raise, a run of another that ends later gives its page
+        # back to be released rather than kept.
         kept_documents.reset(token)
-        while (stale := keeper.drop()) is not None:
+        for stale in keeper.close():
             executor.sessions.release(stale)  # reset or closed in the background
     if writes:
         # In order, one at a time: the edit, comment and delete act on what the create made.
