@@ -174,7 +174,7 @@ def _batch_crawler(
         return context
 
     async def explore(_context: Any, _url: str, control: Any, **_: Any) -> None:
-        tried.append(control)
+        tried.append(control.role)
         await asyncio.sleep(takes)
 
     monkeypatch.setattr(c, "_browser", browser)
@@ -204,9 +204,14 @@ def test_a_control_is_not_started_once_the_crawls_time_is_up(
     )
     tried: list[str] = []
     c, context = _batch_crawler(monkeypatch, time.monotonic() + 0.05, tried, takes=0.1)
-    batch: Any = [("choose", ""), ("more", ""), ("search", "tide")]
+    batch: Any = [
+        (SimpleNamespace(role=r), t) for r, t in (("choose", ""), ("more", ""), ("search", "tide"))
+    ]
     asyncio.run(c._explore_page(page, batch, entry("/")))
     assert tried == ["choose"] and len(context.tabs) == 1 and context.tabs[0].closed
+    # The list box's try came to nothing: its choice may be left in storage, so the
+    # crawl's context is not handed to the checks.
+    assert c._storage_changed
     # A page whose turn comes after the deadline opens no tab at all.
     tried.clear()
     late, context = _batch_crawler(monkeypatch, time.monotonic() - 1, tried, takes=0.0)
