@@ -1107,162 +1107,153 @@ async def validate_candidates(
         refused = keeper.adopt(*handed)
         if refused is not None:
             executor.sessions.release(refused)
+
+    async def validate_all() -> list[Verdict]:
+        verdicts: dict[int, Verdict] = {}
+        runners: dict[int, _Runner] = {}
+        site = Site.of(pages)
+        pace = _Pace()
+
+        def runner_for(cand: Candidate) -> _Runner:
+            return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline, pace))
+
+        def record(
+            cand: Candidate,
+            status: str,
+            reason: str,
+            evidence: dict[str, Any],
+            started: float | None = None,
+            region: ResultsRegion | None = None,
+        ) -> None:
+            runner = runner_for(cand)
+            validation = Validation(
+                status="validated"
+                if status == "validated"
+                else ("failed" if status == "rejected" else "unvalidated"),
+                at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                inputs=evidence.get("inputs", {})
+                if isinstance(evidence.get("inputs"), dict)
+                else {},
+                outcome=reason,
+                evidence={k: v for k, v in evidence.items() if k != "inputs"}
+                | {"runs": list(runner.runs)},
+                elapsed_ms=(time.perf_counter() - started) * 1000 if started else None,
+                path="http" if cand.tool.is_url_tool else "browser",
+            )
+            verdict = Verdict(cand, status, reason, validation, region)
+            verdicts[id(cand)] = verdict
+            if on_checked is not None:
+                on_checked(verdict)
+
+        slots = asyncio.Semaphore(CONCURRENT_CHECKS)
+        # A check that runs its tool in the browser holds one of these throughout: one per
+        # core (heavy application pages drawn two to a core each ran past their time limit),
+        # and a check once started is finished before the next one starts.
+        drawing = asyncio.Semaphore(render_slots())
+
+        # A URL tool found on a page a script drew will be drawn too: it holds its slot from
+        # the start, so that waiting for one never counts against a run's time limit.
+        drawn = {flatten(p.url) for p in pages if p.rendered}
+
+        async def check(cand: Candidate) -> None:
+            browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
+            if not browser:
+                # Taken by a run only if its page turns out to be drawn after all.
+                browser_gate.set(drawing)
+            # Always the check slot first, then the drawing slot (a URL tool's run takes the
+            # latter only later, through browser_gate): one order, so no two checks each hold
+            # what the other waits for.
+            async with slots, drawing if browser else contextlib.nullcontext():
+                started = time.perf_counter()
+                # A search checked through its API first needs one browser run at most.
+                api_first = cand.api is not None and cand.kind == "search"
+                runs = 1 if api_first else CHECK_RUNS
+                if browser and pace.too_late(deadline, runs, _warm(cand.tool)):
+                    record(cand, "rejected", _OUT_OF_TIME, {}, started)
+                    return
+                if api_first:
+                    try:
+                        first = await _check_api_first(runner_for(cand), cand, site)
+                    except (_Rejected, WaltError) as exc:
+                        log.debug("%s: the API check did not hold (%s)", cand.tool.name, exc)
+                    else:
+                        assert first.tool is not None
+                        cand.tool = first.tool
+                        summary = _summary(cand.kind, first.evidence)
+                        record(cand, "validated", summary, first.evidence, started)
+                        return
+                try:
+                    outcome = await _check_or_fallback(runner_for(cand), cand, site)
+                    if cand.api is not None:
+                        outcome = await _promote(runner_for(cand), cand, outcome)
+                        if outcome.tool is not None:
+                            cand.tool = outcome.tool
+                    record(
+                        cand,
+                        "validated",
+                        _summary(cand.kind, outcome.evidence),
+                        outcome.evidence,
+                        started,
+                        outcome.region,
+                    )
+                except _Rejected as exc:
+                    # A search's API was judged first (above): judging it again after the
+                    # browser check would repeat those runs, or overrule the confirmation.
+                    record(cand, "rejected", str(exc), {}, started)
+                except WaltError as exc:
+                    record(cand, "rejected", exc.message, {}, started)
+
+        reads: list[Candidate] = []
+        writes: list[Candidate] = []
+        for cand in candidates:
+            if cand.is_write:
+                if cand.kind == "login":
+                    record(cand, "unvalidated", "not run: a login needs credentials", {})
+                elif request.validate_writes:
+                    writes.append(cand)
+                else:
+                    record(
+                        cand,
+                        "unvalidated",
+                        "not run: write tools are only submitted with validate_writes=True",
+                        {},
+                    )
+                continue
+            if cand.tool.annotations is not None and cand.tool.annotations.read_only is False:
+                record(cand, "unvalidated", "not run: it may change data", {})
+                continue
+            post = cand.form is not None and cand.form.method == "post"
+            if post and cand.kind != "search" and not cand.tool.is_url_tool:
+                # Never submitted in discovery, validate_writes or not: a form that only
+                # looks like display options could still change data.
+                record(cand, "unvalidated", "not run: a POST form that is not a search", {})
+                continue
+            reads.append(cand)
+        # Checks start in this order (the slots are taken first come, first served): what the
+        # page the caller pointed at offers is what they asked about, so it is checked first
+        # when the budget cannot cover every candidate.
+        # A run of a tool that opens a route in the fragment may show it in a page an earlier
+        # run left, of this check or another (walt.engine.keeper): the application's code is
+        # then started once, not once per check.
+        token = kept_documents.set(keeper)
+        try:
+            await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
+        finally:
+            # Closed: should a check raise, a run of another that ends later gives its page
+            # back to be released rather than kept.
+            kept_documents.reset(token)
+            for stale in keeper.close():
+                executor.sessions.release(stale)  # reset or closed in the background
+        if writes:
+            # In order, one at a time: the edit, comment and delete act on what the create made.
+            await _check_writes(runner_for, writes, verdicts, record)
+        return [verdicts[id(c)] for c in candidates]
+
     try:
-        return await _validate_all(
-            executor, candidates, pages, request, meter, deadline, on_checked, keeper
-        )
+        return await validate_all()
     finally:
         for stale in keeper.close():
             executor.sessions.release(stale)  # closed, or reset, in the background
-
-
-async def _validate_all(
-    executor: Executor,
-    candidates: Sequence[Candidate],
-    pages: Sequence[PageAnalysis],
-    request: DiscoverRequest,
-    meter: CostMeter,
-    deadline: float,
-    on_checked: Callable[[Verdict], Any] | None,
-    keeper: DocumentKeeper,
-) -> list[Verdict]:
-    verdicts: dict[int, Verdict] = {}
-    runners: dict[int, _Runner] = {}
-    site = Site.of(pages)
-    pace = _Pace()
-
-    def runner_for(cand: Candidate) -> _Runner:
-        return runners.setdefault(id(cand), _Runner(executor, request, meter, deadline, pace))
-
-    def record(
-        cand: Candidate,
-        status: str,
-        reason: str,
-        evidence: dict[str, Any],
-        started: float | None = None,
-        region: ResultsRegion | None = None,
-    ) -> None:
-        runner = runner_for(cand)
-        validation = Validation(
-            status="validated"
-            if status == "validated"
-            else ("failed" if status == "rejected" else "unvalidated"),
-            at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            inputs=evidence.get("inputs", {}) if isinstance(evidence.get("inputs"), dict) else {},
-            outcome=reason,
-            evidence={k: v for k, v in evidence.items() if k != "inputs"}
-            | {"runs": list(runner.runs)},
-            elapsed_ms=(time.perf_counter() - started) * 1000 if started else None,
-            path="http" if cand.tool.is_url_tool else "browser",
-        )
-        verdict = Verdict(cand, status, reason, validation, region)
-        verdicts[id(cand)] = verdict
-        if on_checked is not None:
-            on_checked(verdict)
-
-    slots = asyncio.Semaphore(CONCURRENT_CHECKS)
-    # A check that runs its tool in the browser holds one of these throughout: one per
-    # core (heavy application pages drawn two to a core each ran past their time limit),
-    # and a check once started is finished before the next one starts.
-    drawing = asyncio.Semaphore(render_slots())
-
-    # A URL tool found on a page a script drew will be drawn too: it holds its slot from
-    # the start, so that waiting for one never counts against a run's time limit.
-    drawn = {flatten(p.url) for p in pages if p.rendered}
-
-    async def check(cand: Candidate) -> None:
-        browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
-        if not browser:
-            # Taken by a run only if its page turns out to be drawn after all.
-            browser_gate.set(drawing)
-        # Always the check slot first, then the drawing slot (a URL tool's run takes the
-        # latter only later, through browser_gate): one order, so no two checks each hold
-        # what the other waits for.
-        async with slots, drawing if browser else contextlib.nullcontext():
-            started = time.perf_counter()
-            # A search checked through its API first needs one browser run at most.
-            api_first = cand.api is not None and cand.kind == "search"
-            runs = 1 if api_first else CHECK_RUNS
-            if browser and pace.too_late(deadline, runs, _warm(cand.tool)):
-                record(cand, "rejected", _OUT_OF_TIME, {}, started)
-                return
-            if api_first:
-                try:
-                    first = await _check_api_first(runner_for(cand), cand, site)
-                except (_Rejected, WaltError) as exc:
-                    log.debug("%s: the API check did not hold (%s)", cand.tool.name, exc)
-                else:
-                    assert first.tool is not None
-                    cand.tool = first.tool
-                    summary = _summary(cand.kind, first.evidence)
-                    record(cand, "validated", summary, first.evidence, started)
-                    return
-            try:
-                outcome = await _check_or_fallback(runner_for(cand), cand, site)
-                if cand.api is not None:
-                    outcome = await _promote(runner_for(cand), cand, outcome)
-                    if outcome.tool is not None:
-                        cand.tool = outcome.tool
-                record(
-                    cand,
-                    "validated",
-                    _summary(cand.kind, outcome.evidence),
-                    outcome.evidence,
-                    started,
-                    outcome.region,
-                )
-            except _Rejected as exc:
-                # A search's API was judged first (above): judging it again after the
-                # browser check would repeat those runs, or overrule the confirmation.
-                record(cand, "rejected", str(exc), {}, started)
-            except WaltError as exc:
-                record(cand, "rejected", exc.message, {}, started)
-
-    reads: list[Candidate] = []
-    writes: list[Candidate] = []
-    for cand in candidates:
-        if cand.is_write:
-            if cand.kind == "login":
-                record(cand, "unvalidated", "not run: a login needs credentials", {})
-            elif request.validate_writes:
-                writes.append(cand)
-            else:
-                record(
-                    cand,
-                    "unvalidated",
-                    "not run: write tools are only submitted with validate_writes=True",
-                    {},
-                )
-            continue
-        if cand.tool.annotations is not None and cand.tool.annotations.read_only is False:
-            record(cand, "unvalidated", "not run: it may change data", {})
-            continue
-        post = cand.form is not None and cand.form.method == "post"
-        if post and cand.kind != "search" and not cand.tool.is_url_tool:
-            # Never submitted in discovery, validate_writes or not: a form that only
-            # looks like display options could still change data.
-            record(cand, "unvalidated", "not run: a POST form that is not a search", {})
-            continue
-        reads.append(cand)
-    # Checks start in this order (the slots are taken first come, first served): what the
-    # page the caller pointed at offers is what they asked about, so it is checked first
-    # when the budget cannot cover every candidate.
-    # A run of a tool that opens a route in the fragment may show it in a page an earlier
-    # run left, of this check or another (walt.engine.keeper): the application's code is
-    # then started once, not once per check.
-    token = kept_documents.set(keeper)
-    try:
-        await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
-    finally:
-        # Closed: should a check raise, a run of another that ends later gives its page
-        # back to be released rather than kept.
-        kept_documents.reset(token)
-        for stale in keeper.close():
-            executor.sessions.release(stale)  # reset or closed in the background
-    if writes:
-        # In order, one at a time: the edit, comment and delete act on what the create made.
-        await _check_writes(runner_for, writes, verdicts, record)
-    return [verdicts[id(c)] for c in candidates]
 
 
 async def _check_or_fallback(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
