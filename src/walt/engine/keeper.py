@@ -44,20 +44,17 @@ __all__ = [
     "DocumentKeeper",
     "RouteOpening",
     "kept_documents",
+    "route_keys",
     "route_opening",
-    "route_parameters",
 ]
 
 MAX_KEPT: Final = 2
 """Pages kept at most by default (each holds an application's whole heap)."""
 
 
-def route_parameters(url: str) -> tuple[str, frozenset[str]]:
-    """The path of ``url``'s route (its fragment's, else its own) and the names of the
-    route's query parameters."""
-    parts = urlsplit(flatten(url))
-    keys = frozenset(k for k, _ in parse_qsl(parts.query, keep_blank_values=True))
-    return parts.path, keys
+def route_keys(url: str) -> frozenset[str]:
+    """The names of the query parameters of ``url``'s route (its fragment's, else its own)."""
+    return frozenset(k for k, _ in parse_qsl(urlsplit(flatten(url)).query, keep_blank_values=True))
 
 
 @attrs.frozen
@@ -91,7 +88,7 @@ def route_opening(tool: Tool) -> RouteOpening | None:
 @attrs.define
 class _Kept:
     session: BrowserSession
-    named: dict[str, frozenset[str]]  # route path -> every parameter a route of it named
+    named: frozenset[str]  # every parameter a route the page showed named
 
 
 class DocumentKeeper:
@@ -101,7 +98,7 @@ class DocumentKeeper:
 
     def __init__(self, limit: int = MAX_KEPT) -> None:
         self._kept: list[_Kept] = []
-        self._lent: dict[int, dict[str, frozenset[str]]] = {}  # id(session) -> its routes
+        self._lent: dict[int, frozenset[str]] = {}  # id(session) -> what its routes named
         self._limit = max(1, limit)
         self._closed = False
         self.reused = 0  # runs that were shown in a kept page
@@ -111,7 +108,7 @@ class DocumentKeeper:
         no kept page may (or ``url`` is not a fragment route)."""
         if not has_route(url):
             return None
-        _, keys = route_parameters(url)
+        keys = route_keys(url)
         for index, kept in enumerate(self._kept):
             if not kept.session.usable():
                 continue
@@ -119,11 +116,10 @@ class DocumentKeeper:
                 current = kept.session.page.url
             except Exception:
                 continue
-            named = frozenset().union(*kept.named.values())
             if (
                 urldefrag(current).url != urldefrag(url).url  # another document
                 or url == current
-                or not keys >= named
+                or not keys >= kept.named
             ):
                 continue
             del self._kept[index]
@@ -149,7 +145,7 @@ class DocumentKeeper:
         caller should release: ``session`` itself when its page is not worth keeping (not
         a fragment route, or it left the document), the least recently kept one when too
         many are kept, else None."""
-        named = dict(self._lent.pop(id(session), {}))
+        named = self._lent.pop(id(session), frozenset())
         if self._closed:
             return session  # the checks are over: nothing is kept any more
         try:
@@ -158,26 +154,22 @@ class DocumentKeeper:
             return session
         if not has_route(url) or urldefrag(current).url != urldefrag(url).url:
             return session  # not a route, or the page left the document (a redirect)
-        path, keys = route_parameters(url)
-        named[path] = named.get(path, frozenset()) | keys
-        self._kept.append(_Kept(session, named))
+        self._kept.append(_Kept(session, named | route_keys(url)))
         if len(self._kept) > self._limit:
             return self._kept.pop(0).session
         return None
 
-    def adopt(
-        self, session: BrowserSession, named: dict[str, frozenset[str]]
-    ) -> BrowserSession | None:
+    def adopt(self, session: BrowserSession, named: frozenset[str]) -> BrowserSession | None:
         """Keep ``session``, whose page showed only routes of its document (no click, no
-        typing), each route's path with the parameters it was given across them
-        (``named``). Returns what :meth:`keep` returns."""
+        typing), naming the parameters ``named`` between them. Returns what :meth:`keep`
+        returns."""
         try:
             current = session.page.url
         except Exception:
             return session
         if not has_route(current):
             return session
-        self._lent[id(session)] = dict(named)
+        self._lent[id(session)] = named
         return self.keep(session, current)
 
     def forget(self, session: BrowserSession) -> None:

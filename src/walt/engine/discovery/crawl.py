@@ -139,9 +139,9 @@ class CrawlResult:
     unvisited_patterns: list[str] = attrs.field(factory=list)
     downloads: list[tuple[str, str, str]] = attrs.field(factory=list)  # (url, type, page)
     explorations: list[Exploration] = attrs.field(factory=list)  # script-driven controls tried
-    # A page of the start page's document kept for discovery's checks, with each route path
-    # it showed and the parameters those routes named (see Crawler(hand_over=True)).
-    handed: tuple[BrowserSession, dict[str, frozenset[str]]] | None = None
+    # A page of the start page's document kept for discovery's checks, with the parameters
+    # the routes it showed named (see Crawler(hand_over=True)).
+    handed: tuple[BrowserSession, frozenset[str]] | None = None
 
 
 @attrs.define
@@ -482,15 +482,15 @@ class Crawler:
                 await asyncio.wait_for(self._context.close(), 10)
         await self.guard.__aexit__(None, None, None)
 
-    async def _hand_over(self) -> tuple[BrowserSession, dict[str, frozenset[str]]] | None:
+    async def _hand_over(self) -> tuple[BrowserSession, frozenset[str]] | None:
         """The crawl's idle page of the start page's document, made a session of its own
         for discovery's checks (its routes are then shown in place, without starting the
-        application's code again), with the routes it showed; None when the start page
-        routes in no fragment, no such page is idle, or a control's try may have left a
-        choice in the context's storage (it stopped before putting it back). Every other
-        page of the context is
-        closed, and the guard stops refusing writes: the checks run as any job does. The
-        session is closed, never reset, after the checks."""
+        application's code again), with the parameters its routes named; None when the
+        start page routes in no fragment, no such page is idle, or a control's try may
+        have left a choice in the context's storage (it stopped before putting it back).
+        Every other page of the context is closed, and the guard stops refusing writes:
+        the checks run as any job does. The session is closed, never reset, after the
+        checks."""
         start = unflatten(self.start)
         if self._context is None or not has_route(start) or self._storage_changed:
             return None

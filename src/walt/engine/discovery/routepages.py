@@ -21,7 +21,7 @@ from urllib.parse import urldefrag
 import attrs
 
 from walt.core.routes import has_route
-from walt.engine.keeper import route_parameters
+from walt.engine.keeper import route_keys
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -42,13 +42,11 @@ class LoadedPage:
     page: Page
     watch: PageWatch
     status: int | None
-    # Each route path the page showed, with every query parameter a route of it named.
-    named: dict[str, frozenset[str]] = attrs.field(factory=dict)
+    named: frozenset[str] = frozenset()  # every query parameter a route it showed named
 
     def showed(self, url: str) -> None:
         """Note that the page was sent to ``url``."""
-        path, keys = route_parameters(url)
-        self.named[path] = self.named.get(path, frozenset()) | keys
+        self.named |= route_keys(url)
 
 
 def _document(url: str) -> str:

@@ -1096,12 +1096,12 @@ async def validate_candidates(
     *,
     deadline: float,
     on_checked: Callable[[Verdict], Any] | None = None,
-    handed: tuple[BrowserSession, dict[str, frozenset[str]]] | None = None,
+    handed: tuple[BrowserSession, frozenset[str]] | None = None,
 ) -> list[Verdict]:
     """Check every candidate; returns one verdict per candidate, in the candidates' order.
-    ``handed``: a session whose page shows the start page's document and the routes it
-    showed (the crawl's, :attr:`CrawlResult.handed`), kept for the runs of routes of that
-    document; it is released (closed) by the time this returns."""
+    ``handed``: a session whose page shows the start page's document and the parameters
+    its routes named (the crawl's, :attr:`CrawlResult.handed`), kept for the runs of
+    routes of that document; it is released (closed) by the time this returns."""
     keeper = DocumentKeeper(render_slots())
     if handed is not None:
         refused = keeper.adopt(*handed)
