@@ -354,7 +354,7 @@ class BrowserSteps:
         candidates = render_locators(step, values, system)
         times = 1
         if isinstance(step, ClickStep) and step.repeat:
-            times = _repeat_count(render_text(step.repeat, values, system), index) - 1
+            times = _times_after_first(step, step.repeat, values, system, index)
             if times <= 0:
                 return None  # page 1 of a "Load more" listing: nothing to press
         self.acted = True
@@ -464,8 +464,7 @@ class BrowserSteps:
         and draws its next batch)."""
         times = 1
         if step.repeat:
-            rendered = render_text(step.repeat, self.run.values, self.run.system)
-            times = _repeat_count(rendered, index, step.type) - 1
+            times = _times_after_first(step, step.repeat, self.run.values, self.run.system, index)
         for _ in range(times):
             self.acted = True
             self.watch.before_action()
@@ -487,7 +486,7 @@ class BrowserSteps:
         if isinstance(step, ClickStep) and step.repeat:
             run = self.run
             try:
-                return _repeat_count(render_text(step.repeat, run.values, run.system), index) > 1
+                return _times_after_first(step, step.repeat, run.values, run.system, index + 1) > 0
             except ExecutionError:
                 return True  # the step itself reports it
         return True
@@ -562,6 +561,15 @@ async def wheel_to_end(page: Page) -> None:
     size = page.viewport_size or {"width": 800, "height": 600}
     await page.mouse.move(size["width"] / 2, size["height"] / 2)
     await page.mouse.wheel(0, SCROLL_TO_END)
+
+
+def _times_after_first(
+    step: Step, repeat: str, values: dict[str, Any], system: dict[str, Any], index: int
+) -> int:
+    """How many times step ``index`` acts when it repeats ``page - 1`` times: its
+    ``repeat`` template (a page number) rendered, less one. Raises ExecutionError when
+    that is not a number."""
+    return _repeat_count(render_text(repeat, values, system), index, step.type) - 1
 
 
 def _repeat_count(text: str, index: int, step_type: str = "click") -> int:

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Final, Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import attrs
 
@@ -151,9 +151,9 @@ def _choice_in_url(seen: Exploration, chooser: Tool) -> Tool | None:
     the other option changed the value of exactly one query parameter (a fragment
     route's query counts) from the shown option's words to the chosen one's (letters and
     digits, case aside: not a page number reset or a timestamp), and the value of every
-    option is known (the one shown before
-    and the one chosen: a list box of two options). None otherwise: a value never seen
-    cannot be guessed without risking a run that shows another choice's records."""
+    option is known (the one shown before and the one chosen: a list box of two options).
+    None otherwise: a value never seen cannot be guessed without risking a run that shows
+    another choice's records."""
     if len(seen.options) != 2 or not seen.selected or seen.selected == seen.term:
         return None
     if not seen.url_before or not seen.url_after:
@@ -174,16 +174,9 @@ def _choice_in_url(seen: Exploration, chooser: Tool) -> Tool | None:
     if any(_plain(value) != _plain(label) for label, value in values.items()):
         return None  # not the options' own words: a page number reset, a timestamp
     spec = chooser.inputs[0]
-    template = unflatten(
-        urlunsplit(
-            after._replace(
-                query="&".join(
-                    f"{quote(k, safe='[]')}={{{spec.name}}}" if k == key else urlencode([(k, v)])
-                    for k, v in new
-                ),
-                fragment="",
-            )
-        )
+    template = _with_query(
+        after,
+        (f"{_key(k)}={{{spec.name}}}" if k == key else urlencode([(k, v)]) for k, v in new),
     )
     choice = attrs.evolve(
         spec,
@@ -358,12 +351,22 @@ def url_with_term(url: str, term: str, name: str, *, inside: bool = False) -> st
         if not carries(value):
             return urlencode([(key, value)])
         pieces = [quote(piece, safe="") for piece in value.split(term)]
-        return f"{quote(key, safe='[]')}=" + f"{{{name}}}".join(pieces)
+        return f"{_key(key)}=" + f"{{{name}}}".join(pieces)
 
     if not any(carries(v) for _, v in pairs):
         return None
-    query = "&".join(templated(k, v) for k, v in pairs)
-    return unflatten(urlunsplit(parts._replace(query=query, fragment="")))
+    return _with_query(parts, (templated(k, v) for k, v in pairs))
+
+
+def _key(name: str) -> str:
+    """A query parameter's name as a template writes it (``rev[]`` kept readable)."""
+    return quote(name, safe="[]")
+
+
+def _with_query(parts: SplitResult, pieces: Iterable[str]) -> str:
+    """The URL ``parts`` (a flattened route counts) with ``pieces`` (``name=value``) as
+    its query, the route put back in the fragment."""
+    return unflatten(urlunsplit(parts._replace(query="&".join(pieces), fragment="")))
 
 
 def api_request(calls: Sequence[ObservedCall], term: str, name: str) -> ApiRequest | None:
