@@ -1,7 +1,7 @@
 """Records out of a JSON answer (a site's own API): the list of objects that is its results.
 
-The records are the longest list of objects in the document (or the one under
-``key``), each flattened one level (``info.run_name``) and given a ``title`` from
+The records are the longest list of objects in the document that is not inside another
+list's objects (or the one under ``key``), each flattened one level (``info.run_name``) and given a ``title`` from
 its first name-like field, so a JSON endpoint's results read like a page's.
 """
 
@@ -22,7 +22,10 @@ def _lists(node: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, lis
         return
     if isinstance(node, list):
         if node and all(isinstance(item, dict) for item in node[:20]):
+            # A list inside these objects belongs to one record (its tags, its metrics):
+            # never the results, even when a single record has more of them.
             yield path, node
+            return
         for item in node[:5]:
             yield from _lists(item, path, depth + 1)
     elif isinstance(node, dict):
