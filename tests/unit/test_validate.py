@@ -234,3 +234,64 @@ def test_a_candidate_that_does_not_hold_is_checked_again_as_its_fallback() -> No
             asyncio.run(validate._check_or_fallback(_Runner(), alone, None))  # type: ignore[arg-type]
     finally:
         validate._CHECKS["filter"] = original
+
+
+def test_a_search_its_api_answers_is_validated_on_the_api_when_no_browser_run_fits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The JSON check needs no page; the browser's confirmation does. With no time left
+    # for a browser run, the API's verdict stands, and the evidence says it was not run.
+    import asyncio
+    import time
+    from types import SimpleNamespace
+
+    import attrs
+
+    from walt.core.costs import CostMeter, PriceTable
+    from walt.core.messages import DiscoverRequest
+    from walt.core.models import ApiRequest, NavigationStep, Tool, ToolInput
+    from walt.engine.discovery import validate
+    from walt.engine.discovery.candidates import Candidate
+
+    box = Tool(
+        name="search_items",
+        kind="search",
+        inputs=(ToolInput("q"),),
+        steps=(NavigationStep(url="http://app.test/#/items?q={q}"),),
+    )
+    api = ApiRequest(url="http://app.test/api/items?q={q}")
+    confirmed: list[str] = []
+
+    async def api_search(runner: Any, cand: Candidate, site: Any) -> Any:
+        tool = attrs.evolve(cand.tool, request=cand.api)
+        evidence = {"term": "tide", "results": 3, "matching": 1.0, "nonsense": 0, "api": {}}
+        return validate._Outcome(evidence, None, ({"title": "tide"},), tool)
+
+    async def confirm(runner: Any, cand: Candidate, outcome: Any) -> Any:
+        confirmed.append(cand.tool.name)
+        return outcome
+
+    monkeypatch.setattr(validate, "_check_api_search", api_search)
+    monkeypatch.setattr(validate, "_confirm_api", confirm)
+
+    def verdict(deadline: float) -> Any:
+        cand = Candidate(box, "script", "http://app.test/#/items", api=api)
+        (found,) = asyncio.run(
+            validate.validate_candidates(
+                SimpleNamespace(),  # type: ignore[arg-type]
+                [cand],
+                [],
+                DiscoverRequest(url="http://app.test/#/items"),
+                CostMeter(PriceTable(), None),
+                deadline=deadline,
+            )
+        )
+        return found
+
+    late = verdict(time.monotonic() - 1)
+    assert late.status == "validated" and confirmed == []
+    assert late.validation.evidence["browser"].startswith("not run: the time budget ran out")
+    assert late.candidate.tool.request == api  # the direct call is the tool kept
+    in_time = verdict(time.monotonic() + 60)
+    assert in_time.status == "validated" and confirmed == ["search_items"]
+    assert "browser" not in in_time.validation.evidence

@@ -846,7 +846,7 @@ async def _promote(runner: _Runner, cand: Candidate, outcome: _Outcome) -> _Outc
 async def _check_api_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     """A search judged on the JSON its page fetches: the site's own answer to a word
     must hold records that contain it, more than to a nonsense word. The tool kept is
-    the direct call (:func:`_check_api_first` confirms it in the browser)."""
+    the direct call (:func:`_confirm_api` confirms it in the browser)."""
     assert cand.api is not None
     term_name = _term_name(cand)
     tool = attrs.evolve(cand.tool, request=cand.api, results=None)
@@ -874,14 +874,13 @@ async def _check_api_search(runner: _Runner, cand: Candidate, site: Site) -> _Ou
     raise _Rejected("; ".join(failures) or "no probe word")
 
 
-async def _check_api_first(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+async def _confirm_api(runner: _Runner, cand: Candidate, outcome: _Outcome) -> _Outcome:
     """A search a page's script answers from the site's JSON API, checked through that
-    API first (a few HTTP calls where the browser check needs several page loads each
-    costing seconds), then confirmed once in the browser: given the word the API
-    validated, the browser tool's results must be named in the API's answer, as for a
-    promotion. A browser run that reads no records leaves the API's verdict standing
-    (its page may split rows, see :func:`_check_api_search`)."""
-    outcome = await _check_api_search(runner, cand, site)
+    API first (:func:`_check_api_search`: a few HTTP calls where the browser check needs
+    several page loads each costing seconds), then confirmed once in the browser: given
+    the word the API validated, the browser tool's results must be named in the API's
+    answer, as for a promotion. A browser run that reads no records leaves the API's
+    verdict standing (its page may split rows)."""
     term = str(outcome.evidence["term"])
     shown = await runner.attempt(cand.tool, {_term_name(cand): term})
     records = shown.result.records if shown is not None else []
@@ -896,6 +895,12 @@ async def _check_api_first(runner: _Runner, cand: Candidate, site: Site) -> _Out
         f"{titled} results shown for {term!r}" if shown is not None else "the browser run failed"
     )
     return attrs.evolve(outcome, evidence=outcome.evidence | {"api": api, "browser": browser})
+
+
+_NOT_CONFIRMED: Final = (
+    "not run: the time budget ran out first (the crawl saw the page make this call for the "
+    "word typed in its box)"
+)
 
 
 def _term_name(cand: Candidate) -> str:
@@ -1146,6 +1151,9 @@ async def validate_candidates(
                 on_checked(verdict)
 
         slots = asyncio.Semaphore(CONCURRENT_CHECKS)
+        # The JSON checks of searches take slots of their own: a few HTTP calls each, they
+        # would otherwise wait for the browser checks ahead of them to end.
+        calls = asyncio.Semaphore(CONCURRENT_CHECKS)
         # A check that runs its tool in the browser holds one of these throughout: one per
         # core (heavy application pages drawn two to a core each ran past their time limit),
         # and a check once started is finished before the next one starts.
@@ -1155,7 +1163,41 @@ async def validate_candidates(
         # the start, so that waiting for one never counts against a run's time limit.
         drawn = {flatten(p.url) for p in pages if p.rendered}
 
+        async def check_api_first(cand: Candidate) -> bool:
+            """A search its page answers from the site's JSON API: judged on the API (HTTP
+            calls, not waiting for the browser checks), then confirmed by one browser run
+            in turn with the other checks' runs (:func:`_confirm_api`); validated on the
+            API alone when no browser run fits before the deadline. False when the API
+            check does not hold (the browser check follows)."""
+            started = time.perf_counter()
+            runner = runner_for(cand)
+            try:
+                # A call whose answer turns out to need the browser takes a drawing slot.
+                gate = browser_gate.set(drawing)
+                try:
+                    async with calls:
+                        outcome = await _check_api_search(runner, cand, site)
+                finally:
+                    browser_gate.reset(gate)
+                async with drawing:
+                    late = time.monotonic() >= deadline
+                    if late or pace.too_late(deadline, 1, _warm(cand.tool)):
+                        evidence = outcome.evidence | {"browser": _NOT_CONFIRMED}
+                        outcome = attrs.evolve(outcome, evidence=evidence)
+                    else:
+                        outcome = await _confirm_api(runner, cand, outcome)
+            except (_Rejected, WaltError) as exc:
+                log.debug("%s: the API check did not hold (%s)", cand.tool.name, exc)
+                return False
+            assert outcome.tool is not None
+            cand.tool = outcome.tool
+            summary = _summary(cand.kind, outcome.evidence)
+            record(cand, "validated", summary, outcome.evidence, started)
+            return True
+
         async def check(cand: Candidate) -> None:
+            if cand.api is not None and cand.kind == "search" and await check_api_first(cand):
+                return
             browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
             if not browser:
                 # Taken by a run only if its page turns out to be drawn after all.
@@ -1165,23 +1207,9 @@ async def validate_candidates(
             # what the other waits for.
             async with slots, drawing if browser else contextlib.nullcontext():
                 started = time.perf_counter()
-                # A search checked through its API first needs one browser run at most.
-                api_first = cand.api is not None and cand.kind == "search"
-                runs = 1 if api_first else CHECK_RUNS
-                if browser and pace.too_late(deadline, runs, _warm(cand.tool)):
+                if browser and pace.too_late(deadline, CHECK_RUNS, _warm(cand.tool)):
                     record(cand, "rejected", _OUT_OF_TIME, {}, started)
                     return
-                if api_first:
-                    try:
-                        first = await _check_api_first(runner_for(cand), cand, site)
-                    except (_Rejected, WaltError) as exc:
-                        log.debug("%s: the API check did not hold (%s)", cand.tool.name, exc)
-                    else:
-                        assert first.tool is not None
-                        cand.tool = first.tool
-                        summary = _summary(cand.kind, first.evidence)
-                        record(cand, "validated", summary, first.evidence, started)
-                        return
                 try:
                     outcome = await _check_or_fallback(runner_for(cand), cand, site)
                     if cand.api is not None:
