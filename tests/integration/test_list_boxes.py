@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -351,3 +352,76 @@ def test_an_option_gone_when_the_popup_is_drawn_again_fails_the_step(
     assert "no option valued or labelled 'Closed'" in result.error.message
     assert "Open, Any status" in result.error.message
     assert asked == ["open"]  # nothing but the page's own first list was fetched
+
+
+# A list box whose choice lives in the route alone (no storage): undone by going back.
+ROUTED = """<!doctype html><html><head><title>Runs</title></head><body>
+<main><h1>Runs</h1>
+<button type="button" role="combobox" aria-haspopup="listbox" aria-controls="states"
+  id="state"></button><ul id="runs"></ul></main>
+<script>
+window.picks = 0;
+const ROWS = {active: ['Alder', 'Birch', 'Cedar'], deleted: ['Damson', 'Elder']};
+const box = document.getElementById('state');
+const state = () => new URLSearchParams(location.hash.split('?')[1] || '').get('state')
+  || 'active';
+function draw() {
+  box.textContent = 'State: ' + state();
+  document.getElementById('runs').innerHTML = ROWS[state()].map(r =>
+    '<li class="run"><h3>' + r + ' run</h3><p>Trained on the orchard data</p></li>').join('');
+}
+box.addEventListener('click', () => {
+  const open = document.getElementById('states');
+  if (open) { open.remove(); return; }
+  const list = document.createElement('div');
+  list.id = 'states';
+  list.setAttribute('role', 'listbox');
+  list.innerHTML = Object.keys(ROWS).map(k => '<div role="option" data-key="' + k +
+    '" aria-selected="' + (k === state()) + '">' + k + '</div>').join('');
+  list.addEventListener('click', event => {
+    window.picks += 1;
+    location.hash = '#/runs?state=' + event.target.dataset.key;
+    list.remove();
+  });
+  document.body.appendChild(list);
+});
+window.addEventListener('hashchange', draw);
+draw();
+</script></body></html>"""
+
+
+def test_a_choice_kept_in_the_address_alone_is_undone_by_going_back_to_the_address() -> None:
+    import asyncio
+
+    from walt.engine.browser import BrowserPool
+    from walt.engine.discovery.controls import script_controls
+    from walt.engine.discovery.explore import explore_control
+    from walt.engine.dom import parse_html
+
+    async def explore(url: str) -> tuple[Any, str, int, str]:
+        pool = BrowserPool()
+        try:
+            context = await pool.new_context()
+            (control,) = [c for c in script_controls(parse_html(ROUTED, url)) if c.role == "choose"]
+            page = await context.new_page()
+            seen = await explore_control(
+                context, url, control, term="", timeout=10, page=page, close=False
+            )
+            return (
+                seen,
+                page.url,
+                await page.evaluate("window.picks"),
+                await page.inner_text("#runs"),
+            )
+        finally:
+            await pool.close()
+
+    with serve({"/app": lambda r: html(ROUTED)}) as app:
+        url = app.url + "app#/runs"
+        seen, left_at, picks, shown = asyncio.run(explore(url))
+    assert seen is not None and seen.url_after == url + "?state=deleted"
+    assert seen.records_changed
+    # One choice, not a second one to put the first back: the route before was opened
+    # again, and shows its own rows.
+    assert picks == 1 and left_at == url
+    assert "Alder run" in shown and "Damson" not in shown

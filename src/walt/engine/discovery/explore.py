@@ -176,7 +176,8 @@ async def explore_control(
         url_after = page.url
         selected = next((o.label for o in options if o.selected), "")
         if storage is not None:
-            await _put_back(page, element, storage, selected, watch, _left(started, timeout))
+            left = _left(started, timeout)
+            await _undo_choice(page, element, storage, (selected, url_before), watch, left)
         observed = [await _observed(r) for r in calls]
         if control.role == "search":
             observed = [c for c in observed if _carries(c, term)]
@@ -240,6 +241,26 @@ _RESTORE_STORAGE: Final = """([local, session]) => {
     catch (e) {} };
   load(localStorage, local); load(sessionStorage, session);
 }"""
+
+
+async def _undo_choice(
+    page: Page,
+    element: Any,
+    storage: Any,
+    before: tuple[str, str],
+    watch: PageWatch,
+    left: float,
+) -> None:
+    """Undo a list box's choice. A choice the page kept in its address alone (the URL
+    changed, the storage did not) is undone by going back to the address before it, one
+    redraw instead of choosing again; any other is put back (:func:`_put_back`)."""
+    selected, url_before = before  # the option shown, and the URL, before the choice
+    with contextlib.suppress(Exception):
+        if page.url != url_before and await page.evaluate(_SAVE_STORAGE) == storage:
+            await close_list_box(page, element)
+            await watch.goto(url_before, left)
+            return
+    await _put_back(page, element, storage, selected, watch, left)
 
 
 async def _put_back(
