@@ -159,6 +159,20 @@ class _Context:
         return self.tabs[-1]
 
 
+def _try_all(c: Crawler, *queued: tuple[Any, Any, _Entry, Any]) -> None:
+    """Queue pages' controls as the crawl does, and wait for the explorers to end."""
+    import asyncio
+
+    from walt.engine.discovery.crawl import _PageTries
+
+    async def main() -> None:
+        for page, batch, where, shown in queued:
+            c._queue_tries(_PageTries(page, where, list(batch), shown))
+        await asyncio.gather(*c.exploring)
+
+    asyncio.run(main())
+
+
 def _batch_crawler(
     monkeypatch: pytest.MonkeyPatch, deadline: float, tried: list[str], takes: float
 ) -> tuple[Crawler, _Context]:
@@ -187,7 +201,6 @@ def test_a_control_is_not_started_once_the_crawls_time_is_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The grace past the deadline is for a control being tried, not for the next one.
-    import asyncio
     import time
 
     from walt.engine.discovery.analyze import PageAnalysis
@@ -207,7 +220,7 @@ def test_a_control_is_not_started_once_the_crawls_time_is_up(
     batch: Any = [
         (SimpleNamespace(role=r), t) for r, t in (("choose", ""), ("more", ""), ("search", "tide"))
     ]
-    asyncio.run(c._explore_page(page, batch, entry("/")))
+    _try_all(c, (page, batch, entry("/"), None))
     assert tried == ["choose"] and len(context.tabs) == 1 and context.tabs[0].closed
     # The list box's try came to nothing: its choice may be left in storage, so the
     # crawl's context is not handed to the checks.
@@ -215,5 +228,135 @@ def test_a_control_is_not_started_once_the_crawls_time_is_up(
     # A page whose turn comes after the deadline opens no tab at all.
     tried.clear()
     late, context = _batch_crawler(monkeypatch, time.monotonic() - 1, tried, takes=0.0)
-    asyncio.run(late._explore_page(page, batch, entry("/")))
-    assert tried == [] and context.tabs == []
+    _try_all(late, (page, batch, entry("/"), None))
+    assert tried == [] and context.tabs == [] and late.in_flight == 0
+
+
+def _page(url: str) -> Any:
+    from walt.engine.discovery.analyze import PageAnalysis
+
+    return PageAnalysis(
+        url=url,
+        pattern="",
+        title="",
+        forms=(),
+        families=(),
+        links=(),
+        skipped_links=(),
+        items=(),
+    )
+
+
+def test_pages_found_later_have_their_controls_tried_between_an_earlier_pages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each control waits its turn behind the pages already waiting (a section's before a
+    # record's): the search box of a section drawn while the start page's list box was
+    # tried comes before that page's pager.
+    import asyncio
+    import time
+
+    from walt.engine.discovery.crawl import _PageTries
+
+    tried: list[str] = []
+    c, _ = _batch_crawler(monkeypatch, time.monotonic() + 10, tried, takes=0.02)
+    c._explorer_limit = 1
+    runs: Any = [(SimpleNamespace(role=r), "") for r in ("choose", "more")]
+    experiments: Any = [(SimpleNamespace(role="search"), "tide")]
+    run: Any = [(SimpleNamespace(role="scroll"), "")]
+
+    async def main() -> None:
+        c._queue_tries(_PageTries(_page(SITE + "/#/runs"), entry("/", "start"), runs))
+        await asyncio.sleep(0.005)  # the list box is being tried
+        # A record's own page, then a section of the site, are drawn meanwhile.
+        c._queue_tries(_PageTries(_page(SITE + "/#/runs/7"), entry("/", "record"), run))
+        c._queue_tries(
+            _PageTries(_page(SITE + "/#/experiments"), entry("/", "chrome"), experiments)
+        )
+        await asyncio.gather(*c.exploring)
+
+    asyncio.run(main())
+    # The start page's pager waits for the section's search box; the record's page,
+    # drawn first, comes last.
+    assert tried == ["choose", "search", "more", "scroll"]
+
+
+def test_controls_are_tried_in_the_page_the_visit_drew_and_an_unused_one_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    from walt.engine.discovery.routepages import LoadedPage
+
+    class _Watch:
+        detached = False
+
+        def detach(self) -> None:
+            self.detached = True
+
+    tried: list[str] = []
+    c, context = _batch_crawler(monkeypatch, time.monotonic() + 10, tried, takes=0.0)
+    drawn = _Tab()
+    watch = _Watch()
+    shown: Any = (LoadedPage(drawn, watch, 200), True)  # type: ignore[arg-type]
+    batch: Any = [(SimpleNamespace(role="more"), "")]
+    _try_all(c, (_page(SITE + "/#/runs"), batch, entry("/"), shown))
+    # No new tab: the drawn page was used, then closed (the click changed it).
+    assert tried == ["more"] and context.tabs == [] and drawn.closed and watch.detached
+    # A page whose controls' turn came too late is as the visit left it: kept.
+    late, context = _batch_crawler(monkeypatch, time.monotonic() - 1, tried, takes=0.0)
+    kept: list[Any] = []
+
+    async def give_back(loaded: Any) -> None:
+        kept.append(loaded)
+
+    monkeypatch.setattr(late.route_pages, "give_back", give_back)
+    idle = _Tab()
+    shown = (LoadedPage(idle, _Watch(), 200), True)  # type: ignore[arg-type]
+    _try_all(late, (_page(SITE + "/#/runs"), batch, entry("/"), shown))
+    assert [k.page for k in kept] == [idle] and not idle.closed and context.tabs == []
+
+
+def test_the_bare_address_of_a_fragment_routed_document_is_its_empty_route() -> None:
+    c = crawler()
+    c._enqueue(entry("/#/runs?state=active", "start"))
+    c._enqueue(entry("/"))
+    c._enqueue(entry("/#/"))
+    c._enqueue(entry("/about"))  # another document
+    assert [e.url for e in c.frontier] == [
+        SITE + "/%23/runs?state=active",
+        SITE + "/%23/",
+        SITE + "/about",
+    ]
+    # A site that does not route in its fragment keeps its bare address.
+    plain = crawler()
+    plain._enqueue(entry("/"))
+    plain._enqueue(entry("/#top"))
+    assert [e.url for e in plain.frontier] == [SITE + "/"]
+
+
+def test_a_page_queued_at_the_address_another_visit_ended_at_is_not_drawn_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import importlib
+    import time
+
+    crawl_module = importlib.import_module("walt.engine.discovery.crawl")
+    c = crawler()
+    c.deadline = time.monotonic() + 10
+    c._enqueue(entry("/#/"))
+    c._enqueue(entry("/#/experiments"))
+    c._enqueue(entry("/#/models"))
+    c.frontier.pop(0)  # the empty route is being visited...
+    c._arrived(SITE + "/#/experiments")  # ...and the app's router went on to a section
+    assert [e.url for e in c.frontier] == [SITE + "/%23/models"]
+
+    # A visit that already waits for a render slot is skipped once its turn comes.
+    async def never(url: str) -> None:
+        raise AssertionError("not drawn")
+
+    monkeypatch.setattr(c, "_open", never)
+    c._arrived(SITE + "/#/models")
+    with pytest.raises(crawl_module._SeenAlready):
+        asyncio.run(c._render(SITE + "/#/models"))

@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import re
 import time
 import urllib.robotparser
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, Final
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urldefrag, urlencode, urlsplit, urlunsplit
 
 import attrs
 
@@ -61,6 +63,7 @@ from walt.engine.guard import NetworkGuard
 from walt.engine.http import PAGE_TYPES, cookie_jar, needs_rendering
 from walt.engine.session import BrowserSession
 from walt.engine.shadow import document_html
+from walt.engine.slots import RankedSlots
 
 __all__ = ["CrawlResult", "Crawler", "crawl", "is_asset_url", "same_site"]
 
@@ -73,6 +76,14 @@ EXPLORE_GRACE: Final = 6.0
 ``EXPLORE_GRACE_SHARE`` of the discovery's time budget (the rest is validation's). A
 control not yet started at the deadline is not tried."""
 EXPLORE_GRACE_SHARE: Final = 0.1
+# A try of a control in a page already drawn goes before drawing another page.
+_TRY: Final = 0
+_VISIT: Final = 1
+# Whose controls are tried first, taking turns: the page the caller named and the site's
+# sections (what its navigation links to: a section's search box searches the site's
+# collection); then other pages; a record's own page last (its box filters what one
+# record shows).
+_TRY_ORDER: Final = {"start": 0, "chrome": 0, "link": 1, "form": 1, "probe": 1, "frame": 1}
 # The order a page's controls are tried in one tab: a list box is put back as it was, a
 # pager's "Next" is counted from the first page, a "Load more" or a scroll only adds to
 # the list, a search changes the route last.
@@ -82,6 +93,8 @@ VOCABULARY: Final = 12
 """A parameter with at most this many word values across the site chooses a kind of page."""
 _WORD_VALUE: Final = re.compile(r"^[a-z][a-z_-]{0,23}$", re.IGNORECASE)
 MAX_FRONTIER: Final = 5000
+_Held = list[tuple[LoadedPage, bool]]
+"""Pages a visit drew, each with whether it may be kept for its document's next route."""
 _ASSET_EXTENSIONS: Final = frozenset(
     "png jpg jpeg gif svg webp ico bmp tif tiff avif css js mjs map woff woff2 ttf eot otf "
     "pdf zip gz tgz tar bz2 xz 7z rar zst mp3 mp4 m4a webm ogg ogv wav avi mov mkv flac "
@@ -129,6 +142,10 @@ async def analyze_page(
         ) from None
 
 
+class _SeenAlready(Exception):
+    """A page to draw is the page another visit ended at."""
+
+
 @attrs.define
 class CrawlResult:
     pages: list[PageAnalysis] = attrs.field(factory=list)
@@ -142,6 +159,17 @@ class CrawlResult:
     # A page of the start page's document kept for discovery's checks, with the parameters
     # the routes it showed named (see Crawler(hand_over=True)).
     handed: tuple[BrowserSession, frozenset[str]] | None = None
+
+
+@attrs.define(eq=False)
+class _PageTries:
+    """A page's controls still to be tried, and the tab they are tried in."""
+
+    page: PageAnalysis
+    entry: _Entry
+    controls: list[tuple[Control, str]]
+    shown: tuple[LoadedPage, bool] | None = None  # the page the visit drew, until taken
+    tab: Any = None
 
 
 @attrs.define
@@ -242,6 +270,8 @@ class Crawler:
         self.seeds = (request.url, *[s for s in seeds if same_site(s, request.url)])
         self.frontier: list[_Entry] = []
         self.queued: set[str] = set()
+        self.routed_documents: set[str] = set()  # documents seen routing in their fragment
+        self.arrivals: set[str] = set()  # the addresses visits ended at
         self.pattern_pages: Counter[str] = Counter()
         self.variant_pages: Counter[str] = Counter()
         self.pattern_variants: dict[str, set[str]] = {}
@@ -266,10 +296,13 @@ class Crawler:
         self.route_pages = RoutePages()
         self.explore_grace = min(EXPLORE_GRACE, EXPLORE_GRACE_SHARE * request.time_budget)
         slots = min(CONCURRENCY, render_slots())
-        self._renders = asyncio.Semaphore(slots)
+        self._renders = RankedSlots(slots)
         # Trying a control takes seconds: with more than one render slot it never holds
         # them all, so the pages of the crawl are still drawn meanwhile.
-        self._explores = asyncio.Semaphore(max(1, slots - 1))
+        self._explorer_limit = max(1, slots - 1)
+        self._explorers = 0
+        self._waiting: list[tuple[int, int, _PageTries]] = []  # (rank, turn, tries)
+        self._turns = itertools.count()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -339,7 +372,7 @@ class Crawler:
     def _enqueue(self, entry: _Entry) -> None:
         # A route fragment names a page of a single-page app; any other fragment a place
         # in one page.
-        url = flatten(entry.url).split("#", 1)[0]
+        url = flatten(self._routed_document(entry.url)).split("#", 1)[0]
         entry.url = url
         if url in self.queued or len(self.queued) >= MAX_FRONTIER:
             return
@@ -364,6 +397,27 @@ class Crawler:
             return
         self.frontier.append(entry)
         self.changed.set()
+
+    def _routed_document(self, url: str) -> str:
+        """``url``, or its empty route when it is the bare address of a document that
+        routes in its fragment: a fragment router shows its default route, the one of
+        ``#/``, for an empty fragment, so the two are one page."""
+        document = urldefrag(url).url
+        if has_route(url):
+            self.routed_documents.add(document)
+        elif url == document and document in self.routed_documents:
+            return document + "#/"
+        return url
+
+    def _arrived(self, url: str) -> None:
+        """Note the address a visit ended at (after redirects, or the route a page's
+        script went on to): a page queued at that address is the page just seen."""
+        arrived = flatten(url).split("#", 1)[0]
+        self.arrivals.add(arrived)
+        if arrived in self.queued:
+            self.frontier = [e for e in self.frontier if e.url != arrived]
+        else:
+            self.queued.add(arrived)
 
     def _refinements(self, url: str) -> int | None:
         """How many visited patterns refine a visited page of this path the way ``url``
@@ -518,13 +572,20 @@ class Crawler:
         )
         return session, loaded.named
 
-    async def _render(self, url: str, click: str | None = None) -> tuple[str, str, int | None]:
+    async def _render(
+        self, url: str, click: str | None = None, held: _Held | None = None
+    ) -> tuple[str, str, int | None]:
         """Load ``url`` in the browser (and click the element at CSS path ``click``): final
-        URL, HTML, status. The crawl's browser sends no writes (a read-only guard)."""
-        async with self._renders:
+        URL, HTML, status. The crawl's browser sends no writes (a read-only guard). With
+        ``held``, the page is put there instead of being kept or closed: the caller may
+        try its controls in it (see :meth:`_visit`)."""
+        async with self._renders.hold(_VISIT):
+            if click is None and flatten(url).split("#", 1)[0] in self.arrivals:
+                # Another visit ended at this address while this one waited its turn.
+                raise _SeenAlready
             loaded = await self._open(url)
             page, watch = loaded.page, loaded.watch
-            reusable = False
+            reusable = handed = False
             try:
                 # The page's own requests and renders, not "network idle": a page that
                 # polls or starts a worker is never idle.
@@ -539,12 +600,26 @@ class Crawler:
                 # Kept only for a document that routes in its fragment: any other would
                 # hold a whole page's memory and timers for nothing.
                 reusable = click is None and (has_route(url) or bool(_ROUTE_LINK.search(html)))
+                if held is not None and click is None:
+                    held.append((loaded, reusable))
+                    handed = True
                 return page.url, html, loaded.status
             finally:
-                if reusable:
+                if handed:
+                    pass
+                elif reusable:
                     await self.route_pages.give_back(loaded)
                 else:
                     await close_page(page)
+
+    async def _release(self, held: _Held) -> None:
+        """Keep or close the pages a visit held and no control's try took."""
+        while held:
+            loaded, reusable = held.pop()
+            if reusable:
+                await self.route_pages.give_back(loaded)
+            else:
+                await close_page(loaded.page)
 
     async def _open(self, url: str) -> LoadedPage:
         """A page showing ``url``: a kept page of the same document navigated to the
@@ -612,12 +687,16 @@ class Crawler:
         status: int | None = None
         note: str | None = None
         analysis: PageAnalysis | None = None
+        # The page a browser drew, held for its controls' tries: they start in it.
+        held: _Held = []
         try:
             if has_route(unflatten(url)):
                 # The server sees no route: only the page's script can show it.
-                analysis, status = await self._visit_rendered(unflatten(url))
+                analysis, status = await self._visit_rendered(unflatten(url), held=held)
             else:
-                analysis, status, note = await self._visit_fetched(entry)
+                analysis, status, note = await self._visit_fetched(entry, held)
+        except _SeenAlready:
+            note = "the page another visit ended at (a redirect or a script's route)"
         except UrlBlockedError as exc:
             note = f"refused: {exc.reason}"
         except WaltError as exc:
@@ -637,17 +716,20 @@ class Crawler:
         self.result.visits.append(visit)
         if analysis is not None and url in self.frame_of:
             analysis = _framed(analysis, *self.frame_of[url])
-        if analysis is not None:
-            self.result.pages.append(analysis)
-            scripted = self._explore(analysis, entry)
-            self._follow(analysis, entry, scripted)
+        try:
+            if analysis is not None:
+                self.result.pages.append(analysis)
+                scripted = self._explore(analysis, entry, held)
+                self._follow(analysis, entry, scripted)
+        finally:
+            await self._release(held)
         if self.on_page is not None:
             outcome = self.on_page(visit, len(self.result.visits), len(self.pattern_pages))
             if asyncio.iscoroutine(outcome):
                 await outcome
 
     async def _visit_fetched(
-        self, entry: _Entry
+        self, entry: _Entry, held: _Held
     ) -> tuple[PageAnalysis | None, int | None, str | None]:
         """A page fetched over HTTP, rendered in the browser when a script builds it."""
         remaining = max(0.5, self.deadline - time.monotonic())
@@ -674,19 +756,22 @@ class Crawler:
             self.result.downloads.append((final, fetched.content_type, entry.referrer))
             return None, status, "a download, not a page"
         if needs_rendering(html):
-            analysis, rendered_status = await self._visit_rendered(final, fetched.encoding)
+            analysis, rendered_status = await self._visit_rendered(final, fetched.encoding, held)
             return analysis, rendered_status, None
+        self._arrived(final)
         analysis = await analyze_page(html, final, fetched.encoding, self.deadline)
         if analysis.revealers:
             analysis = await self._reveal(analysis)
         return analysis, status, None
 
     async def _visit_rendered(
-        self, url: str, encoding: str = "utf-8"
+        self, url: str, encoding: str = "utf-8", held: _Held | None = None
     ) -> tuple[PageAnalysis, int | None]:
         """A page only a browser can show: rendered, analysed, then explored (its search
-        boxes, menus and "Load more" buttons tried in the read-only browser)."""
-        final, html, status = await self._render(url)
+        boxes, menus and "Load more" buttons tried in the read-only browser). The page
+        drawn is put in ``held``."""
+        final, html, status = await self._render(url, held=held)
+        self._arrived(final)
         analysis = attrs.evolve(
             await analyze_page(html, final, encoding, self.deadline), rendered=True
         )
@@ -694,11 +779,12 @@ class Crawler:
             analysis = await self._reveal(analysis)
         return analysis, status
 
-    def _explore(self, page: PageAnalysis, entry: _Entry) -> set[str]:
+    def _explore(self, page: PageAnalysis, entry: _Entry, held: _Held) -> set[str]:
         """Start using the page's script-driven controls, once each, beside the crawl (a
         search box only where a script builds the page: elsewhere its form is submitted
-        over HTTP). Returns the names of the search boxes a script answers (their forms'
-        HTTP submissions only reload the page's shell)."""
+        over HTTP), in the page the visit drew (taken from ``held``) when there is one.
+        Returns the names of the search boxes a script answers (their forms' HTTP
+        submissions only reload the page's shell)."""
         handled: set[str] = set()
         batch: list[tuple[Control, str]] = []
         if page.forms and any(f.frame for f in page.forms):
@@ -726,63 +812,119 @@ class Crawler:
             batch.append((control, term))
         if batch:
             batch.sort(key=lambda item: _EXPLORE_ORDER[item[0].role])
-            self.in_flight += 1
-            task = asyncio.create_task(self._explore_page(page, batch, entry))
+            self._queue_tries(_PageTries(page, entry, batch, held.pop() if held else None))
+        return handled
+
+    def _queue_tries(self, tries: _PageTries) -> None:
+        """Queue a page's controls for the explorers, starting one if fewer run than
+        may (one per render slot but one)."""
+        self.in_flight += 1
+        self._wait_turn(tries)
+        if self._explorers < self._explorer_limit:
+            self._explorers += 1
+            task = asyncio.create_task(self._explorer())
             self.exploring.add(task)
             task.add_done_callback(self._explored)
-        return handled
+
+    def _wait_turn(self, tries: _PageTries) -> None:
+        rank = _TRY_ORDER.get(tries.entry.source, len(_TRY_ORDER))
+        heapq.heappush(self._waiting, (rank, next(self._turns), tries))
 
     def _explored(self, task: asyncio.Task[None]) -> None:
         self.exploring.discard(task)
-        self.in_flight -= 1
         self.changed.set()
 
-    async def _explore_page(
-        self, page: PageAnalysis, batch: list[tuple[Control, str]], entry: _Entry
-    ) -> None:
-        """Try the page's controls one after another in one tab: loading a script's page
-        again for each control would cost most of the time (the route is shown again in
-        place, or the page reloaded, before each)."""
-        url = unflatten(page.url)
-        async with self._explores, self._renders:
-            if time.monotonic() >= self.deadline:
-                return  # its turn came after the crawl's time: the controls are not tried
-            # A kept page of the same document shows the route in place; the controls'
-            # use changes it, so it is not kept afterwards.
-            kept = self.route_pages.take(url)
-            try:
-                context = await self._browser()
-                tab = kept.page if kept else await context.new_page()
-                if kept is None:
-                    self.guard.watch_page(tab)
-            except Exception as exc:  # a browser gone away: the controls are not tried
-                log.debug("no tab to try the page's controls in: %s", type(exc).__name__)
+    async def _explorer(self) -> None:
+        """Try the waiting pages' controls, one control per turn, while any wait and the
+        crawl has time, holding one render slot throughout (drawing pages would take it
+        between two tries otherwise).
+
+        A page's controls are tried one after another in one tab (loading a script's
+        page again for each would cost most of the time), and each control takes its
+        turn behind the pages already waiting, those of the start page and the site's
+        sections first (:data:`_TRY_ORDER`): the controls of pages found later are tried
+        between a page's, not after all of them."""
+        try:
+            async with self._renders.hold(_TRY):
+                # The grace is for a control being tried when the crawl's time ran out,
+                # not for one that has yet to start.
+                while self._waiting and time.monotonic() < self.deadline:
+                    _, _, tries = heapq.heappop(self._waiting)
+                    await self._try_next(tries)
+                    if tries.controls:
+                        self._wait_turn(tries)
+                    else:
+                        await self._end_tries(tries)
+        finally:
+            self._explorers -= 1
+            if not self._explorers:
+                # Out of time, or stopped: the pages still waiting are not tried.
+                while self._waiting:
+                    await self._end_tries(heapq.heappop(self._waiting)[2])
+
+    async def _try_next(self, tries: _PageTries) -> None:
+        """Try the page's next control in its tab (the page the visit drew, else a kept
+        page of the same document, else a new one)."""
+        control, term = tries.controls.pop(0)
+        url = unflatten(tries.page.url)
+        if tries.tab is None:
+            if tries.shown is not None:
+                loaded, tries.shown = tries.shown[0], None
+                loaded.watch.detach()  # the tries watch the page themselves
+                tries.tab = loaded.page
+            else:
+                tries.tab = await self._explore_tab(url)
+            if tries.tab is None:
+                tries.controls.clear()
                 return
-            try:
-                for control, term in batch:
-                    # The grace is for a control being tried when the crawl's time ran
-                    # out, not for one that has yet to start.
-                    if time.monotonic() >= self.deadline:
-                        break
-                    left = self.deadline + self.explore_grace - time.monotonic()
-                    seen = await explore_control(
-                        context,
-                        url,
-                        control,
-                        term=term,
-                        timeout=min(PAGE_TIMEOUT * 1.5, left),
-                        page=tab,
-                        close=False,
-                    )
-                    if seen is not None:
-                        self._explored_control(seen, url, page, entry)
-                    elif control.role == "choose":
-                        self._storage_changed = True  # a choice that may not be put back
-            except BaseException:
-                self._storage_changed = True  # stopped midway: nothing was put back
-                raise
-            finally:
-                await close_page(tab)
+        left = self.deadline + self.explore_grace - time.monotonic()
+        try:
+            seen = await explore_control(
+                self._context,
+                url,
+                control,
+                term=term,
+                timeout=min(PAGE_TIMEOUT * 1.5, left),
+                page=tries.tab,
+                close=False,
+            )
+        except BaseException:
+            self._storage_changed = True  # stopped midway: nothing was put back
+            raise
+        if seen is not None:
+            self._explored_control(seen, url, tries.page, tries.entry)
+        elif control.role == "choose":
+            self._storage_changed = True  # a choice that may not have been put back
+
+    async def _end_tries(self, tries: _PageTries) -> None:
+        """A page's tries are over: its tab is closed (the controls' use changed it); a
+        page no control was tried in is kept or closed as the visit would have."""
+        self.in_flight -= 1
+        self.changed.set()
+        tries.controls.clear()
+        if tries.shown is not None:
+            await self._release([tries.shown])
+            tries.shown = None
+        if tries.tab is not None:
+            await close_page(tries.tab)
+            tries.tab = None
+
+    async def _explore_tab(self, url: str) -> Any:
+        """A tab for trying a page's controls: a kept page of the same document (the route
+        is shown in place; the controls' use changes it, so it is not kept afterwards),
+        else a new page. None when the browser went away."""
+        kept = self.route_pages.take(url)
+        try:
+            context = await self._browser()
+            if kept is not None:
+                kept.watch.detach()  # the tries watch the page themselves
+                return kept.page
+            tab = await context.new_page()
+            self.guard.watch_page(tab)
+        except Exception as exc:
+            log.debug("no tab to try the page's controls in: %s", type(exc).__name__)
+            return None
+        return tab
 
     def _explored_control(
         self, seen: Exploration, url: str, page: PageAnalysis, entry: _Entry
