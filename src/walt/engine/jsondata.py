@@ -1,8 +1,9 @@
 """Records out of a JSON answer (a site's own API): the list of objects that is its results.
 
 The records are the longest list of objects in the document that is not inside another
-list's objects (or the one under ``key``), each flattened one level (``info.run_name``) and given a ``title`` from
-its first name-like field, so a JSON endpoint's results read like a page's.
+list's objects (or the one under ``key``), each flattened one level (``info.run_name``)
+and given a ``title`` from its first name-like field, so a JSON endpoint's results read
+like a page's.
 """
 
 from __future__ import annotations
