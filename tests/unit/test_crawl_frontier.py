@@ -360,3 +360,21 @@ def test_a_page_queued_at_the_address_another_visit_ended_at_is_not_drawn_again(
     c._arrived(SITE + "/#/models")
     with pytest.raises(crawl_module._SeenAlready):
         asyncio.run(c._render(SITE + "/#/models"))
+
+
+def test_a_new_part_of_the_site_or_its_top_page_outranks_a_record_of_a_known_part() -> None:
+    c = crawler()
+    visited(c, SITE + "/%23/experiments/1/runs")
+    c.sections.add("experiments")
+    record = entry("/%23/experiments/1/runs/7", "record")
+    # The app's other sections, and the listing the start page's record belongs to.
+    assert c._score(entry("/%23/models", "chrome")) > c._score(record)
+    assert c._score(entry("/%23/experiments", "chrome")) > c._score(record)
+    # A deeper page of a part already seen gets nothing extra.
+    assert c._score(entry("/%23/experiments/1/traces", "chrome")) < c._score(record)
+    # Without a route, the path's first segment is the part of the site.
+    plain = crawler()
+    visited(plain, SITE + "/blog/2024/harbour-news")
+    plain.sections.add("blog")
+    news = entry("/blog/tags/ferry", "record")  # a new kind of page, of a known part
+    assert plain._score(entry("/events/", "chrome")) > plain._score(news)

@@ -89,6 +89,8 @@ _TRY_ORDER: Final = {"start": 0, "chrome": 0, "link": 1, "form": 1, "probe": 1, 
 # the list, a search changes the route last.
 _EXPLORE_ORDER: Final = {"choose": 0, "next": 1, "more": 2, "scroll": 2, "search": 3}
 ROBOTS_AGENT: Final = "walt"
+NEW_SECTION: Final = 15
+"""Rank added to the first page of a part of the site not visited yet (see _section)."""
 VOCABULARY: Final = 12
 """A parameter with at most this many word values across the site chooses a kind of page."""
 _WORD_VALUE: Final = re.compile(r"^[a-z][a-z_-]{0,23}$", re.IGNORECASE)
@@ -272,6 +274,7 @@ class Crawler:
         self.queued: set[str] = set()
         self.routed_documents: set[str] = set()  # documents seen routing in their fragment
         self.arrivals: set[str] = set()  # the addresses visits ended at
+        self.sections: set[str] = set()  # the parts of the site visited (see _section)
         self.pattern_pages: Counter[str] = Counter()
         self.variant_pages: Counter[str] = Counter()
         self.pattern_variants: dict[str, set[str]] = {}
@@ -450,9 +453,15 @@ class Crawler:
         pattern = url_pattern(entry.url)
         variant = self._variant(entry.url)
         if self.pattern_pages[pattern] == 0:
-            # A new page type outranks a new view of a known page (more parameters on it).
+            # A new page type outranks a new view of a known page (more parameters on it),
+            # and the first page of a part of the site not seen yet, or the top page of
+            # one (the listing a record of it belongs to), outranks the rest: each part
+            # offers functions of its own.
             refined = self._refinements(entry.url)
             score = 100.0 if refined is None else max(10.0, 50.0 - 6 * refined)
+            section, top = _section(entry.url)
+            if section and (section not in self.sections or top):
+                score += NEW_SECTION
         elif variant not in self.pattern_variants.get(pattern, set()):
             score = max(10.0, 60.0 - 8 * len(self.pattern_variants.get(pattern, ())))
         else:
@@ -678,6 +687,7 @@ class Crawler:
         url = entry.url
         pattern, variant = url_pattern(url), self._variant(url)
         self.pattern_pages[pattern] += 1
+        self.sections.add(_section(url)[0])
         self.variant_pages[variant] += 1
         self.pattern_variants.setdefault(pattern, set()).add(variant)
         parts = urlsplit(url)
@@ -981,6 +991,15 @@ class Crawler:
         submission = _submission(form, box, term)
         if submission:
             self._enqueue(_Entry(submission, 0, entry.hops + 1, "probe", "", page_url))
+
+
+def _section(url: str) -> tuple[str, bool]:
+    """The part of a site a (flattened) URL belongs to, the first segment of its route or
+    of its path when it has none (``/%23/models/3`` and ``/blog/post`` give ``models`` and
+    ``blog``; "" for the root), and whether the URL is that part's top page (``/blog/``)."""
+    head, marker, route = urlsplit(url).path.partition("%23")
+    segments = [s for s in (route if marker else head).split("/") if s]
+    return (segments[0].lower(), len(segments) == 1) if segments else ("", False)
 
 
 def _framed(page: PageAnalysis, parent: str, selector: str) -> PageAnalysis:
