@@ -10,7 +10,7 @@ to restore a view. A menu button beside it ("Actions") holds commands, not choic
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -302,7 +302,9 @@ def test_a_trigger_that_toggles_silently_is_pressed_once_and_its_own_popup_is_us
         assert "South" not in result.data["main_text"]
 
 
-def test_trying_a_list_box_leaves_the_page_and_its_storage_as_they_were() -> None:
+def _tried(markup: str, url: str, read: Callable[[Any], Awaitable[Any]]) -> tuple[Any, Any]:
+    """The exploration of the page's one list box in a real browser, and what ``read``
+    finds on the page afterwards."""
     import asyncio
 
     from walt.engine.browser import BrowserPool
@@ -310,24 +312,30 @@ def test_trying_a_list_box_leaves_the_page_and_its_storage_as_they_were() -> Non
     from walt.engine.discovery.explore import explore_control
     from walt.engine.dom import parse_html
 
-    async def explore(url: str) -> tuple[object, object, bool]:
+    async def explore() -> tuple[Any, Any]:
         pool = BrowserPool()
         try:
             context = await pool.new_context()
-            (control,) = [c for c in script_controls(parse_html(PLAIN, url)) if c.role == "choose"]
+            (control,) = [c for c in script_controls(parse_html(markup, url)) if c.role == "choose"]
             page = await context.new_page()
             seen = await explore_control(
                 context, url, control, term="", timeout=10, page=page, close=False
             )
-            stored = await page.evaluate("localStorage.getItem('region')")
-            popup = await page.locator("#regions").count()
-            return seen, stored, popup == 0
+            return seen, await read(page)
         finally:
             await pool.close()
 
+    return asyncio.run(explore())
+
+
+def test_trying_a_list_box_leaves_the_page_and_its_storage_as_they_were() -> None:
+    async def read(page: Any) -> tuple[Any, bool]:
+        stored = await page.evaluate("localStorage.getItem('region')")
+        return stored, await page.locator("#regions").count() == 0
+
     with serve({"/harbours": lambda r: html(PLAIN)}) as harbours:
-        seen, stored, closed = asyncio.run(explore(harbours.url + "harbours"))
-    assert seen is not None and seen.options == ("North", "South")  # type: ignore[attr-defined]
+        seen, (stored, closed) = _tried(PLAIN, harbours.url + "harbours", read)
+    assert seen is not None and seen.options == ("North", "South")
     assert stored is None and closed
 
 
@@ -391,34 +399,12 @@ draw();
 
 
 def test_a_choice_kept_in_the_address_alone_is_undone_by_going_back_to_the_address() -> None:
-    import asyncio
-
-    from walt.engine.browser import BrowserPool
-    from walt.engine.discovery.controls import script_controls
-    from walt.engine.discovery.explore import explore_control
-    from walt.engine.dom import parse_html
-
-    async def explore(url: str) -> tuple[Any, str, int, str]:
-        pool = BrowserPool()
-        try:
-            context = await pool.new_context()
-            (control,) = [c for c in script_controls(parse_html(ROUTED, url)) if c.role == "choose"]
-            page = await context.new_page()
-            seen = await explore_control(
-                context, url, control, term="", timeout=10, page=page, close=False
-            )
-            return (
-                seen,
-                page.url,
-                await page.evaluate("window.picks"),
-                await page.inner_text("#runs"),
-            )
-        finally:
-            await pool.close()
+    async def read(page: Any) -> tuple[str, int, str]:
+        return page.url, await page.evaluate("window.picks"), await page.inner_text("#runs")
 
     with serve({"/app": lambda r: html(ROUTED)}) as app:
         url = app.url + "app#/runs"
-        seen, left_at, picks, shown = asyncio.run(explore(url))
+        seen, (left_at, picks, shown) = _tried(ROUTED, url, read)
     assert seen is not None and seen.url_after == url + "?state=deleted"
     assert seen.records_changed
     # One choice, not a second one to put the first back: the route before was opened

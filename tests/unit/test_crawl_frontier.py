@@ -197,16 +197,11 @@ def _batch_crawler(
     return c, context
 
 
-def test_a_control_is_not_started_once_the_crawls_time_is_up(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The grace past the deadline is for a control being tried, not for the next one.
-    import time
-
+def _page(url: str) -> Any:
     from walt.engine.discovery.analyze import PageAnalysis
 
-    page = PageAnalysis(
-        url=SITE + "/#/runs",
+    return PageAnalysis(
+        url=url,
         pattern="",
         title="",
         forms=(),
@@ -215,6 +210,15 @@ def test_a_control_is_not_started_once_the_crawls_time_is_up(
         skipped_links=(),
         items=(),
     )
+
+
+def test_a_control_is_not_started_once_the_crawls_time_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The grace past the deadline is for a control being tried, not for the next one.
+    import time
+
+    page = _page(SITE + "/#/runs")
     tried: list[str] = []
     c, context = _batch_crawler(monkeypatch, time.monotonic() + 0.05, tried, takes=0.1)
     batch: Any = [
@@ -230,21 +234,6 @@ def test_a_control_is_not_started_once_the_crawls_time_is_up(
     late, context = _batch_crawler(monkeypatch, time.monotonic() - 1, tried, takes=0.0)
     _try_all(late, (page, batch, entry("/"), None))
     assert tried == [] and context.tabs == [] and late.in_flight == 0
-
-
-def _page(url: str) -> Any:
-    from walt.engine.discovery.analyze import PageAnalysis
-
-    return PageAnalysis(
-        url=url,
-        pattern="",
-        title="",
-        forms=(),
-        families=(),
-        links=(),
-        skipped_links=(),
-        items=(),
-    )
 
 
 def test_pages_found_later_have_their_controls_tried_between_an_earlier_pages(
