@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from types import SimpleNamespace
 from typing import Any
 
@@ -367,3 +368,38 @@ def test_a_new_part_of_the_site_or_its_top_page_outranks_a_record_of_a_known_par
     plain.sections.add("blog")
     news = entry("/blog/tags/ferry", "record")  # a new kind of page, of a known part
     assert plain._score(entry("/events/", "chrome")) > plain._score(news)
+
+
+def test_a_list_box_try_that_left_the_storage_as_it_was_keeps_the_hand_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A list box that could not be used (no second option) changed nothing: the crawl's
+    # context may still be handed to the checks. One that changed the storage may not.
+    import time
+
+    from walt.engine.discovery.routepages import LoadedPage
+
+    class _Stored(_Tab):
+        storage: Any = [{"theme": "dark"}, {}]
+
+        async def evaluate(self, script: str) -> Any:
+            return self.storage
+
+    tried: list[str] = []
+    batch: Any = [(SimpleNamespace(role="choose"), "")]
+    for changes, expected in ((False, False), (True, True)):
+        c, _ = _batch_crawler(monkeypatch, time.monotonic() + 10, tried, takes=0.0)
+        tab = _Stored()
+
+        async def explore(
+            _context: Any, _url: str, control: Any, *, page: Any, changes: bool = changes, **_: Any
+        ) -> None:
+            if changes:
+                page.storage = [{"theme": "dark", "state": "deleted"}, {}]
+
+        monkeypatch.setattr(
+            importlib.import_module("walt.engine.discovery.crawl"), "explore_control", explore
+        )
+        shown: Any = (LoadedPage(tab, SimpleNamespace(detach=lambda: None), 200), True)  # type: ignore[arg-type]
+        _try_all(c, (_page(SITE + "/#/runs"), batch, entry("/"), shown))
+        assert c._storage_changed is expected

@@ -55,7 +55,7 @@ from walt.engine.discovery.analyze import (
     url_pattern,
 )
 from walt.engine.discovery.controls import Control
-from walt.engine.discovery.explore import Exploration, explore_control
+from walt.engine.discovery.explore import Exploration, explore_control, page_storage
 from walt.engine.discovery.routepages import LoadedPage, RoutePages, close_page
 from walt.engine.effects import PageWatch
 from walt.engine.executor import Executor
@@ -888,6 +888,7 @@ class Crawler:
                 tries.controls.clear()
                 return
         left = self.deadline + self.explore_grace - time.monotonic()
+        saved = await page_storage(tries.tab) if control.role == "choose" else None
         try:
             seen = await explore_control(
                 self._context,
@@ -903,8 +904,8 @@ class Crawler:
             raise
         if seen is not None:
             self._explored_control(seen, url, tries.page, tries.entry)
-        elif control.role == "choose":
-            self._storage_changed = True  # a choice that may not have been put back
+        elif control.role == "choose" and (saved is None or await page_storage(tries.tab) != saved):
+            self._storage_changed = True  # a choice that was not put back
 
     async def _end_tries(self, tries: _PageTries) -> None:
         """A page's tries are over: its tab is closed (the controls' use changed it); a

@@ -41,7 +41,7 @@ from walt.engine.steps import wheel_to_end
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request
 
-__all__ = ["Exploration", "ObservedCall", "explore_control"]
+__all__ = ["Exploration", "ObservedCall", "explore_control", "page_storage"]
 
 log = get_logger(__name__)
 
@@ -241,6 +241,15 @@ _RESTORE_STORAGE: Final = """([local, session]) => {
     catch (e) {} };
   load(localStorage, local); load(sessionStorage, session);
 }"""
+
+
+async def page_storage(page: Page) -> Any:
+    """The page's ``localStorage`` and ``sessionStorage``, as strings (comparable with
+    ``==``); None when the page cannot be read (closed, or gone to another document)."""
+    try:
+        return await page.evaluate(_SAVE_STORAGE)
+    except Exception:
+        return None
 
 
 async def _undo_choice(
