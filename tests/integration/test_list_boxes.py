@@ -411,3 +411,18 @@ def test_a_choice_kept_in_the_address_alone_is_undone_by_going_back_to_the_addre
     # again, and shows its own rows.
     assert picks == 1 and left_at == url
     assert "Alder run" in shown and "Damson" not in shown
+
+
+def test_a_choice_also_kept_in_a_cookie_is_put_back_by_choosing_again() -> None:
+    remembered = ROUTED.replace(
+        "window.picks += 1;",
+        "window.picks += 1; document.cookie = 'state=' + event.target.dataset.key;",
+    )
+
+    async def read(page: Any) -> tuple[int, str]:
+        return await page.evaluate("window.picks"), await page.evaluate("document.cookie")
+
+    with serve({"/app": lambda r: html(remembered)}) as app:
+        seen, (picks, cookie) = _tried(remembered, app.url + "app#/runs", read)
+    # The address alone would not undo it: the first option was chosen again.
+    assert seen is not None and picks == 2 and cookie == "state=active"

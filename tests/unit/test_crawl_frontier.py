@@ -78,7 +78,9 @@ def test_pages_per_pattern_caps_one_variant() -> None:
 def test_prose_ranks_below_pages_that_offer_something() -> None:
     c = crawler()
     assert c._score(entry("/help/faq", text="Help")) < c._score(entry("/catalog", text="Catalog"))
-    assert c._score(entry("/x", source="record")) > c._score(entry("/y", source="chrome"))
+    # Within a part of the site already seen (a new part is another matter, below).
+    c.sections.add("items")
+    assert c._score(entry("/items/x", source="record")) > c._score(entry("/items/y", "chrome"))
 
 
 def test_more_parameters_on_a_known_page_rank_below_a_new_page() -> None:
@@ -318,6 +320,18 @@ def test_the_bare_address_of_a_fragment_routed_document_is_its_empty_route() -> 
         SITE + "/%23/",
         SITE + "/about",
     ]
+    # Routes written as hashbangs: the empty route is #!/.
+    bang = crawler()
+    bang._enqueue(entry("/#!/runs", "start"))
+    bang._enqueue(entry("/"))
+    assert [e.url for e in bang.frontier][1] == SITE + "/%23!/"
+    # A bare address queued before the site was seen routing keeps its name: a later
+    # link to it is the same page.
+    first = crawler()
+    first._enqueue(entry("/", "start"))
+    first._enqueue(entry("/#/models"))
+    first._enqueue(entry("/"))
+    assert [e.url for e in first.frontier] == [SITE + "/", SITE + "/%23/models"]
     # A site that does not route in its fragment keeps its bare address.
     plain = crawler()
     plain._enqueue(entry("/"))
@@ -384,6 +398,13 @@ def test_a_list_box_try_that_left_the_storage_as_it_was_keeps_the_hand_over(
 
         async def evaluate(self, script: str) -> Any:
             return self.storage
+
+        @property
+        def context(self) -> Any:
+            async def cookies() -> list[Any]:
+                return [{"name": "sid", "value": "1", "domain": "shop.test", "path": "/"}]
+
+            return SimpleNamespace(cookies=cookies)
 
     tried: list[str] = []
     batch: Any = [(SimpleNamespace(role="choose"), "")]

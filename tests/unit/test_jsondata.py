@@ -33,3 +33,17 @@ def test_a_top_level_list_and_a_named_key() -> None:
     assert [r["title"] for r in json_records(answer, "models")] == ["m"]
     assert json_records({"models": "none"}, "models") == []
     assert json_records({"count": 0}) == []
+
+
+def test_the_hits_inside_a_multi_search_envelope_are_the_results() -> None:
+    # An envelope per query ({hits, nbHits, query}) holds the records; it has no name.
+    hits = [{"objectID": str(i), "title": f"Ferry {i}"} for i in range(20)]
+    answer = {"results": [{"hits": hits, "nbHits": 20, "query": "ferry", "index": "docs"}]}
+    assert records_key(answer) == "results.hits"
+    assert len(json_records(answer)) == 20
+
+
+def test_a_named_records_own_list_is_not_the_results() -> None:
+    post = {"id": 1, "title": "Harbour news", "comments": [{"text": f"c{i}"} for i in range(5)]}
+    assert records_key({"posts": [post]}) == "posts"
+    assert [r["title"] for r in json_records({"posts": [post]})] == ["Harbour news"]

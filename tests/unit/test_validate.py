@@ -292,6 +292,22 @@ def test_a_search_its_api_answers_is_validated_on_the_api_when_no_browser_run_fi
     assert late.status == "validated" and confirmed == []
     assert late.validation.evidence["browser"].startswith("not run: the time budget ran out")
     assert late.candidate.tool.request == api  # the direct call is the tool kept
+    assert "not confirmed in the browser" in late.reason
     in_time = verdict(time.monotonic() + 60)
     assert in_time.status == "validated" and confirmed == ["search_items"]
     assert "browser" not in in_time.validation.evidence
+
+    # A browser run refused for time once under way leaves the API's verdict standing;
+    # a browser run that contradicts the API does not.
+    async def refused(runner: Any, cand: Candidate, outcome: Any) -> Any:
+        raise validate._Rejected(validate._OUT_OF_TIME)
+
+    monkeypatch.setattr(validate, "_confirm_api", refused)
+    assert verdict(time.monotonic() + 60).validation.evidence["browser"].startswith("not run")
+
+    async def contradicted(runner: Any, cand: Candidate, outcome: Any) -> Any:
+        raise validate._Rejected("the browser showed results the API did not name (10% named)")
+
+    monkeypatch.setattr(validate, "_confirm_api", contradicted)
+    monkeypatch.setattr(validate, "_check_or_fallback", contradicted)
+    assert verdict(time.monotonic() + 60).status == "rejected"

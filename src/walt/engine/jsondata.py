@@ -1,9 +1,11 @@
 """Records out of a JSON answer (a site's own API): the list of objects that is its results.
 
-The records are the longest list of objects in the document that is not inside another
-list's objects (or the one under ``key``), each flattened one level (``info.run_name``)
-and given a ``title`` from its first name-like field, so a JSON endpoint's results read
-like a page's.
+The records are the longest list of objects in the document (or the one under ``key``),
+each flattened one level (``info.run_name``) and given a ``title`` from its first
+name-like field, so a JSON endpoint's results read like a page's. A list inside named
+objects (an experiment's tags, a post's comments) belongs to one record and a list of
+``{"key": ..., "value": ...}`` pairs is a mapping: neither is ever the results. A list
+inside unnamed envelopes is (a multi-search's ``results[].hits``).
 """
 
 from __future__ import annotations
@@ -23,15 +25,27 @@ def _lists(node: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, lis
         return
     if isinstance(node, list):
         if node and all(isinstance(item, dict) for item in node[:20]):
-            # A list inside these objects belongs to one record (its tags, its metrics):
-            # never the results, even when a single record has more of them.
+            if _pairs(node):
+                return  # a mapping written as a list, folded into its record
             yield path, node
-            return
+            if any(_named(item) for item in node[:5]):
+                # Named objects are records: a list inside one (its tags, its comments)
+                # is never the results, even when a single record has more of them. An
+                # unnamed envelope ({"hits": [...], "query": ...}) holds the results.
+                return
         for item in node[:5]:
             yield from _lists(item, path, depth + 1)
     elif isinstance(node, dict):
         for key, value in node.items():
             yield from _lists(value, f"{path}.{key}" if path else str(key), depth + 1)
+
+
+def _pairs(rows: list[Any]) -> bool:
+    return all(isinstance(v, dict) and {"key", "value"} <= set(v) for v in rows)
+
+
+def _named(row: dict[str, Any]) -> bool:
+    return any(_NAME.search(k) and isinstance(v, str) for k, v in row.items() if k != "key")
 
 
 def records_key(document: Any) -> str | None:
@@ -57,7 +71,7 @@ def _flatten(record: dict[str, Any]) -> dict[str, Any]:
                 if not isinstance(item, dict | list):
                     out[f"{key}.{inner}"] = item
         elif isinstance(value, list):
-            if value and all(isinstance(v, dict) and {"key", "value"} <= set(v) for v in value):
+            if value and _pairs(value):
                 for pair in value[:30]:  # [{"key": "rmse", "value": 0.4}]: a mapping
                     out[f"{key}.{pair['key']}"] = pair["value"]
             elif value and not isinstance(value[0], dict | list):

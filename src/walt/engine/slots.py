@@ -30,7 +30,7 @@ class RankedSlots:
 
     @property
     def free(self) -> int:
-        """Slots nobody holds or waits for."""
+        """Slots nobody holds (a freed slot a waiter was handed counts as held)."""
         return self._free
 
     @contextlib.asynccontextmanager

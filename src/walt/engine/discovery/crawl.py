@@ -89,8 +89,13 @@ _TRY_ORDER: Final = {"start": 0, "chrome": 0, "link": 1, "form": 1, "probe": 1, 
 # the list, a search changes the route last.
 _EXPLORE_ORDER: Final = {"choose": 0, "next": 1, "more": 2, "scroll": 2, "search": 3}
 ROBOTS_AGENT: Final = "walt"
+MAX_TRY_TABS: Final = 3
+"""Tabs held at most by pages whose controls wait for their turn (see Crawler._explorer),
+besides the one each explorer is trying a control in."""
 NEW_SECTION: Final = 15
-"""Rank added to the first page of a part of the site not visited yet (see _section)."""
+"""Rank added to a page the site's navigation links to that opens a part of the site not
+visited yet, or that is the top page of a part (see _section): a flat site's records, each
+a part of its own, get nothing."""
 VOCABULARY: Final = 12
 """A parameter with at most this many word values across the site chooses a kind of page."""
 _WORD_VALUE: Final = re.compile(r"^[a-z][a-z_-]{0,23}$", re.IGNORECASE)
@@ -272,7 +277,8 @@ class Crawler:
         self.seeds = (request.url, *[s for s in seeds if same_site(s, request.url)])
         self.frontier: list[_Entry] = []
         self.queued: set[str] = set()
-        self.routed_documents: set[str] = set()  # documents seen routing in their fragment
+        # Documents seen routing in their fragment, with their routes' prefix (#/ or #!/).
+        self.routed_documents: dict[str, str] = {}
         self.arrivals: set[str] = set()  # the addresses visits ended at
         self.sections: set[str] = set()  # the parts of the site visited (see _section)
         self.pattern_pages: Counter[str] = Counter()
@@ -373,9 +379,7 @@ class Crawler:
         )
 
     def _enqueue(self, entry: _Entry) -> None:
-        # A route fragment names a page of a single-page app; any other fragment a place
-        # in one page.
-        url = flatten(self._routed_document(entry.url)).split("#", 1)[0]
+        url = self._page_key(entry.url)
         entry.url = url
         if url in self.queued or len(self.queued) >= MAX_FRONTIER:
             return
@@ -401,21 +405,27 @@ class Crawler:
         self.frontier.append(entry)
         self.changed.set()
 
+    def _page_key(self, url: str) -> str:
+        """The frontier's name for the page at ``url``: a route fragment names a page of a
+        single-page app (it is flattened); any other fragment, a place in one page."""
+        return flatten(self._routed_document(url)).split("#", 1)[0]
+
     def _routed_document(self, url: str) -> str:
         """``url``, or its empty route when it is the bare address of a document that
-        routes in its fragment: a fragment router shows its default route, the one of
-        ``#/``, for an empty fragment, so the two are one page."""
-        document = urldefrag(url).url
+        routes in its fragment (``#/``, or ``#!/`` for a site whose routes are written so):
+        a fragment router shows its default route for an empty fragment, so the two are
+        one page. A bare address already queued keeps its name."""
+        document, fragment = urldefrag(url)
         if has_route(url):
-            self.routed_documents.add(document)
-        elif url == document and document in self.routed_documents:
-            return document + "#/"
+            self.routed_documents.setdefault(document, "#!/" if fragment[:1] == "!" else "#/")
+        elif url == document and url not in self.queued and document in self.routed_documents:
+            return document + self.routed_documents[document]
         return url
 
     def _arrived(self, url: str) -> None:
         """Note the address a visit ended at (after redirects, or the route a page's
         script went on to): a page queued at that address is the page just seen."""
-        arrived = flatten(url).split("#", 1)[0]
+        arrived = self._page_key(url)
         self.arrivals.add(arrived)
         if arrived in self.queued:
             self.frontier = [e for e in self.frontier if e.url != arrived]
@@ -454,13 +464,13 @@ class Crawler:
         variant = self._variant(entry.url)
         if self.pattern_pages[pattern] == 0:
             # A new page type outranks a new view of a known page (more parameters on it),
-            # and the first page of a part of the site not seen yet, or the top page of
-            # one (the listing a record of it belongs to), outranks the rest: each part
-            # offers functions of its own.
+            # and a part of the site its navigation links to, not visited yet, or the top
+            # page of one (the listing a record of it belongs to), outranks the rest: each
+            # part offers functions of its own.
             refined = self._refinements(entry.url)
             score = 100.0 if refined is None else max(10.0, 50.0 - 6 * refined)
             section, top = _section(entry.url)
-            if section and (section not in self.sections or top):
+            if entry.source == "chrome" and section and (section not in self.sections or top):
                 score += NEW_SECTION
         elif variant not in self.pattern_variants.get(pattern, set()):
             score = max(10.0, 60.0 - 8 * len(self.pattern_variants.get(pattern, ())))
@@ -586,10 +596,10 @@ class Crawler:
     ) -> tuple[str, str, int | None]:
         """Load ``url`` in the browser (and click the element at CSS path ``click``): final
         URL, HTML, status. The crawl's browser sends no writes (a read-only guard). With
-        ``held``, the page is put there instead of being kept or closed: the caller may
-        try its controls in it (see :meth:`_visit`)."""
+        ``held`` and no click, the page is put there instead of being kept or closed: the
+        caller may try its controls in it (see :meth:`_visit`)."""
         async with self._renders.hold(_VISIT):
-            if click is None and flatten(url).split("#", 1)[0] in self.arrivals:
+            if click is None and self._page_key(url) in self.arrivals:
                 # Another visit ended at this address while this one waited its turn.
                 raise _SeenAlready
             loaded = await self._open(url)
@@ -822,12 +832,16 @@ class Crawler:
             batch.append((control, term))
         if batch:
             batch.sort(key=lambda item: _EXPLORE_ORDER[item[0].role])
-            self._queue_tries(_PageTries(page, entry, batch, held.pop() if held else None))
+            # The drawn page is kept for the tries only when its document routes in its
+            # fragment (another route is shown in place; any other page is loaded again
+            # anyway) and few tabs are held for tries: each holds a whole application.
+            shown = held.pop() if held and held[-1][1] and self._try_tabs() < MAX_TRY_TABS else None
+            self._queue_tries(_PageTries(page, entry, batch, shown))
         return handled
 
     def _queue_tries(self, tries: _PageTries) -> None:
         """Queue a page's controls for the explorers, starting one if fewer run than
-        may (one per render slot but one)."""
+        ``_explorer_limit`` (one fewer than the render slots, at least one)."""
         self.in_flight += 1
         self._wait_turn(tries)
         if self._explorers < self._explorer_limit:
@@ -840,9 +854,26 @@ class Crawler:
         rank = _TRY_ORDER.get(tries.entry.source, len(_TRY_ORDER))
         heapq.heappush(self._waiting, (rank, next(self._turns), tries))
 
+    def _try_tabs(self) -> int:
+        """Tabs held by pages whose controls wait for their turn."""
+        return sum(1 for *_, t in self._waiting if t.tab is not None or t.shown is not None)
+
+    def _next_turn(self) -> _PageTries:
+        """The waiting page whose turn it is; with ``MAX_TRY_TABS`` tabs held already, the
+        first of those that hold one (a page without a tab would open another)."""
+        if self._try_tabs() >= MAX_TRY_TABS:
+            for entry in sorted(self._waiting, key=lambda e: e[:2]):
+                if entry[2].tab is not None or entry[2].shown is not None:
+                    self._waiting.remove(entry)
+                    heapq.heapify(self._waiting)
+                    return entry[2]
+        return heapq.heappop(self._waiting)[2]
+
     def _explored(self, task: asyncio.Task[None]) -> None:
         self.exploring.discard(task)
         self.changed.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("trying the pages' controls stopped: %r", task.exception())
 
     async def _explorer(self) -> None:
         """Try the waiting pages' controls, one control per turn, while any wait and the
@@ -852,15 +883,19 @@ class Crawler:
         A page's controls are tried one after another in one tab (loading a script's
         page again for each would cost most of the time), and each control takes its
         turn behind the pages already waiting, those of the start page and the site's
-        sections first (:data:`_TRY_ORDER`): the controls of pages found later are tried
-        between a page's, not after all of them."""
+        sections first (:data:`_TRY_ORDER`): the controls of pages of the same rank found
+        later are tried between a page's, not after all of them."""
         try:
             async with self._renders.hold(_TRY):
                 # The grace is for a control being tried when the crawl's time ran out,
                 # not for one that has yet to start.
                 while self._waiting and time.monotonic() < self.deadline:
-                    _, _, tries = heapq.heappop(self._waiting)
-                    await self._try_next(tries)
+                    tries = self._next_turn()
+                    try:
+                        await self._try_next(tries)
+                    except BaseException:
+                        await self._end_tries(tries)  # stopped, or failed: its tab closes
+                        raise
                     if tries.controls:
                         self._wait_turn(tries)
                     else:

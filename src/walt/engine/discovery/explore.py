@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import time
 from typing import TYPE_CHECKING, Any, Final, Literal
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import unquote_plus, urldefrag, urlsplit
 
 import attrs
 
@@ -149,6 +149,7 @@ async def explore_control(
         before = await _records(page)
         options: list[Option] = []
         storage: Any = None
+        state: Any = None
         if control.role == "choose" and element is not None:
             options = await read_options(element, _click, min(2.0, _left(started, timeout)))
             term = next((o.label for o in options if not o.selected), "")
@@ -158,6 +159,7 @@ async def explore_control(
             # Apps keep a list box's choice in the browser's storage: it is put back
             # afterwards, so the crawl's next pages show what the site shows a newcomer.
             storage = await page.evaluate(_SAVE_STORAGE)
+            state = await _state(page)
         url_before = page.url
         watch.before_action()
         listening = True
@@ -177,7 +179,7 @@ async def explore_control(
         selected = next((o.label for o in options if o.selected), "")
         if storage is not None:
             left = _left(started, timeout)
-            await _undo_choice(page, element, storage, (selected, url_before), watch, left)
+            await _undo_choice(page, element, storage, (selected, url_before, state), watch, left)
         observed = [await _observed(r) for r in calls]
         if control.role == "search":
             observed = [c for c in observed if _carries(c, term)]
@@ -244,28 +246,38 @@ _RESTORE_STORAGE: Final = """([local, session]) => {
 
 
 async def page_storage(page: Page) -> Any:
-    """The page's ``localStorage`` and ``sessionStorage``, as strings (comparable with
-    ``==``); None when the page cannot be read (closed, or gone to another document)."""
+    """What the page's site keeps in the browser: its ``localStorage`` and
+    ``sessionStorage`` as strings, and the context's cookies (comparable with ``==``);
+    None when the page cannot be read (closed, or gone to another document)."""
     try:
-        return await page.evaluate(_SAVE_STORAGE)
+        return await _state(page)
     except Exception:
         return None
+
+
+async def _state(page: Page) -> tuple[Any, list[tuple[str, str, str, str]]]:
+    cookies = await page.context.cookies()
+    jar = sorted((c["name"], c["value"], c["domain"], c["path"]) for c in cookies)
+    return await page.evaluate(_SAVE_STORAGE), jar
 
 
 async def _undo_choice(
     page: Page,
     element: Any,
     storage: Any,
-    before: tuple[str, str],
+    before: tuple[str, Any, Any],
     watch: PageWatch,
     left: float,
 ) -> None:
-    """Undo a list box's choice. A choice the page kept in its address alone (the URL
-    changed, the storage did not) is undone by going back to the address before it, one
-    redraw instead of choosing again; any other is put back (:func:`_put_back`)."""
-    selected, url_before = before  # the option shown, and the URL, before the choice
+    """Undo a list box's choice. A choice kept in the route of the page's address alone
+    (only the fragment changed; storage and cookies did not) is undone by showing the
+    route before it in place, one redraw instead of choosing again; any other is put
+    back (:func:`_put_back`). ``before``: the option shown, the URL and what the site
+    kept in the browser (:func:`page_storage`) before the choice."""
+    selected, url_before, state = before
+    in_place = urldefrag(page.url).url == urldefrag(url_before).url
     with contextlib.suppress(Exception):
-        if page.url != url_before and await page.evaluate(_SAVE_STORAGE) == storage:
+        if in_place and page.url != url_before and await _state(page) == state:
             await close_list_box(page, element)
             await watch.goto(url_before, left)
             return

@@ -169,6 +169,8 @@ class _Run:
 
 _OUT_OF_TIME: Final = "the time budget ran out before this tool could be checked"
 CHECK_RUNS: Final = 2
+RUN_FLOOR: Final = 0.5
+"""Seconds left below which no run is started."""
 """Runs the shortest check takes (a tool with two inputs to compare, or twice)."""
 
 
@@ -225,7 +227,7 @@ class _Runner:
     async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
         remaining = self.deadline - time.monotonic()
         warm = _warm(tool)
-        if remaining <= 0.5 or (
+        if remaining <= RUN_FLOOR or (
             not tool.is_url_tool and self.pace.too_late(self.deadline, 1, warm)
         ):
             raise _Rejected(_OUT_OF_TIME)
@@ -903,6 +905,22 @@ _NOT_CONFIRMED: Final = (
 )
 
 
+async def _confirmed_in_time(runner: _Runner, cand: Candidate, outcome: _Outcome) -> _Outcome:
+    """:func:`_confirm_api`, when a browser run can still end before the runner's deadline
+    at the pace seen; otherwise the API's verdict stands, its evidence saying the browser
+    run was not made. Raises :class:`_Rejected` when the browser does not confirm it."""
+    unconfirmed = attrs.evolve(outcome, evidence=outcome.evidence | {"browser": _NOT_CONFIRMED})
+    left = runner.deadline - time.monotonic()
+    if left <= RUN_FLOOR or runner.pace.too_late(runner.deadline, 1, _warm(cand.tool)):
+        return unconfirmed
+    try:
+        return await _confirm_api(runner, cand, outcome)
+    except _Rejected as exc:
+        if str(exc) != _OUT_OF_TIME:
+            raise
+        return unconfirmed
+
+
 def _term_name(cand: Candidate) -> str:
     """The input a search's words go in."""
     return cand.term_field or _main_input(cand.tool).name
@@ -1180,12 +1198,7 @@ async def validate_candidates(
                 finally:
                     browser_gate.reset(gate)
                 async with drawing:
-                    late = time.monotonic() >= deadline
-                    if late or pace.too_late(deadline, 1, _warm(cand.tool)):
-                        evidence = outcome.evidence | {"browser": _NOT_CONFIRMED}
-                        outcome = attrs.evolve(outcome, evidence=evidence)
-                    else:
-                        outcome = await _confirm_api(runner, cand, outcome)
+                    outcome = await _confirmed_in_time(runner, cand, outcome)
             except (_Rejected, WaltError) as exc:
                 log.debug("%s: the API check did not hold (%s)", cand.tool.name, exc)
                 return False
@@ -1308,10 +1321,12 @@ def _summary(kind: str, evidence: dict[str, Any]) -> str:
             f"({evidence['nonsense']})"
         )
     if kind == "search" and "unfiltered" not in evidence:  # checked through the API only
+        unconfirmed = evidence.get("browser") == _NOT_CONFIRMED
         return (
             f"the site's JSON API gave {evidence['results']} records for {evidence['term']!r}, "
             f"{evidence['matching']:.0%} containing it, unlike a nonsense word "
             f"({evidence['nonsense']})"
+            + ("; not confirmed in the browser: the time budget ran out" if unconfirmed else "")
         )
     if kind == "search":
         return (
