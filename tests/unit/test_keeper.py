@@ -134,3 +134,27 @@ def test_a_run_that_opens_a_route_may_take_a_kept_page_but_only_a_navigation_kee
     assert route_opening(waits) is None
     assert route_opening(Tool(name="t", url_template="http://app.test/runs?q={q}")) is None
     assert route_opening(Tool(name="t", steps=(ClickStep(),))) is None
+
+
+def test_served_says_whether_the_calling_tasks_run_was_handed_a_kept_page() -> None:
+    # A run predicted warm (a page of its document is kept) may find it lent to another
+    # run: only the task that was handed the page is told so, once.
+    import asyncio
+
+    keeper, _ = _kept(f"{APP}?q=tide")
+    assert keeper.holds(f"{APP}?q=ferry")
+
+    async def run() -> tuple[bool, bool]:
+        keeper.take(f"{APP}?q=ferry")
+        return keeper.served(), keeper.served()
+
+    async def other() -> bool:
+        keeper.take(f"{APP}?q=sails")  # lent already: a fresh page
+        return keeper.served()
+
+    async def main() -> tuple[tuple[bool, bool], bool]:
+        first = await asyncio.create_task(run())
+        return first, await asyncio.create_task(other())
+
+    assert asyncio.run(main()) == ((True, False), False)
+    assert keeper.served() is False  # outside any task

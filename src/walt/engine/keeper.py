@@ -28,8 +28,10 @@ A kept page is used again only when that cannot show a state the route does not 
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, urldefrag, urlsplit
 
 import attrs
@@ -102,6 +104,8 @@ class DocumentKeeper:
         self._limit = max(1, limit)
         self._closed = False
         self.reused = 0  # runs that were shown in a kept page
+        # The tasks whose last run was handed a kept page (see served()).
+        self._served: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
 
     def take(self, url: str) -> BrowserSession | None:
         """A kept session, handed over, whose page may show ``url`` in place; None when
@@ -125,8 +129,21 @@ class DocumentKeeper:
             del self._kept[index]
             self._lent[id(kept.session)] = kept.named
             self.reused += 1
+            task = _current_task()
+            if task is not None:
+                self._served.add(task)
             return kept.session
         return None
+
+    def served(self) -> bool:
+        """Whether the calling task was handed a kept page since it last asked (the answer
+        is then forgotten): a run that :meth:`holds` predicted warm may still have found
+        the kept page lent to another run, and loaded the application afresh."""
+        task = _current_task()
+        if task is None or task not in self._served:
+            return False
+        self._served.discard(task)
+        return True
 
     def holds(self, url: str) -> bool:
         """Whether a page showing ``url``'s document is kept (a run of a route of it may
@@ -190,3 +207,10 @@ class DocumentKeeper:
 
 kept_documents: ContextVar[DocumentKeeper | None] = ContextVar("walt_kept_documents", default=None)
 """The :class:`DocumentKeeper` of discovery's checks; None for every job a caller sends."""
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no event loop runs: called outside any task
+        return None

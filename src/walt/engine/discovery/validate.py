@@ -231,6 +231,9 @@ class _Runner:
             not tool.is_url_tool and self.pace.too_late(self.deadline, 1, warm)
         ):
             raise _Rejected(_OUT_OF_TIME)
+        keeper = kept_documents.get()
+        if keeper is not None:
+            keeper.served()  # forget a page an earlier run of this task was handed
         started = time.monotonic()
         budget = None
         if self.meter.budget is not None:
@@ -248,7 +251,9 @@ class _Runner:
             )
         )
         self.meter.add(result.cost)
-        self.pace.ran(result, time.monotonic() - started, warm)
+        # Paced as warm only if it was shown in a kept page indeed.
+        shown_in_place = keeper is not None and keeper.served()
+        self.pace.ran(result, time.monotonic() - started, shown_in_place)
         html = str(result.data.pop("html", "") or "")
         self.runs.append(
             {
