@@ -61,15 +61,17 @@ class RoutePages:
         self._limit = limit
 
     def take(self, url: str) -> LoadedPage | None:
-        """An idle page whose document shows ``url``'s route in place, if one is kept;
-        None for a URL without a route in its fragment."""
+        """An idle page whose document shows ``url``'s route in place, if one is kept,
+        preferably one whose routes named no parameter ``url`` leaves out (an app may
+        keep a setting a route gave it); None for a URL without a route in its fragment."""
         if not has_route(url):
             return None
-        wanted = _document(url)
-        for index, loaded in enumerate(self._idle):
-            if _document(loaded.page.url) == wanted:
+        wanted, keys = _document(url), route_keys(url)
+        same = [i for i, loaded in enumerate(self._idle) if _document(loaded.page.url) == wanted]
+        for index in same:
+            if self._idle[index].named <= keys:
                 return self._idle.pop(index)
-        return None
+        return self._idle.pop(same[0]) if same else None
 
     async def give_back(self, loaded: LoadedPage) -> None:
         """Keep ``loaded`` for the next route of its document (the least recently used
