@@ -178,6 +178,10 @@ class _PageTries:
     shown: tuple[LoadedPage, bool] | None = None  # the page the visit drew, until taken
     tab: Any = None
 
+    @property
+    def holds_tab(self) -> bool:
+        return self.tab is not None or self.shown is not None
+
 
 @attrs.define
 class _Entry:
@@ -856,14 +860,14 @@ class Crawler:
 
     def _try_tabs(self) -> int:
         """Tabs held by pages whose controls wait for their turn."""
-        return sum(1 for *_, t in self._waiting if t.tab is not None or t.shown is not None)
+        return sum(1 for *_, tries in self._waiting if tries.holds_tab)
 
     def _next_turn(self) -> _PageTries:
         """The waiting page whose turn it is; with ``MAX_TRY_TABS`` tabs held already, the
         first of those that hold one (a page without a tab would open another)."""
         if self._try_tabs() >= MAX_TRY_TABS:
             for entry in sorted(self._waiting, key=lambda e: e[:2]):
-                if entry[2].tab is not None or entry[2].shown is not None:
+                if entry[2].holds_tab:
                     self._waiting.remove(entry)
                     heapq.heapify(self._waiting)
                     return entry[2]
@@ -913,12 +917,8 @@ class Crawler:
         control, term = tries.controls.pop(0)
         url = unflatten(tries.page.url)
         if tries.tab is None:
-            if tries.shown is not None:
-                loaded, tries.shown = tries.shown[0], None
-                loaded.watch.detach()  # the tries watch the page themselves
-                tries.tab = loaded.page
-            else:
-                tries.tab = await self._explore_tab(url)
+            shown, tries.shown = tries.shown, None
+            tries.tab = await self._explore_tab(url, shown[0] if shown else None)
             if tries.tab is None:
                 tries.controls.clear()
                 return
@@ -955,16 +955,17 @@ class Crawler:
             await close_page(tries.tab)
             tries.tab = None
 
-    async def _explore_tab(self, url: str) -> Any:
-        """A tab for trying a page's controls: a kept page of the same document (the route
-        is shown in place; the controls' use changes it, so it is not kept afterwards),
-        else a new page. None when the browser went away."""
-        kept = self.route_pages.take(url)
+    async def _explore_tab(self, url: str, shown: LoadedPage | None = None) -> Any:
+        """A tab for trying a page's controls: ``shown`` (the page the visit drew), else a
+        kept page of the same document (the route is shown in place; the controls' use
+        changes it, so it is not kept afterwards), else a new page. None when the browser
+        went away."""
+        kept = shown or self.route_pages.take(url)
+        if kept is not None:
+            kept.watch.detach()  # the tries watch the page themselves
+            return kept.page
         try:
             context = await self._browser()
-            if kept is not None:
-                kept.watch.detach()  # the tries watch the page themselves
-                return kept.page
             tab = await context.new_page()
             self.guard.watch_page(tab)
         except Exception as exc:

@@ -158,8 +158,8 @@ async def explore_control(
                 return None
             # Apps keep a list box's choice in the browser's storage: it is put back
             # afterwards, so the crawl's next pages show what the site shows a newcomer.
-            storage = await page.evaluate(_SAVE_STORAGE)
             state = await _state(page)
+            storage = state[0]  # what _put_back restores
         url_before = page.url
         watch.before_action()
         listening = True

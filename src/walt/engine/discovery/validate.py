@@ -169,9 +169,9 @@ class _Run:
 
 _OUT_OF_TIME: Final = "the time budget ran out before this tool could be checked"
 CHECK_RUNS: Final = 2
+"""Runs the shortest check takes (a tool with two inputs to compare, or twice)."""
 RUN_FLOOR: Final = 0.5
 """Seconds left below which no run is started."""
-"""Runs the shortest check takes (a tool with two inputs to compare, or twice)."""
 
 
 class _Pace:
