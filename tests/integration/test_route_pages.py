@@ -329,3 +329,65 @@ def test_a_run_whose_click_was_not_needed_keeps_its_page() -> None:
         reused, texts = asyncio.run(runs(catalogue.url + "prints", catalogue.netloc))
     assert reused == 1
     assert "Harbour lights" in texts[0] and "Tide pools" in texts[1] and "Harbour" not in texts[1]
+
+
+FEED = """<!doctype html><html><head><meta charset="utf-8"><title>Feed</title></head>
+<body><main><ul id="rows"></ul><button class="more">Load more</button></main><script>
+let shown = 0;
+async function more() {
+  const rows = await (await fetch('/api/feed?from=' + shown)).json();
+  shown += rows.length;
+  document.getElementById('rows').insertAdjacentHTML('beforeend',
+    rows.map(r => '<li class="post"><h3>' + r + '</h3><p>A post</p></li>').join(''));
+}
+document.querySelector('button.more').addEventListener('click', more);
+more();
+</script></body></html>"""
+
+
+def feed(request: Request) -> Response:
+    start = int(request.arg("from") or 0)
+    rows = [f"Post {n}" for n in range(start + 1, start + 4)]
+    return 200, {"Content-Type": "application/json"}, json.dumps(rows)
+
+
+def test_the_next_page_of_a_load_more_list_is_pressed_in_the_page_that_shows_page_one() -> None:
+    # Page 1 and page 2 of a "Load more" list open the same route: page 1 pressed nothing,
+    # so its page shows that route as drawn, and page 2 presses "Load more" there instead
+    # of loading the application again. Page 2 pressed: page 1 again gets a fresh page.
+    from walt.core.messages import ExecuteRequest
+    from walt.core.models import ClickStep, Locator, NavigationStep, Tool, ToolInput
+    from walt.engine.keeper import DocumentKeeper, kept_documents
+
+    async def runs(url: str, netloc: str) -> tuple[int, list[str]]:
+        executor = _executor(netloc)
+        tool = Tool(
+            name="paginate_feed",
+            inputs=(ToolInput("page", type="integer", default=1),),
+            steps=(
+                NavigationStep(url=url + "#/posts"),
+                ClickStep(locators=(Locator("css", "button.more"),), repeat="{page}"),
+            ),
+        )
+        keeper = DocumentKeeper()
+        kept_documents.set(keeper)
+        texts = []
+        try:
+            for page in (1, 2, 1):
+                result = await executor.execute(ExecuteRequest(tool=tool, inputs={"page": page}))
+                assert result.ok, result.error
+                texts.append(str(result.data.get("main_text", "")))
+        finally:
+            while (stale := keeper.drop()) is not None:
+                await stale.close()
+            await _close(executor)
+        return keeper.reused, texts
+
+    with serve({"/feed": lambda r: html(FEED), "/api/feed": feed}) as site:
+        reused, texts = asyncio.run(runs(site.url + "feed", site.netloc))
+        documents = [r for r in site.log if r.path == "/feed"]
+    assert reused == 1
+    assert len(documents) == 2  # page 1, then page 1 again after page 2 pressed
+    assert "Post 3" in texts[0] and "Post 4" not in texts[0]
+    assert "Post 6" in texts[1] and "Post 7" not in texts[1]
+    assert "Post 3" in texts[2] and "Post 4" not in texts[2]

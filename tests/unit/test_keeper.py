@@ -44,9 +44,31 @@ def test_a_route_that_leaves_a_setting_out_gets_a_fresh_page() -> None:
     assert keeper.take(f"{APP}?order=asc") is None
 
 
-def test_the_same_route_another_document_or_a_plain_url_gets_a_fresh_page() -> None:
+def test_the_very_route_is_read_in_the_page_that_shows_it() -> None:
+    # Page 1 of a "Load more" list, then page 2: the same route, pressed once more.
+    keeper, session = _kept(f"{APP}?q=tide")
+    assert keeper.take(f"{APP}?q=tide") is session
+    # Of two kept pages, the one showing the route already is handed (nothing to draw).
+    keeper = DocumentKeeper(limit=2)
+    other, showing = _Session(f"{APP}?q=ferry"), _Session(f"{APP}?q=tide")
+    keeper.keep(other, f"{APP}?q=ferry")  # type: ignore[arg-type]
+    keeper.keep(showing, f"{APP}?q=tide")  # type: ignore[arg-type]
+    assert keeper.take(f"{APP}?q=tide") is showing
+    assert keeper.take(f"{APP}?q=tide") is other  # drawn anew in the other one
+
+
+def test_the_very_route_after_one_naming_more_gets_a_fresh_page() -> None:
+    keeper = DocumentKeeper()
+    session = _Session(f"{APP}?q=tide&order=asc")
+    keeper.keep(session, f"{APP}?q=tide&order=asc")  # type: ignore[arg-type]
+    assert keeper.take(f"{APP}?q=tide&order=desc") is session
+    session.page.url = f"{APP}?q=tide"  # the app rewrote its address, say
+    keeper.keep(session, f"{APP}?q=tide")  # type: ignore[arg-type]
+    assert keeper.take(f"{APP}?q=tide") is None  # "order" was named: it may linger
+
+
+def test_another_document_or_a_plain_url_gets_a_fresh_page() -> None:
     keeper, _ = _kept(f"{APP}?q=tide")
-    assert keeper.take(f"{APP}?q=tide") is None  # the page's script would see no change
     assert keeper.take("http://app.test/other#/runs?q=x") is None
     assert keeper.take("http://app.test/runs?q=x") is None
     closed, _ = _kept(f"{APP}?q=tide", usable=False)

@@ -17,8 +17,9 @@ A kept page is used again only when that cannot show a state the route does not 
   navigation alone (a click or a choice changes what no route says), and every run the
   page showed succeeded;
 * the next URL is a fragment route of the document the page still shows (not one a
-  redirect left), other than the page's own URL (the page's script must see a new
-  route);
+  redirect left). When it is the page's own URL the page shows that route already, as
+  the route drew it (a page is kept only when nothing but routes was shown in it), so
+  the run reads it as it is: a page showing the very route is handed first;
 * the next route names every query parameter that any route the page showed before
   named, of any view, so each setting an earlier run made is set again by the URL (a
   route that leaves a parameter out, such as an empty search, may leave the app's
@@ -113,6 +114,7 @@ class DocumentKeeper:
         if not has_route(url):
             return None
         keys = route_keys(url)
+        chosen: int | None = None
         for index, kept in enumerate(self._kept):
             if not kept.session.usable():
                 continue
@@ -120,13 +122,15 @@ class DocumentKeeper:
                 current = kept.session.page.url
             except Exception:
                 continue
-            if (
-                urldefrag(current).url != urldefrag(url).url  # another document
-                or url == current
-                or not keys >= kept.named
-            ):
-                continue
-            del self._kept[index]
+            if urldefrag(current).url != urldefrag(url).url or not keys >= kept.named:
+                continue  # another document, or a route that leaves a setting out
+            if current == url:
+                chosen = index  # nothing to draw: the page shows this route already
+                break
+            if chosen is None:
+                chosen = index
+        if chosen is not None:
+            kept = self._kept.pop(chosen)
             self._lent[id(kept.session)] = kept.named
             self.reused += 1
             task = _current_task()
