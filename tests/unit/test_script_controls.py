@@ -126,6 +126,22 @@ def test_post_and_login_forms_have_no_search_boxes_and_submit_buttons_are_not_mo
     assert script_controls(doc) == ()
 
 
+def test_read_only_and_disabled_fields_are_not_search_boxes() -> None:
+    # A script-drawn list box keeps a read-only type="search" field as its focus target:
+    # nothing can be typed there, and it must not take the place of the page's real box.
+    doc = parse_html(
+        """<div class="select"><input type="search" role="combobox" readonly
+        aria-label="Select page size" id="pick-1"></div>
+        <input type="search" aria-readonly="true" id="shown">
+        <input type="search" disabled id="off">
+        <input type="search" placeholder="Search experiments" id="find">
+        <input type="search" placeholder="Search models" id="other">""",
+        "http://h/",
+    )
+    boxes = [c for c in script_controls(doc) if c.role == "search"]
+    assert [c.locators[0] for c in boxes] == [Locator("id", "find"), Locator("id", "other")]
+
+
 # --------------------------------------------------------------------------- tools
 
 

@@ -118,7 +118,7 @@ def _search_boxes(doc: Document) -> list[Control]:
     searchable: dict[int, bool] = {}  # per form: a page may hang every input on one form
     for node in doc.parser.css("input"):
         kind = (attr(node, "type") or "").strip().lower()
-        if kind not in _TEXT_TYPES or attr(node, "disabled") is not None:
+        if kind not in _TEXT_TYPES or not _editable(node):
             continue
         form = doc.form_owner(node)
         if form is not None:
@@ -163,6 +163,18 @@ def _search_boxes(doc: Document) -> list[Control]:
         if len(out) == MAX_SEARCH_BOXES:
             break
     return out
+
+
+def _editable(node: Node) -> bool:
+    """Whether a person can type into the text field ``node``: not disabled, not
+    ``readonly`` (the HTML standard's read-only fields take no typing; a list box drawn by
+    script keeps one such type="search" field as its focus target) nor
+    ``aria-readonly``."""
+    return (
+        attr(node, "disabled") is None
+        and attr(node, "readonly") is None
+        and (attr(node, "aria-readonly") or "").strip().lower() != "true"
+    )
 
 
 def _searchable_form(doc: Document, form: Node) -> bool:
