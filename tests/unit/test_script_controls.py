@@ -140,6 +140,13 @@ def test_read_only_and_disabled_fields_are_not_search_boxes() -> None:
     )
     boxes = [c for c in script_controls(doc) if c.role == "search"]
     assert [c.locators[0] for c in boxes] == [Locator("id", "find"), Locator("id", "other")]
+    # Alone on its page, a read-only box is tried: a script may lift readonly on focus.
+    alone = parse_html(
+        """<input type="search" readonly placeholder="Search the shop" id="shop">
+        <input type="search" disabled id="off">""",
+        "http://h/",
+    )
+    assert [c.locators[0] for c in script_controls(alone)] == [Locator("id", "shop")]
 
 
 # --------------------------------------------------------------------------- tools

@@ -114,11 +114,16 @@ MAX_SEARCH_BOXES: Final = 2
 
 
 def _search_boxes(doc: Document) -> list[Control]:
+    """The page's search boxes, at most ``MAX_SEARCH_BOXES``. A read-only field (the HTML
+    standard's ``readonly``, or ``aria-readonly``) takes no typing: a script-drawn list
+    box keeps one as its focus target. It counts only on a page without an editable box
+    (a page may lift ``readonly`` on focus, to keep the browser's autofill away)."""
     out: list[Control] = []
+    read_only: list[Control] = []
     searchable: dict[int, bool] = {}  # per form: a page may hang every input on one form
     for node in doc.parser.css("input"):
         kind = (attr(node, "type") or "").strip().lower()
-        if kind not in _TEXT_TYPES or not _editable(node):
+        if kind not in _TEXT_TYPES or attr(node, "disabled") is not None:
             continue
         form = doc.form_owner(node)
         if form is not None:
@@ -150,7 +155,7 @@ def _search_boxes(doc: Document) -> list[Control]:
             or _SEARCH_WORDS.search(words)
         ):
             continue
-        out.append(
+        (out if _editable(node) else read_only).append(
             Control(
                 role="search",
                 css=css_path(node),
@@ -162,17 +167,12 @@ def _search_boxes(doc: Document) -> list[Control]:
         )
         if len(out) == MAX_SEARCH_BOXES:
             break
-    return out
+    return out or read_only[:MAX_SEARCH_BOXES]
 
 
 def _editable(node: Node) -> bool:
-    """Whether a person can type into the text field ``node``: not disabled, not
-    ``readonly`` (the HTML standard's read-only fields take no typing; a list box drawn by
-    script keeps one such type="search" field as its focus target) nor
-    ``aria-readonly``."""
     return (
-        attr(node, "disabled") is None
-        and attr(node, "readonly") is None
+        attr(node, "readonly") is None
         and (attr(node, "aria-readonly") or "").strip().lower() != "true"
     )
 
