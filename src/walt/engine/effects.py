@@ -86,7 +86,9 @@ _TRACKED: Final = frozenset({"document", "fetch", "xhr", "script"})
 # first tick) and animation frames of up to TIMER_HORIZON_MS set while a trusted input
 # event is dispatched (a debounced search, a filter drawn after a pause), and those their
 # callbacks set in turn (up to TIMER_GENERATIONS deep, so a self-renewing animation never
-# counts for ever). ``pending`` is how many have not run.
+# counts for ever); and those the document set while it loaded (a list fetched and drawn
+# after a pause once the page is in), without their callbacks' timers. ``pending`` is
+# how many have not run.
 DOM_CLOCK_SCRIPT: Final = (
     """(() => {
   const clock = { last: -1 };
@@ -105,6 +107,13 @@ DOM_CLOCK_SCRIPT: Final = (
   const setTimer = window.setTimeout, setRepeat = window.setInterval;
   const live = new Map();  // "t<id>" (timers share one pool) or "f<id>" -> when it is due
   let generation = 0, dispatching = false;
+  // The document's own loading (until its load event's handlers have run) schedules the
+  // first drawing of a page that fills itself after a pause: those timers count too, but
+  // not the timers their callbacks set (a poller re-arms itself for ever).
+  let loading = document.readyState !== "complete";
+  window.addEventListener("load", () => {
+    Reflect.apply(setTimer, window, [() => { loading = false; }, 0]);
+  }, { capture: true, once: true });
   const act = () => {
     if (dispatching) return;
     dispatching = true;
@@ -126,8 +135,8 @@ DOM_CLOCK_SCRIPT: Final = (
     for (const [key, due] of live) if (now > due + SLACK) live.delete(key);
     return live.size;
   } });
-  const counts = delay => (generation > 0 || dispatching) && generation < GENERATIONS &&
-    Number(delay || 0) <= HORIZON;
+  const counts = delay => (generation > 0 || dispatching || loading) &&
+    generation < GENERATIONS && Number(delay || 0) <= HORIZON;
   // Proxies keep the functions' own name, length and source text (pages may check them).
   const schedule = (native, prefix, delayAt) => new Proxy(native, {
     apply(target, self, args) {
@@ -135,7 +144,7 @@ DOM_CLOCK_SCRIPT: Final = (
       if (typeof callback !== "function" || !counts(delay)) {
         return Reflect.apply(target, self, args);
       }
-      const mine = generation + 1;
+      const mine = generation > 0 || dispatching ? generation + 1 : GENERATIONS;
       let key;
       const run = function () {
         live.delete(key);
