@@ -12,6 +12,7 @@ import html as html_lib
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -67,9 +68,10 @@ BANNER = """<div id="consent" style="position:fixed;inset:0;background:#fff;z-in
 
 
 def consent_page(request: Request) -> Response:
+    label = request.arg("label") or ("Accept all" if request.arg("closable") == "1" else "")
     button = (
-        "<button onclick=\"document.getElementById('consent').remove()\">Accept all</button>"
-        if request.arg("closable") == "1"
+        f"<button onclick=\"document.getElementById('consent').remove()\">{label}</button>"
+        if label
         else ""
     )
     return html(
@@ -212,19 +214,31 @@ def test_a_confirm_nobody_expected_fails_the_step_and_sends_nothing(
     assert 2 in NOTES and len(site.paths("POST")) == posts
 
 
-def _show_tool(site: Site, closable: str) -> walt.Tool:
+def _show_tool(site: Site, closable: str, label: str = "") -> walt.Tool:
+    query = urlencode({"closable": closable, "label": label})
     return walt.Tool(
         name="show",
-        steps=(NavigationStep(url=site.url + f"consent?closable={closable}"), _button("Show")),
+        steps=(NavigationStep(url=site.url + f"consent?{query}"), _button("Show")),
     )
 
 
+@pytest.mark.parametrize(
+    "label", ["Accept all", "Accept all cookies", "OK, got it!", "I agree & close", "×"]
+)
 def test_a_banner_over_the_target_is_closed_with_its_own_button(
-    client: walt.UnifiedClient, site: Site
+    client: walt.UnifiedClient, site: Site, label: str
 ) -> None:
-    result = client.execute(_show_tool(site, "1"))
+    result = client.execute(_show_tool(site, "1", label))
     assert result.ok, result.error
     assert "Shown" in result.data["main_text"]
+
+
+@pytest.mark.parametrize("label", ["Accept invitation", "Reject all"])
+def test_a_banner_whose_buttons_neither_accept_nor_close_fails_the_step(
+    client: walt.UnifiedClient, site: Site, label: str
+) -> None:
+    result = client.execute(_show_tool(site, "0", label), timeout=20)
+    assert not result.ok and isinstance(result.error, walt.ClickInterceptedError)
 
 
 def test_a_banner_without_a_button_fails_the_step_naming_it(

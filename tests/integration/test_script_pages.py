@@ -182,3 +182,31 @@ def test_the_crawl_sent_no_write_and_no_form_submission_to_the_shell(
     assert not site.paths("POST")
     # The search form's HTTP submission only reloads the shell: it is tried by script.
     assert not any(r.path == "/" and "q" in r.query for r in site.log)
+
+
+CONSENT = """<div id="consent" style="position:fixed;inset:0;background:#fff;z-index:9">
+<p>We use cookies to remember your basket.</p>
+<button onclick="document.getElementById('consent').remove()">Accept all cookies</button>
+</div>"""
+
+
+def test_a_load_more_button_under_a_consent_banner_is_found_and_pressed(
+    client: walt.UnifiedClient,
+) -> None:
+    # The banner covers the page until accepted: the crawl's try of the button and each
+    # run close it with its own button, as a person would.
+    def covered(request: Request) -> Response:
+        first = "".join(
+            f'<li class="print"><h3>{p}</h3><p>A print of the coast</p></li>'
+            for p in PRINTS[:BATCH]
+        )
+        return html((PRINTS_PAGE % (first, BATCH)).replace("<body>", "<body>" + CONSENT, 1))
+
+    with serve({"/prints": covered, "/api/prints": api_prints}) as site:
+        found = client.discover(site.url + "prints", time_budget=30)
+        more = next((t for t in found.tools if t.kind == "paginate"), None)
+        assert more is not None, found.report
+        assert more.validation is not None and more.validation.status == "validated"
+        second = client.execute(more, {"page": 2})
+    assert second.ok, second.error
+    assert _titles(second) == sorted(PRINTS[: 2 * BATCH])

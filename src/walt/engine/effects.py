@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urldefrag
 
 from walt.core.logging import get_logger
@@ -39,6 +39,7 @@ __all__ = [
     "NEW_CONTEXT_SCRIPT",
     "STEP_GRACE",
     "PageWatch",
+    "close_covering",
 ]
 
 log = get_logger(__name__)
@@ -542,9 +543,16 @@ COVERING_SCRIPT: Final = """(target) => {
   const classes = el => typeof el.className === 'string' && el.className.trim()
     ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
   const describe = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + classes(el);
-  const words = new RegExp('^(accept|accept all|agree|i agree|ok|okay|got it|allow|' +
-    'allow all|close|dismiss|continue|no thanks|x|\\u00d7|\\u2715)$', 'i');
-  const label = b => (b.innerText || b.value || b.getAttribute('aria-label') || '').trim();
+  // A consent banner's or a notice's own way out: a verb of consent or of closing, then
+  // only words that say what is accepted or closed ("Accept all cookies", "OK, got it",
+  // "Agree & close"); "Accept invitation" or "Reject all" are not.
+  const words = new RegExp('^(?:(?:i|we|yes) )?(?:accept|agree|allow|ok|okay|got it|' +
+    'understood|i understand|close|dismiss|continue|no thanks|x|\\u00d7|\\u2715)' +
+    '(?: (?:all|cookies?|and|close|continue|proceed|to|site|the|it|thanks|accept|' +
+    'agree|allow|got|ok|okay|everything|banner|notice|message|this))*$');
+  const label = b => (b.innerText || b.value || b.getAttribute('aria-label') || '')
+    .toLowerCase().replace(/&/g, ' and ').replace(/[.,!?:;'"\u2019\u201c\u201d()]/g, ' ')
+    .replace(/\\s+/g, ' ').trim();
   const buttons = [...layer.querySelectorAll(
     'button, [role=button], a, input[type=button], input[type=submit]')];
   const closer = buttons.find(b => words.test(label(b)));
@@ -552,6 +560,24 @@ COVERING_SCRIPT: Final = """(target) => {
   return {covering: describe(layer), text: (layer.innerText || '').trim().slice(0, 120),
           closer: Boolean(closer)};
 }"""
+
+
+async def close_covering(page: Page, target: Any, timeout: float) -> dict[str, Any] | None:
+    """After a click on ``target`` was refused because another element receives the
+    pointer events there: what covers it (``covering``, tag#id.classes of its layer;
+    ``text``, its first 120 characters), with ``closed`` True when that layer had its own
+    accept or close button (:data:`COVERING_SCRIPT`) and it was clicked (``timeout``
+    seconds at most). ``{"detached": True}`` when the target left the document; None
+    when nothing covers it (any more), or the page cannot tell (it is navigating). Raises
+    what Playwright raises when the button cannot be clicked."""
+    try:
+        covering: dict[str, Any] | None = await target.evaluate(COVERING_SCRIPT)
+    except Exception:
+        return None
+    if covering is not None and covering.get("closer"):
+        await page.click("[data-walt-closer]", timeout=timeout * 1000)
+        covering["closed"] = True
+    return covering
 
 
 # Does activating the element open its result in another browsing context? The HTML

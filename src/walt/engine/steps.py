@@ -49,7 +49,7 @@ from walt.core.models import (
 )
 from walt.core.placeholders import apply_url_operation, find_placeholders, render_text, render_url
 from walt.core.urls import UrlPolicy, redact_url
-from walt.engine.effects import COVERING_SCRIPT, NEW_CONTEXT_SCRIPT, STEP_GRACE, PageWatch
+from walt.engine.effects import NEW_CONTEXT_SCRIPT, STEP_GRACE, PageWatch, close_covering
 from walt.engine.guard import NetworkGuard
 from walt.engine.listbox import choose_in_list_box, missing_option
 from walt.engine.locate import locate, not_found, render_locators
@@ -511,14 +511,13 @@ class BrowserSteps:
             first = exc
         covering = None
         if "intercepts pointer events" in str(first):
-            with contextlib.suppress(Exception):
-                covering = await target.evaluate(COVERING_SCRIPT)
+            covering = await close_covering(self.page, target, timeout)
         if covering is not None and covering.get("detached"):
             # The page drew the element again (what lies on top is its new copy): the
             # caller holding an element rather than a locator finds it anew.
             raise first
         if covering is not None:
-            if not covering.get("closer"):
+            if not covering.get("closed"):
                 raise ClickInterceptedError(
                     f"step {index} ({step.type}): {covering['covering']} covers the target "
                     f"and has no accept or close button ({covering['text'][:80]!r})",
@@ -526,7 +525,6 @@ class BrowserSteps:
                     step_type=step.type,
                     details={"covering": covering["covering"], "text": covering["text"]},
                 ) from first
-            await self.page.click("[data-walt-closer]", timeout=timeout * 1000)
             await self.watch.settle(timeout)
         remaining = max(0.5, timeout - (time.monotonic() - started))
         await target.click(timeout=remaining * 1000)

@@ -32,7 +32,7 @@ from walt.core.routes import flatten
 from walt.engine.discovery.controls import Control
 from walt.engine.discovery.routepages import close_page
 from walt.engine.dom import parse_html
-from walt.engine.effects import PageWatch
+from walt.engine.effects import PageWatch, close_covering
 from walt.engine.extract import page_records
 from walt.engine.listbox import Option, choose_in_list_box, close_list_box, read_options
 from walt.engine.shadow import document_html
@@ -48,6 +48,10 @@ log = get_logger(__name__)
 SETTLE: Final = 4.0
 """Seconds at most to wait for a control's effect."""
 MAX_CALLS: Final = 8
+CLICK_TIME: Final = 2.0
+"""Seconds a try's click may take, a covering banner closed on the way included."""
+FIRST_CLICK: Final = 1.0
+"""Seconds a click is given before what covers its target is looked at."""
 _CALL_TYPES: Final = frozenset({"fetch", "xhr"})
 _MAX_BODY: Final = 20_000
 _REFUSED: Final = frozenset({400, 422})
@@ -171,7 +175,7 @@ async def explore_control(
         elif control.role == "choose":
             await choose_in_list_box(page, element, [term], _click, 2.0, 0)
         else:
-            await element.click(timeout=2000)
+            await _click(element)
         await watch.settle(min(SETTLE, _left(started, timeout)), grace=0.3)
         listening = False
         after = await _records(page)
@@ -228,7 +232,20 @@ def _element(page: Page, control: Control) -> Any:
 
 
 async def _click(element: Any) -> None:
-    await element.click(timeout=2000)
+    """Click ``element`` (2 s at most); a layer covering it that has its own accept or
+    close button (a consent banner) is closed first, as a run's click does."""
+    started = time.monotonic()
+    try:
+        await element.click(timeout=FIRST_CLICK * 1000)
+        return
+    except Exception as exc:
+        page = getattr(element, "page", None)
+        if "intercepts pointer events" not in str(exc) or page is None:
+            raise
+        covering = await close_covering(page, element, CLICK_TIME)
+        if covering is not None and not covering.get("closed"):
+            raise
+    await element.click(timeout=max(0.5, CLICK_TIME - (time.monotonic() - started)) * 1000)
 
 
 # The page's storage, as strings, to be put back after a list box was tried.
