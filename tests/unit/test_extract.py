@@ -123,6 +123,36 @@ def test_menus_are_not_records() -> None:
     assert extract(html, "https://x.example/")["items"] == []
 
 
+def _titles(html: str) -> list[str]:
+    return [str(i.get("title")) for i in extract(html, "https://x.example/")["items"]]
+
+
+def test_results_shown_as_short_titles_alone_are_records() -> None:
+    # Under a heading each, or each a link to one address differing in a record id only.
+    headed = """<main><h1>Results</h1><ul class="items">
+    <li class="item"><h3 class="title"><a href="/r/1">Creme brulee</a></h3></li>
+    <li class="item"><h3 class="title"><a href="/r/7">Creme caramel</a></h3></li></ul></main>"""
+    assert _titles(headed) == ["Creme brulee", "Creme caramel"]
+    linked = """<main><ul><li><a href="/recipes/12/view">Leek soup</a></li>
+    <li><a href="/recipes/31/view">Onion soup</a></li></ul></main>"""
+    assert _titles(linked) == ["Leek soup", "Onion soup"]
+    queried = """<main><ul><li><a href="/show?lang=en&id=9f8e7d6c5b">Leek soup</a></li>
+    <li><a href="/show?lang=en&id=0a1b2c3d4e">Onion soup</a></li></ul></main>"""
+    assert _titles(queried) == ["Leek soup", "Onion soup"]
+
+
+def test_pagers_section_headings_and_menus_of_words_are_still_not_records() -> None:
+    pager = """<main><p>No results.</p><ul class="pager"><li><a href="?page=2">2</a></li>
+    <li><a href="?page=3">3</a></li><li><a href="?page=4">4</a></li></ul></main>"""
+    assert _titles(pager) == []
+    sections = """<main><h2>Install</h2><p>Run pip.</p><h2>Usage</h2><p>Import it.</p>
+    <h2>License</h2><p>MIT.</p></main>"""
+    assert _titles(sections) == []
+    words = """<main><ul class="tags"><li><a href="/tag/soup">Soups</a></li>
+    <li><a href="/tag/cake">Cakes</a></li><li><a href="/tag/bread">Breads</a></li></ul></main>"""
+    assert _titles(words) == []
+
+
 def test_forms_are_described() -> None:
     html = """<form action="/s" method="get"><label for="q">Find</label><input id="q" name="q">
     <label><input type="checkbox" name="new" value="1"> New only</label>

@@ -158,7 +158,7 @@ def _item_score(members: list[Node], *, rows: bool = False) -> float:
     linked = sum(1 for m in sample if m.tag == "a" or find_first(m, ("a",)) is not None)
     fields = sum(min(_field_count(m, rows), 6) for m in sample) / len(sample)
     avg_len = sum(len(t) for t in texts) / len(sample)
-    if fields < 2 and avg_len < 25:
+    if fields < 2 and avg_len < 25 and not _titled_records(sample, texts):
         return 0.0  # menus and tag clouds: one short word each
     score = min(len(members), 100) * (1.0 + fields) * min(avg_len, 200) / 20
     if linked >= len(sample) * 0.8:
@@ -166,6 +166,38 @@ def _item_score(members: list[Node], *, rows: bool = False) -> float:
     if any(find_first(m, _HEADINGS) is not None for m in sample):
         score *= 1.3
     return score
+
+
+# A record's id in a link: a number, a long hexadecimal hash, a UUID.
+_RECORD_ID: Final = re.compile(
+    r"\d+|[0-9a-f]{8,}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.IGNORECASE
+)
+
+
+def _titled_records(sample: list[Node], texts: list[str]) -> bool:
+    """Short titles that are records all the same (a search's results shown as their
+    titles alone): worded titles (a pager's numbers are not), each item holding a heading
+    of its own, or each a link to one address that differs from the others' in one record
+    id only (a path segment or a query value)."""
+    if not all(sum(c.isalpha() for c in t) >= 3 for t in texts):
+        return False
+    if all(find_first(m, _HEADINGS) is not None for m in sample):
+        return True
+    addresses: list[list[str]] = []
+    for member in sample:
+        link = member if member.tag == "a" else find_first(member, ("a",))
+        href = attr(link, "href") if link is not None else None
+        if not href:
+            return False
+        parts = urlsplit(href)
+        query = sorted(parse_qsl(parts.query, keep_blank_values=True))
+        addresses.append([*parts.path.split("/"), *(f"{k}={v}" for k, v in query)])
+    if len({len(a) for a in addresses}) != 1:
+        return False
+    varying = [i for i in range(len(addresses[0])) if len({a[i] for a in addresses}) > 1]
+    return len(varying) == 1 and all(
+        _RECORD_ID.fullmatch(a[varying[0]].rpartition("=")[2]) for a in addresses
+    )
 
 
 def _field_count(member: Node, row: bool) -> int:
