@@ -319,3 +319,40 @@ def test_edits_of_several_records_keep_what_the_caller_left_out(
     assert TICKETS[2] == {"title": "VPN drops", "priority": "p3", "status": "closed"}
     assert TICKETS[3] == {"title": "New laptop", "priority": "p1", "status": "closed"}
     assert TICKETS[1]["status"] == "open"
+
+
+def test_a_delete_per_row_with_the_id_in_the_action_removes_that_row_alone(
+    client: walt.UnifiedClient,
+) -> None:
+    shelf = {3: "Blue umbrella", 5: "Red scarf", 8: "Green hat"}
+
+    def listing(request: Request) -> Response:
+        rows = "".join(
+            f'<li class="item"><h3><a href="/shelf/{i}">{name}</a></h3>'
+            f'<form method="post" action="/shelf/{i}/delete" '
+            "onsubmit=\"return confirm('Delete it?')\"><button>Delete</button></form></li>"
+            for i, name in shelf.items()
+        )
+        return html(f"<html><body><h1>Shelf</h1><ul>{rows}</ul></body></html>")
+
+    def delete(request: Request) -> Response:
+        shelf.pop(int(request.path.split("/")[2]), None)
+        return 303, {"Location": "/shelf"}, b""
+
+    routes: dict[str, Any] = {"/shelf": listing}
+    routes.update({f"/shelf/{i}/delete": delete for i in shelf})
+    with serve(routes) as served:
+        found = client.discover(served.url + "shelf", time_budget=20)
+        assert shelf == {
+            3: "Blue umbrella",
+            5: "Red scarf",
+            8: "Green hat",
+        }  # discovery wrote nothing
+        tool = next(t for t in found.tools if t.kind == "delete")
+        (row,) = tool.inputs
+        assert row.type == "integer"
+        missing = client.execute(tool, {row.name: 99}, timeout=5)
+        assert not missing.ok and len(shelf) == 3  # no such row: nothing is sent
+        result = client.execute(tool, {row.name: 5})
+    assert result.ok, result.error
+    assert shelf == {3: "Blue umbrella", 8: "Green hat"}

@@ -184,3 +184,37 @@ def test_rank_by_goal() -> None:
     ranked = rank(by_name, "change the title of a book")
     assert ranked[0][0].name == "edit_book"
     assert rank(by_name, None)[0][1] == 0.0
+
+
+def _row_delete_page(ids: tuple[str, ...], action: str = "/item/{}/delete") -> str:
+    rows = "".join(
+        f'<li class="item"><h3><a href="/item/{i}">Umbrella {i} in blue</a></h3>'
+        f'<form method="post" action="{action.format(i)}"><button>Delete</button></form></li>'
+        for i in ids
+    )
+    return f"<html><body><h1>Items</h1><ul>{rows}</ul></body></html>"
+
+
+def test_one_form_per_row_with_the_id_in_its_action_takes_the_rows_id() -> None:
+    page = analyze(_row_delete_page(("3", "5", "8")), "http://h/items")
+    (form,) = page.forms
+    assert (form.repeats, form.row_action, form.row_ids) == (3, "/item/{}/delete", ("3", "5", "8"))
+    (delete,) = [c for c in build_candidates([page]) if c.kind == "delete"]
+    (item_id,) = delete.tool.inputs
+    assert (item_id.name, item_id.type) == ("item_id", "integer")
+    submit = delete.tool.steps[-1]
+    # The row is the one whose form names the record, as a person picks it.
+    assert submit.locators[0].value.startswith('form[action="/item/{item_id}/delete"] ')
+    assert submit.dialog == "accept"
+
+
+def test_a_row_id_that_is_not_a_number_is_an_id_never_a_piece_of_css() -> None:
+    page = analyze(_row_delete_page(("a1b2c3d4e5", "f6a7b8c9d0")), "http://h/items")
+    (delete,) = [c for c in build_candidates([page]) if c.kind == "delete"]
+    (item_id,) = delete.tool.inputs
+    assert item_id.type == "string" and item_id.pattern == r"^[A-Za-z0-9._~-]+$"
+
+
+def test_forms_whose_actions_differ_in_words_are_not_rows_of_one_list() -> None:
+    page = analyze(_row_delete_page(("archive", "restore"), action="/item/{}"), "http://h/items")
+    assert all(f.row_action is None for f in page.forms)

@@ -244,9 +244,10 @@ class BrowserSteps:
         if not unexpected:
             return
         dialog = unexpected[0]
+        article = "an" if dialog["type"][:1] in ("a", "e", "i", "o", "u") else "a"
         raise DialogError(
-            f"step {index} ({step.type}) opened a {dialog['type']} dialog the tool does not "
-            f"expect ({dialog['message'][:120]!r}); it was dismissed",
+            f"step {index} ({step.type}) opened {article} {dialog['type']} dialog the tool "
+            f"does not expect ({dialog['message'][:120]!r}); it was dismissed",
             step=index,
             step_type=step.type,
             details={"dialog": dialog},

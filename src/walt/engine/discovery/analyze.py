@@ -237,6 +237,11 @@ class FormInfo:
     charset: str = "utf-8"  # what the form submits in: accept-charset, else the page's
     repeats: int = 1  # identical forms on the page (one per row of a listing)
     varying: tuple[tuple[str, tuple[str, ...]], ...] = ()  # hidden fields that differ per row
+    # The action as written, with the one path segment that differs from row to row (the
+    # record's id, as in /item/3/delete) written "{}"; None unless rows' actions differ so.
+    row_action: str | None = None
+    row_ids: tuple[str, ...] = ()  # that segment's values, one per row seen (at most 50)
+    action_written: str = ""  # the action attribute (or the default button's formaction)
     revealed_by: str = ""  # the menu entry whose click built these controls (a script's form)
     frame: str | None = None  # CSS selector of the same-origin iframe the form lives in
     script_filled: tuple[str, ...] = ()  # empty hidden fields a suggestion widget fills
@@ -626,13 +631,34 @@ def _legend(form: Node) -> str:
 
 
 def _form_shape(form: FormInfo) -> tuple[object, ...]:
+    # A record's id in the action (/item/3/delete, /item/4/delete): one form per row.
     return (
         form.method,
-        urlsplit(form.action).path,
+        "/".join(segment_shape(s) for s in urlsplit(form.action).path.split("/")),
         tuple((f.name, f.kind) for f in form.fields if f.kind != "hidden"),
         tuple(f.name for f in form.fields if f.kind == "hidden"),
         tuple(s.text for s in form.submitters),
     )
+
+
+def _with_row(prior: FormInfo, other: FormInfo) -> FormInfo:
+    """``prior`` counting ``other``, another row's copy of it: the hidden fields that
+    differ (:func:`_varying`), and the action's path segment that does."""
+    row = attrs.evolve(prior, repeats=prior.repeats + 1, varying=_varying(prior, other))
+    mine, theirs = prior.action_written.split("/"), other.action_written.split("/")
+    differ = [i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b]
+    if len(mine) != len(theirs) or len(differ) != 1:
+        return row  # the same action, or actions a single id does not tell apart
+    at = differ[0]
+    if not all(segment_shape(a[at]) == "{}" for a in (mine, theirs)):
+        return row  # not a record's id (nor one in the query)
+    template = "/".join([*mine[:at], "{}", *mine[at + 1 :]])
+    if prior.row_action not in (None, template) or "{" in prior.action_written:
+        return row
+    ids = prior.row_ids or (mine[at],)
+    if theirs[at] not in ids and len(ids) < 50:
+        ids = (*ids, theirs[at])
+    return attrs.evolve(row, row_action=template, row_ids=ids)
 
 
 def _varying(prior: FormInfo, other: FormInfo) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -774,6 +800,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         info = FormInfo(
             page_url=doc.url,
             action=doc.resolve(action) or doc.document_url,
+            action_written=(action or "").strip(),
             method="post" if method == "post" else ("dialog" if method == "dialog" else "get"),
             fields=tuple(_with_charset_name(f, charset) for f in fields),
             submitters=tuple(submitters),
@@ -796,10 +823,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         if shape in shapes:
             # One form per row (add to cart, delete): analysed once, counted, and the
             # hidden fields that differ from row to row (the record's id) noted.
-            prior = forms[shapes[shape]]
-            forms[shapes[shape]] = attrs.evolve(
-                prior, repeats=prior.repeats + 1, varying=_varying(prior, info)
-            )
+            forms[shapes[shape]] = _with_row(forms[shapes[shape]], info)
             continue
         shapes[shape] = len(forms)
         quick[outline] = len(forms)

@@ -365,15 +365,21 @@ def within(selector: str, inner: str) -> str:
     return f"{selector} >> {inner}" if selector.startswith("css=") else f"{selector} {inner}"
 
 
-def _submit_locators(form: FormInfo, selector: str, choice: str | None) -> tuple[Locator, ...]:
+def _submit_locators(
+    form: FormInfo, selector: str, choice: str | None, *, row: bool = False
+) -> tuple[Locator, ...]:
+    """The submitter's locators; ``row``: the selector names one row's copy of a form that
+    every row of a list has."""
     if choice is not None:
         return (
             Locator("role", "button", role_name=f"{{{choice}}}"),
             Locator("css", within(selector, f'[type=submit][value="{{{choice}}}"]')),
         )
-    if form.varying:
-        # Every row has this button: the chosen row's form is the first one.
-        return (Locator("css", within(selector, "[type=submit], button:not([type])")),)
+    if form.varying or row:
+        # Every row has this button: the chosen row's form is the one the selector names.
+        # One selector, not a list: each alternative of a list would need the scope.
+        button = ":is([type=submit], button:not([type]))"
+        return (Locator("css", within(selector, button)),)
     submitter = primary_submitter(form) if form.method != "get" else form.default_submitter
     out: list[Locator] = []
     if submitter is not None:
@@ -734,7 +740,25 @@ def steps_candidate(
     # defaults copied from the record the crawl happened to open.
     keep_default = kind not in ("edit",)
     varying = dict(form.varying)
-    if varying:
+    if form.row_action is not None and kind not in READ_KINDS:
+        # One form per row, the record's id in its action (/item/3/delete): the row is
+        # chosen as a person does, by the form whose action names the record.
+        row_input = _id_names([(noun, "")], taken)[0]
+        numeric = all(v.isdigit() for v in form.row_ids)
+        inputs.append(
+            ToolInput(
+                row_input,
+                type="integer" if numeric else "string",
+                description=f"id of the {noun} (one per row of the list)",
+                # Written into a selector: an id, never a piece of CSS.
+                pattern=None if numeric else r"^[A-Za-z0-9._~-]+$",
+            )
+        )
+        written = form.row_action.replace("{}", f"{{{row_input}}}")
+        selector = f"form[action={css_string(written)}]"
+        id_samples = list(form.row_ids)
+        varying = {}  # the row is chosen by its action: its hidden fields stay as they are
+    elif varying:
         # One form per row: the row is chosen by its record id, written into the first
         # row's form (the id is all that differs between them).
         selector = f"css={selector} >> nth=0"
@@ -781,7 +805,9 @@ def steps_candidate(
         inputs.append(choice[0])
     steps.append(
         ClickStep(
-            locators=_submit_locators(form, selector, choice[0].name if choice else None),
+            locators=_submit_locators(
+                form, selector, choice[0].name if choice else None, row=row_input is not None
+            ),
             description=f"Submit: {form.submit_text or 'the form'}",
             # A delete asks "are you sure?" before it sends; the tool says yes. Any other
             # dialog is unexpected and fails the step.
