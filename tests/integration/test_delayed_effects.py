@@ -224,3 +224,29 @@ def test_a_list_a_timer_draws_after_the_page_loaded_is_read(client: walt.Unified
     ]
     # The clock's re-armed timers are not the load's: the run does not wait for them.
     assert result.elapsed_ms < SETTLE_CAP * 1000 / 2
+
+
+LOAD_TIMERS = """<!doctype html><html><body><p id="clock"></p><ul id="list"></ul><script>
+addEventListener('load', () => {
+  setTimeout(() => { document.getElementById('list').innerHTML = '<li>drawn</li>'; }, 500);
+  setTimeout(() => navigator.sendBeacon && navigator.sendBeacon('/beacon'), 1000);
+  setInterval(() => { document.getElementById('clock').textContent = Date.now(); }, 300);
+  window.seen = window.__waltDomClock.pending;
+});
+</script></body></html>"""
+
+
+async def test_only_a_short_timer_the_loading_sets_is_pending_not_a_clock_or_a_beacon() -> None:
+    from walt.engine.browser import BrowserPool
+
+    pool = BrowserPool(max_contexts=1)
+    try:
+        context = await pool.new_context()
+        page = await context.new_page()
+        with serve({"/": lambda r: html(LOAD_TIMERS)}) as served:
+            await page.goto(served.url, wait_until="load")
+            seen = await page.evaluate("() => window.seen")
+        await context.close()
+    finally:
+        await pool.close()
+    assert seen == 1  # the list's 500 ms timer; not the 1 s beacon nor the 300 ms interval

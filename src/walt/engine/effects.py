@@ -74,6 +74,10 @@ REDRAW_POLL: Final = 0.03
 TIMER_HORIZON_MS: Final = 1000
 """Timers an action sets that run within this many milliseconds are its pending work (a
 debounce; a toast that hides itself later is not)."""
+LOAD_TIMER_HORIZON_MS: Final = 600
+"""Timers (not intervals) a document sets while it loads that run within this many
+milliseconds are its pending work (a list fetched and drawn after a pause; a beacon sent a
+second later is not)."""
 TIMER_SLACK_MS: Final = 150
 """Milliseconds past its time after which a timer no longer counts as pending."""
 TIMER_GENERATIONS: Final = 3
@@ -87,9 +91,9 @@ _TRACKED: Final = frozenset({"document", "fetch", "xhr", "script"})
 # first tick) and animation frames of up to TIMER_HORIZON_MS set while a trusted input
 # event is dispatched (a debounced search, a filter drawn after a pause), and those their
 # callbacks set in turn (up to TIMER_GENERATIONS deep, so a self-renewing animation never
-# counts for ever); and those the document set while it loaded (a list fetched and drawn
-# after a pause once the page is in), without their callbacks' timers. ``pending`` is
-# how many have not run.
+# counts for ever); and the timers of up to LOAD_TIMER_HORIZON_MS the document set while
+# it loaded (a list fetched and drawn after a pause once the page is in), without their
+# callbacks' timers. ``pending`` is how many have not run.
 DOM_CLOCK_SCRIPT: Final = (
     """(() => {
   const clock = { last: -1 };
@@ -136,13 +140,19 @@ DOM_CLOCK_SCRIPT: Final = (
     for (const [key, due] of live) if (now > due + SLACK) live.delete(key);
     return live.size;
   } });
-  const counts = delay => (generation > 0 || dispatching || loading) &&
-    generation < GENERATIONS && Number(delay || 0) <= HORIZON;
+  // While loading, only a short timer counts (not an interval: a clock, a poller; nor a
+  // beacon or a chat widget a second later).
+  const counts = (delay, repeating) => {
+    if (generation > 0 || dispatching) {
+      return generation < GENERATIONS && Number(delay || 0) <= HORIZON;
+    }
+    return loading && !repeating && Number(delay || 0) <= LOAD_HORIZON;
+  };
   // Proxies keep the functions' own name, length and source text (pages may check them).
-  const schedule = (native, prefix, delayAt) => new Proxy(native, {
+  const schedule = (native, prefix, delayAt, repeating) => new Proxy(native, {
     apply(target, self, args) {
       const callback = args[0], delay = delayAt < 0 ? 16 : args[delayAt];
-      if (typeof callback !== "function" || !counts(delay)) {
+      if (typeof callback !== "function" || !counts(delay, repeating)) {
         return Reflect.apply(target, self, args);
       }
       const mine = generation > 0 || dispatching ? generation + 1 : GENERATIONS;
@@ -166,15 +176,16 @@ DOM_CLOCK_SCRIPT: Final = (
     },
   });
   // An interval counts until its first tick (a debounce built on one, as RxJS's is).
-  window.setTimeout = schedule(setTimer, "t", 1);
-  window.setInterval = schedule(setRepeat, "t", 1);
+  window.setTimeout = schedule(setTimer, "t", 1, false);
+  window.setInterval = schedule(setRepeat, "t", 1, true);
   window.clearTimeout = cancel(window.clearTimeout, "t");
   window.clearInterval = cancel(window.clearInterval, "t");
   if (window.requestAnimationFrame) {
-    window.requestAnimationFrame = schedule(window.requestAnimationFrame, "f", -1);
+    window.requestAnimationFrame = schedule(window.requestAnimationFrame, "f", -1, false);
     window.cancelAnimationFrame = cancel(window.cancelAnimationFrame, "f");
   }
-})();""".replace("HORIZON", str(TIMER_HORIZON_MS))
+})();""".replace("LOAD_HORIZON", str(LOAD_TIMER_HORIZON_MS))
+    .replace("HORIZON", str(TIMER_HORIZON_MS))
     .replace("GENERATIONS", str(TIMER_GENERATIONS))
     .replace("SLACK", str(TIMER_SLACK_MS))
 )
@@ -443,8 +454,8 @@ class PageWatch:
         return False
 
     async def _timers_pending(self) -> bool:
-        """Whether timers a user's action set in the page have yet to run (see
-        :data:`DOM_CLOCK_SCRIPT`)."""
+        """Whether timers a user's action, or the document's loading, set in the page
+        have yet to run (see :data:`DOM_CLOCK_SCRIPT`)."""
         try:
             return bool(await self.page.evaluate(_ACTION_TIMERS_SCRIPT))
         except Exception:  # a navigation replaced the document: nothing of the old one runs
@@ -546,7 +557,8 @@ COVERING_SCRIPT: Final = """(target) => {
   // A consent banner's or a notice's own way out: a verb of consent or of closing, then
   // only words that say what is accepted or closed ("Accept all cookies", "OK, got it",
   // "Agree & close"); "Accept invitation" or "Reject all" are not.
-  const words = new RegExp('^(?:(?:i|we|yes) )?(?:accept|agree|allow|ok|okay|got it|' +
+  // (Not "Yes, ...": a site's own "are you sure?" answers so.)
+  const words = new RegExp('^(?:(?:i|we) )?(?:accept|agree|allow|ok|okay|got it|' +
     'understood|i understand|close|dismiss|continue|no thanks|x|\\u00d7|\\u2715)' +
     '(?: (?:all|cookies?|and|close|continue|proceed|to|site|the|it|thanks|accept|' +
     'agree|allow|got|ok|okay|everything|banner|notice|message|this))*$');

@@ -176,28 +176,46 @@ _RECORD_ID: Final = re.compile(
 
 def _titled_records(sample: list[Node], texts: list[str]) -> bool:
     """Short titles that are records all the same (a search's results shown as their
-    titles alone): worded titles (a pager's numbers are not), each item holding a heading
-    of its own, or each a link to one address that differs from the others' in one record
-    id only (a path segment or a query value)."""
-    if not all(sum(c.isalpha() for c in t) >= 3 for t in texts):
+    titles alone): worded titles (not a pager's numbers or its "Next"), each item holding
+    a heading of its own, or, three items at least, each a link to one address that
+    differs from the others' in one path segment only, a record's id (not a year or a
+    month of an archive)."""
+    if not all(sum(c.isalpha() for c in t) >= 3 and not _PAGER_WORDS.match(t) for t in texts):
         return False
     if all(find_first(m, _HEADINGS) is not None for m in sample):
         return True
-    addresses: list[list[str]] = []
+    if len(sample) < 3:
+        return False
+    paths: list[list[str]] = []
     for member in sample:
         link = member if member.tag == "a" else find_first(member, ("a",))
         href = attr(link, "href") if link is not None else None
         if not href:
             return False
         parts = urlsplit(href)
-        query = sorted(parse_qsl(parts.query, keep_blank_values=True))
-        addresses.append([*parts.path.split("/"), *(f"{k}={v}" for k, v in query)])
-    if len({len(a) for a in addresses}) != 1:
+        paths.append([*parts.path.split("/"), parts.query])
+    if len({len(p) for p in paths}) != 1:
         return False
-    varying = [i for i in range(len(addresses[0])) if len({a[i] for a in addresses}) > 1]
-    return len(varying) == 1 and all(
-        _RECORD_ID.fullmatch(a[varying[0]].rpartition("=")[2]) for a in addresses
+    varying = [i for i in range(len(paths[0])) if len({p[i] for p in paths}) > 1]
+    if len(varying) != 1:
+        return False
+    at = varying[0]
+    ids = [p[at] for p in paths]
+    if not all(_RECORD_ID.fullmatch(v) for v in ids):
+        return False
+    # An archive's years, or its months under a year, are dates, not records.
+    return not (
+        all(_YEAR.fullmatch(v) for v in ids)
+        or (
+            at > 0
+            and _YEAR.fullmatch(paths[0][at - 1])
+            and all(v.isdigit() and int(v) <= 12 for v in ids)
+        )
     )
+
+
+_PAGER_WORDS: Final = re.compile(r"(?:next|previous|prev|older|newer|first|last)\b", re.I)
+_YEAR: Final = re.compile(r"(?:19|20)\d\d")
 
 
 def _field_count(member: Node, row: bool) -> int:

@@ -241,7 +241,7 @@ class FormInfo:
     # record's id, as in /item/3/delete) written "{}"; None unless rows' actions differ so.
     row_action: str | None = None
     row_ids: tuple[str, ...] = ()  # that segment's values, one per row seen (at most 50)
-    action_written: str = ""  # the action attribute (or the default button's formaction)
+    action_written: str = ""  # the action attribute as written ("" when a button overrides it)
     revealed_by: str = ""  # the menu entry whose click built these controls (a script's form)
     frame: str | None = None  # CSS selector of the same-origin iframe the form lives in
     script_filled: tuple[str, ...] = ()  # empty hidden fields a suggestion widget fills
@@ -641,20 +641,28 @@ def _form_shape(form: FormInfo) -> tuple[object, ...]:
     )
 
 
-def _with_row(prior: FormInfo, other: FormInfo) -> FormInfo:
+def _with_row(prior: FormInfo, other: FormInfo) -> FormInfo | None:
     """``prior`` counting ``other``, another row's copy of it: the hidden fields that
-    differ (:func:`_varying`), and the action's path segment that does."""
+    differ (:func:`_varying`), and the action's path segment that does. None when their
+    actions differ otherwise than in one record id that the rest of the action does not
+    name another record around (``/projects/7/tasks/3``), or in another segment than the
+    earlier rows': those rows are not one form (a run could send one row's id to another
+    row's address)."""
     row = attrs.evolve(prior, repeats=prior.repeats + 1, varying=_varying(prior, other))
+    if prior.action == other.action and prior.row_action is None:
+        return row
     mine, theirs = prior.action_written.split("/"), other.action_written.split("/")
     differ = [i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b]
-    if len(mine) != len(theirs) or len(differ) != 1:
-        return row  # the same action, or actions a single id does not tell apart
+    if len(mine) != len(theirs) or len(differ) != 1 or "{" in prior.action_written:
+        return None
     at = differ[0]
     if not all(segment_shape(a[at]) == "{}" for a in (mine, theirs)):
-        return row  # not a record's id (nor one in the query)
+        return None  # not a record's id (nor one in the query)
+    if any(segment_shape(p) != p for i, p in enumerate(mine) if i != at):
+        return None  # another record's id around it: a nested resource
     template = "/".join([*mine[:at], "{}", *mine[at + 1 :]])
-    if prior.row_action not in (None, template) or "{" in prior.action_written:
-        return row
+    if prior.row_action not in (None, template):
+        return None
     ids = prior.row_ids or (mine[at],)
     if theirs[at] not in ids and len(ids) < 50:
         ids = (*ids, theirs[at])
@@ -800,7 +808,9 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         info = FormInfo(
             page_url=doc.url,
             action=doc.resolve(action) or doc.document_url,
-            action_written=(action or "").strip(),
+            action_written=""
+            if default is not None and default.formaction is not None
+            else (attr(form, "action") or "").strip(),
             method="post" if method == "post" else ("dialog" if method == "dialog" else "get"),
             fields=tuple(_with_charset_name(f, charset) for f in fields),
             submitters=tuple(submitters),
@@ -823,9 +833,12 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         if shape in shapes:
             # One form per row (add to cart, delete): analysed once, counted, and the
             # hidden fields that differ from row to row (the record's id) noted.
-            forms[shapes[shape]] = _with_row(forms[shapes[shape]], info)
-            continue
-        shapes[shape] = len(forms)
+            merged = _with_row(forms[shapes[shape]], info)
+            if merged is not None:
+                forms[shapes[shape]] = merged
+                continue
+            # Not a copy of the first row's form: a form of its own, as it reads.
+        shapes.setdefault(shape, len(forms))
         quick[outline] = len(forms)
         forms.append(info)
     return forms

@@ -232,19 +232,21 @@ def _element(page: Page, control: Control) -> Any:
 
 
 async def _click(element: Any) -> None:
-    """Click ``element`` (2 s at most); a layer covering it that has its own accept or
-    close button (a consent banner) is closed first, as a run's click does."""
+    """Click ``element`` (``CLICK_TIME`` seconds, plus the closing of what covers it); a
+    layer covering it that has its own accept or close button (a consent banner) is
+    closed first, as a run's click does."""
     started = time.monotonic()
     try:
         await element.click(timeout=FIRST_CLICK * 1000)
         return
     except Exception as exc:
         page = getattr(element, "page", None)
-        if "intercepts pointer events" not in str(exc) or page is None:
-            raise
-        covering = await close_covering(page, element, CLICK_TIME)
-        if covering is not None and not covering.get("closed"):
-            raise
+        if "intercepts pointer events" in str(exc) and page is not None:
+            covering = await close_covering(page, element, CLICK_TIME)
+            if covering is not None and not covering.get("closed"):
+                raise
+        # Otherwise the element may still be on its way (an option animating in): the
+        # rest of the time is its.
     await element.click(timeout=max(0.5, CLICK_TIME - (time.monotonic() - started)) * 1000)
 
 

@@ -166,6 +166,11 @@ def _fill(template: str, names: Sequence[str]) -> str:
     return out
 
 
+def _plain_number(value: str) -> bool:
+    """An id an integer input gives back as written: ASCII digits, no leading zero."""
+    return value.isascii() and value.isdigit() and (value == "0" or not value.startswith("0"))
+
+
 def _id_inputs(names: Sequence[str], samples: Sequence[Sequence[str]]) -> list[ToolInput]:
     out = []
     for index, name in enumerate(names):
@@ -687,8 +692,15 @@ def _page_template(group: FormGroup, taken: set[str]) -> tuple[str, list[str]]:
     return f"{page.scheme}://{page.netloc}{path}" + ("?" + "&".join(query) if query else ""), names
 
 
-def _field_step(field: Field, name: str, selector: str) -> Step:
-    locators = _field_locators(field, selector)
+def _field_step(field: Field, name: str, selector: str, *, row: bool = False) -> Step:
+    """The step that gives ``field`` its input's value; ``row``: the selector names one
+    row's copy of a form every row has, and only a locator inside it finds the field (an
+    id or a label would find the first row's)."""
+    locators = (
+        (Locator("css", within(selector, f"[name={css_string(field.name)}]")),)
+        if row
+        else _field_locators(field, selector)
+    )
     label = field.label or field.placeholder or field.name
     if field.kind == "select":
         return SelectChangeStep(
@@ -740,11 +752,14 @@ def steps_candidate(
     # defaults copied from the record the crawl happened to open.
     keep_default = kind not in ("edit",)
     varying = dict(form.varying)
-    if form.row_action is not None and kind not in READ_KINDS:
+    by_action = form.row_action is not None and kind not in READ_KINDS
+    if form.row_action is not None and by_action:
         # One form per row, the record's id in its action (/item/3/delete): the row is
         # chosen as a person does, by the form whose action names the record.
-        row_input = _id_names([(noun, "")], taken)[0]
-        numeric = all(v.isdigit() for v in form.row_ids)
+        # Named after the segment before the id: /cart/items/{} takes an item_id.
+        before = form.row_action.split("{}")[0].rstrip("/").rpartition("/")[2]
+        row_input = _id_names([(before or noun, "")], taken)[0]
+        numeric = all(_plain_number(v) for v in form.row_ids)
         inputs.append(
             ToolInput(
                 row_input,
@@ -799,7 +814,7 @@ def steps_candidate(
         if kind == "search" and term is None and field.kind in ("text", "textarea"):
             term = name
         inputs.append(schema)
-        steps.append(_field_step(field, name, selector))
+        steps.append(_field_step(field, name, selector, row=by_action))
     choice = _submitter_input(form, taken)
     if choice is not None:
         inputs.append(choice[0])
