@@ -311,3 +311,88 @@ def test_a_search_its_api_answers_is_validated_on_the_api_when_no_browser_run_fi
     monkeypatch.setattr(validate, "_confirm_api", contradicted)
     monkeypatch.setattr(validate, "_check_or_fallback", contradicted)
     assert verdict(time.monotonic() + 60).status == "rejected"
+
+
+def test_writes_touch_only_a_record_the_checks_own_create_made() -> None:
+    # No create ran: a delete or an edit of the first row the crawl saw would remove or
+    # change the site's own data. They are not run, and say so.
+    import asyncio
+
+    from walt.core.models import Tool, ToolInput
+    from walt.engine.discovery.candidates import Candidate
+    from walt.engine.discovery.validate import _check_writes
+
+    page = "http://app.test/items"
+    delete = Candidate(
+        Tool(name="delete_item", kind="delete", inputs=(ToolInput("item_id", type="integer"),)),
+        "form",
+        page,
+        sample_ids=("3", "5"),
+    )
+    edit = Candidate(
+        Tool(name="edit_item", kind="edit", inputs=(ToolInput("item_id"), ToolInput("title"))),
+        "form",
+        page,
+        sample_ids=("3",),
+    )
+
+    def runner_for(cand: Candidate) -> Any:
+        raise AssertionError(f"{cand.tool.name} was run")
+
+    recorded: list[tuple[str, str, str]] = []
+
+    def record(cand: Candidate, status: str, reason: str, evidence: dict[str, Any]) -> None:
+        recorded.append((cand.tool.name, status, reason))
+
+    asyncio.run(_check_writes(runner_for, [delete, edit], {}, record))
+    assert [(name, status) for name, status, _ in recorded] == [
+        ("edit_item", "unvalidated"),
+        ("delete_item", "unvalidated"),
+    ]
+    assert "no record of its own" in recorded[0][2]
+
+
+def test_a_delete_is_not_run_on_a_record_of_another_kind_with_the_created_ones_number() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from walt.core.models import Tool, ToolInput
+    from walt.engine.discovery.candidates import Candidate
+    from walt.engine.discovery.validate import _check_writes
+
+    page = "http://app.test/gardens"
+    create = Candidate(
+        Tool(name="create_garden", kind="create", inputs=(ToolInput("name"),)), "form", page
+    )
+    delete_trail = Candidate(
+        Tool(name="delete_trail", kind="delete", inputs=(ToolInput("trail_id"),)), "form", page
+    )
+    delete_garden = Candidate(
+        Tool(name="delete_garden", kind="delete", inputs=(ToolInput("garden_id"),)), "form", page
+    )
+    ran: list[tuple[str, dict[str, Any]]] = []
+
+    class Runner:
+        async def run(self, tool: Tool, inputs: dict[str, Any]) -> Any:
+            ran.append((tool.name, inputs))
+            text = f"{inputs.get('name', '')} saved"
+            final = "http://app.test/gardens/9" if tool.kind == "create" else page
+            return SimpleNamespace(
+                result=SimpleNamespace(data={"main_text": text}, final_url=final)
+            )
+
+    statuses: dict[str, str] = {}
+
+    def record(cand: Candidate, status: str, reason: str, evidence: dict[str, Any]) -> None:
+        statuses[cand.tool.name] = status
+
+    asyncio.run(
+        _check_writes(lambda c: Runner(), [delete_trail, delete_garden, create], {}, record)
+    )
+    assert statuses == {
+        "create_garden": "validated",
+        "delete_trail": "unvalidated",
+        "delete_garden": "validated",
+    }
+    assert ("delete_garden", {"garden_id": "9"}) in ran
+    assert not any(name == "delete_trail" for name, _ in ran)

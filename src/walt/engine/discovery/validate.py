@@ -65,6 +65,7 @@ from walt.engine.discovery.contrast import (
     standing_region,
     template_similarity,
 )
+from walt.engine.discovery.words import singular
 from walt.engine.dom import Document, parse_html
 from walt.engine.executor import Executor, browser_gate
 from walt.engine.keeper import DocumentKeeper, kept_documents, route_opening
@@ -1067,6 +1068,30 @@ def _write_inputs(
     return values
 
 
+_ON_OWN_RECORD: Final = frozenset({"edit", "comment", "delete"})
+"""Writes checked only on a record that the check's own create made."""
+
+
+def _record_input(tool: Tool) -> bool:
+    """Whether the tool takes a record's id (what :func:`_write_inputs` fills)."""
+    return any(spec.name.endswith("_id") or spec.name == "id" for spec in tool.inputs)
+
+
+def _made_here(tool: Tool, created: tuple[str, str] | None) -> bool:
+    """Whether the record the check's create made (``created``: the segment its address
+    names it under, and its id) is of the kind ``tool``'s id input takes: ``/tickets/9``
+    for ``ticket_id`` (a bare ``id``, or a generic ``item_id``, takes any)."""
+    if created is None:
+        return False
+    kind = singular(created[0].lower().replace("-", "_"))
+    for spec in tool.inputs:
+        if spec.name in ("id", "item_id"):
+            return True
+        if spec.name.endswith("_id"):
+            return singular(spec.name.removesuffix("_id")) == kind
+    return False
+
+
 async def _check_writes(
     runner_for: Callable[[Candidate], _Runner],
     candidates: list[Candidate],
@@ -1075,8 +1100,21 @@ async def _check_writes(
 ) -> None:
     marker = f"walt check {dt.datetime.now(dt.UTC).strftime('%H%M%S')}"
     created_id: str | None = None
+    created: tuple[str, str] | None = None  # (the path segment before its id, the id)
     for cand in sorted(candidates, key=lambda c: _WRITE_ORDER.get(c.kind, 9)):
         if cand.kind == "login" or id(cand) in verdicts:
+            continue
+        if (
+            cand.kind in _ON_OWN_RECORD
+            and _record_input(cand.tool)
+            and not _made_here(cand.tool, created)
+        ):
+            # Writing to one of the site's own records (the first the crawl saw, or one of
+            # another kind with the created record's number) would change or remove data
+            # nobody asked to change: only a record of its kind that a create made.
+            record(
+                cand, "unvalidated", "not run: no record of its own was created to try it on", {}
+            )
             continue
         try:
             written = f"{marker} {cand.kind}"
@@ -1091,9 +1129,10 @@ async def _check_writes(
                     raise _Rejected(f"the page after {cand.kind} does not show what was written")
                 evidence["shown"] = True
             if cand.kind == "create" and result.final_url and written in inputs.values():
-                match = re.search(r"/(\d+)(?:/|$|\?)", result.final_url)
+                match = re.search(r"/([^/?#]+)/(\d+)(?:/|$|\?)", result.final_url)
                 if match:
-                    created_id = evidence["created_id"] = match.group(1)
+                    created_id = evidence["created_id"] = match.group(2)
+                    created = (match.group(1), created_id)
             if cand.kind == "delete" and marker.lower() in page:
                 raise _Rejected("the deleted record is still listed")
             record(cand, "validated", f"{cand.kind} ran and its effect was seen", evidence)
