@@ -31,3 +31,16 @@ def test_a_page_whose_routes_named_nothing_the_route_leaves_out_is_preferred() -
     _idle(pages, "http://other.test/#/runs")
     assert pages.take(APP + "#/runs") is None
     assert pages.take(APP + "about") is None  # no route: nothing to show in place
+
+
+def test_the_page_handed_to_the_checks_is_one_showing_the_start_pages_view() -> None:
+    # The runs view rewrote its address with every setting; another view's page named a
+    # returnTo the runs routes leave out. The one showing the runs view is handed.
+    pages = RoutePages()
+    _idle(pages, APP + "#/experiments/3/overview?returnTo=%2Fruns")
+    runs = _idle(pages, APP + "#/experiments/1/runs?mode=ml&state=active&order=desc")
+    assert pages.take_showing(APP + "#/experiments/1/runs?mode=ml") is runs
+    # No page shows that view: as take() chooses.
+    models = _idle(pages, APP + "#/models")
+    assert pages.take_showing(APP + "#/experiments/1/runs?mode=ml") is models
+    assert pages.take_showing(APP + "about") is None

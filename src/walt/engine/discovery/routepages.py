@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 import attrs
 
@@ -49,6 +49,11 @@ class LoadedPage:
         self.named |= route_keys(url)
 
 
+def _view(url: str) -> str:
+    """The path of the route in ``url``'s fragment (``/runs`` for ``#/runs?order=asc``)."""
+    return urlsplit(urldefrag(url).fragment).path
+
+
 def _document(url: str) -> str:
     return urldefrag(url).url
 
@@ -72,6 +77,19 @@ class RoutePages:
             if self._idle[index].named <= keys:
                 return self._idle.pop(index)
         return self._idle.pop(same[0]) if same else None
+
+    def take_showing(self, url: str) -> LoadedPage | None:
+        """:meth:`take`, preferring an idle page that shows ``url``'s view now (the same
+        route path, whatever its query): the page to hand to the checks, whose first runs
+        are routes of that view (another view's page may have been given settings those
+        routes leave out)."""
+        if not has_route(url):
+            return None
+        view = _view(url)
+        for index, loaded in enumerate(self._idle):
+            if _document(loaded.page.url) == _document(url) and _view(loaded.page.url) == view:
+                return self._idle.pop(index)
+        return self.take(url)
 
     async def give_back(self, loaded: LoadedPage) -> None:
         """Keep ``loaded`` for the next route of its document (the least recently used
