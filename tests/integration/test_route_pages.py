@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -290,18 +291,37 @@ def test_the_crawls_page_of_the_start_document_serves_the_first_check(site: Site
             assert len(documents) == crawl_documents + 1
 
 
+async def _kept_runs(netloc: str, tool: Any, inputs: list[dict[str, Any]]) -> tuple[int, list[str]]:
+    """Run ``tool`` once per input set, as one discovery check does (a keeper set): the
+    runs shown in a kept page, and each run's main text."""
+    from walt.core.messages import ExecuteRequest
+    from walt.engine.keeper import DocumentKeeper, kept_documents
+
+    executor = _executor(netloc)
+    keeper = DocumentKeeper()
+    kept_documents.set(keeper)
+    texts = []
+    try:
+        for values in inputs:
+            result = await executor.execute(ExecuteRequest(tool=tool, inputs=values))
+            assert result.ok, result.error
+            texts.append(str(result.data.get("main_text", "")))
+    finally:
+        while (stale := keeper.drop()) is not None:
+            await stale.close()
+        await _close(executor)
+    return keeper.reused, texts
+
+
 def test_a_run_whose_click_was_not_needed_keeps_its_page() -> None:
     # Page 1 of a "Load more" list presses nothing: the page shows only its route, and the
     # next run (the next word) is shown in it. It is read once the route is drawn, as a
     # tool without the click would be (the click, which would wait for its button, is
     # not made).
-    from walt.core.messages import ExecuteRequest
     from walt.core.models import ClickStep, Locator, NavigationStep, Tool, ToolInput
-    from walt.engine.keeper import DocumentKeeper, kept_documents
 
-    async def runs(url: str, netloc: str) -> tuple[int, list[str]]:
-        executor = _executor(netloc)
-        tool = Tool(
+    def tool(url: str) -> Tool:
+        return Tool(
             name="paginate_prints",
             inputs=(ToolInput("q"), ToolInput("page", type="integer", default=1)),
             steps=(
@@ -309,24 +329,11 @@ def test_a_run_whose_click_was_not_needed_keeps_its_page() -> None:
                 ClickStep(locators=(Locator("css", "button.more"),), repeat="{page}"),
             ),
         )
-        keeper = DocumentKeeper()
-        kept_documents.set(keeper)
-        texts = []
-        try:
-            for word in ("harbour", "tide"):
-                result = await executor.execute(
-                    ExecuteRequest(tool=tool, inputs={"q": word, "page": 1})
-                )
-                assert result.ok, result.error
-                texts.append(str(result.data.get("main_text", "")))
-        finally:
-            while (stale := keeper.drop()) is not None:
-                await stale.close()
-            await _close(executor)
-        return keeper.reused, texts
 
+    words = [{"q": word, "page": 1} for word in ("harbour", "tide")]
     with serve({"/prints": lambda r: html(CATALOGUE), "/api/prints": prints}) as catalogue:
-        reused, texts = asyncio.run(runs(catalogue.url + "prints", catalogue.netloc))
+        paginate = tool(catalogue.url + "prints")
+        reused, texts = asyncio.run(_kept_runs(catalogue.netloc, paginate, words))
     assert reused == 1
     assert "Harbour lights" in texts[0] and "Tide pools" in texts[1] and "Harbour" not in texts[1]
 
@@ -355,13 +362,10 @@ def test_the_next_page_of_a_load_more_list_is_pressed_in_the_page_that_shows_pag
     # Page 1 and page 2 of a "Load more" list open the same route: page 1 pressed nothing,
     # so its page shows that route as drawn, and page 2 presses "Load more" there instead
     # of loading the application again. Page 2 pressed: page 1 again gets a fresh page.
-    from walt.core.messages import ExecuteRequest
     from walt.core.models import ClickStep, Locator, NavigationStep, Tool, ToolInput
-    from walt.engine.keeper import DocumentKeeper, kept_documents
 
-    async def runs(url: str, netloc: str) -> tuple[int, list[str]]:
-        executor = _executor(netloc)
-        tool = Tool(
+    def tool(url: str) -> Tool:
+        return Tool(
             name="paginate_feed",
             inputs=(ToolInput("page", type="integer", default=1),),
             steps=(
@@ -369,22 +373,10 @@ def test_the_next_page_of_a_load_more_list_is_pressed_in_the_page_that_shows_pag
                 ClickStep(locators=(Locator("css", "button.more"),), repeat="{page}"),
             ),
         )
-        keeper = DocumentKeeper()
-        kept_documents.set(keeper)
-        texts = []
-        try:
-            for page in (1, 2, 1):
-                result = await executor.execute(ExecuteRequest(tool=tool, inputs={"page": page}))
-                assert result.ok, result.error
-                texts.append(str(result.data.get("main_text", "")))
-        finally:
-            while (stale := keeper.drop()) is not None:
-                await stale.close()
-            await _close(executor)
-        return keeper.reused, texts
 
+    pages = [{"page": page} for page in (1, 2, 1)]
     with serve({"/feed": lambda r: html(FEED), "/api/feed": feed}) as site:
-        reused, texts = asyncio.run(runs(site.url + "feed", site.netloc))
+        reused, texts = asyncio.run(_kept_runs(site.netloc, tool(site.url + "feed"), pages))
         documents = [r for r in site.log if r.path == "/feed"]
     assert reused == 1
     assert len(documents) == 2  # page 1, then page 1 again after page 2 pressed
