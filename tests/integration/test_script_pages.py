@@ -210,3 +210,48 @@ def test_a_load_more_button_under_a_consent_banner_is_found_and_pressed(
         second = client.execute(more, {"page": 2})
     assert second.ok, second.error
     assert _titles(second) == sorted(PRINTS[: 2 * BATCH])
+
+
+HARBOUR = """<!doctype html><html><head><title>Harbour</title></head><body><h1>Harbour</h1>
+<form id="find" action="/harbour" role="search"><label for="q">Find a boat</label>
+<input id="q" name="q"><button>Search</button></form><h2>Featured</h2><ul id="list">%s</ul>
+<script>
+document.getElementById('find').addEventListener('submit', e => {
+  e.preventDefault();
+  const q = document.getElementById('q').value;
+  setTimeout(async () => {
+    const rows = await (await fetch('/api/boats?q=' + encodeURIComponent(q))).json();
+    document.getElementById('list').innerHTML = rows.map(r =>
+      '<li class="boat"><h3><a href="/boat/' + r.id + '">' + r.name + '</a></h3>' +
+      '<p>a boat of the bay</p></li>').join('');
+  }, 300);
+});
+</script></body></html>"""
+BOATS = [(1, "Aurora ferry"), (2, "Borealis ferry"), (3, "Cormorant tug"), (4, "Dunlin tug")]
+
+
+def test_a_search_form_whose_submit_a_script_handles_is_used_in_the_page(
+    client: walt.UnifiedClient,
+) -> None:
+    # Submitted over HTTP, the form shows the featured list again whatever the word: the
+    # page's script takes the submit event. The search is checked, and kept, in the page.
+    def harbour(request: Request) -> Response:
+        featured = "".join(
+            f'<li class="boat"><h3><a href="/boat/{i}">{n}</a></h3><p>a boat of the bay</p></li>'
+            for i, n in (BOATS[1], BOATS[3])
+        )
+        return html(HARBOUR % featured)
+
+    def boats(request: Request) -> Response:
+        word = request.arg("q").lower()
+        return _json([{"id": i, "name": n} for i, n in BOATS if word in n.lower()])
+
+    with serve({"/harbour": harbour, "/api/boats": boats}) as site:
+        found = client.discover(site.url + "harbour", time_budget=30)
+        search = next((t for t in found.tools if t.kind == "search"), None)
+        assert search is not None, found.report.rejected
+        assert search.validation is not None and search.validation.status == "validated"
+        assert [s.type for s in search.steps][:2] == ["navigation", "input"]
+        result = client.execute(search, {search.inputs[0].name: "ferry"})
+    assert result.ok, result.error
+    assert _titles(result) == ["Aurora ferry", "Borealis ferry"]

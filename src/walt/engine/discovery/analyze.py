@@ -245,6 +245,9 @@ class FormInfo:
     revealed_by: str = ""  # the menu entry whose click built these controls (a script's form)
     frame: str | None = None  # CSS selector of the same-origin iframe the form lives in
     script_filled: tuple[str, ...] = ()  # empty hidden fields a suggestion widget fills
+    # The page runs scripts: one may handle the form's submit event itself (fetch the
+    # results and draw them in place), which its HTTP submission never shows.
+    page_scripts: bool = False
 
     @property
     def needs_browser(self) -> bool:
@@ -773,6 +776,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
     page_title = doc.title
     headings = _Headings(doc)
     quick: dict[tuple[object, ...], int] = {}
+    scripts = doc.parser.css_first("script") is not None
     for index, form in enumerate(doc.forms()):
         if len(forms) >= MAX_FORMS:
             break
@@ -826,6 +830,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
             name=attr(form, "name"),
             charset=charset,
             script_filled=_script_filled(controls),
+            page_scripts=scripts,
         )
         if info.method == "dialog":
             continue  # closes a dialog; submits nothing

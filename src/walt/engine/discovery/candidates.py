@@ -30,6 +30,7 @@ from walt.engine.discovery.bulk import bulk_tools
 from walt.engine.discovery.explore import Exploration
 from walt.engine.discovery.families import PageLink, link_families, segment_shape
 from walt.engine.discovery.forms import (
+    Built,
     FormGroup,
     group_forms,
     record_keys,
@@ -127,9 +128,27 @@ def _form_candidates(
                     term_field=built.term_field,
                     path_param=built.path_param,
                     sample_ids=built.sample_ids,
+                    fallback=_in_the_page(group, kind, built, auth, created_at, generator)
+                    if use_url
+                    else None,
                 )
             )
     return out
+
+
+def _in_the_page(
+    group: FormGroup, kind: str, built: Built, auth: bool, created_at: str, generator: str
+) -> Tool | None:
+    """A GET search form on a page that runs scripts, used in the page as a person does
+    (fill the box, submit), to be checked when its HTTP submission does not hold: a script
+    may take the submit event and draw the results in place (the HTTP answer is then the
+    page as it was). None for other forms, or when the two name the search box apart."""
+    if kind != "search" or not group.form.page_scripts or built.term_field is None:
+        return None
+    steps = steps_candidate(group, kind, auth, created_at, generator)
+    if steps.term_field != built.term_field:
+        return None
+    return steps.tool
 
 
 def _visited_as_links(pages: Sequence[PageAnalysis]) -> PageAnalysis:
