@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -396,3 +397,35 @@ def test_a_delete_is_not_run_on_a_record_of_another_kind_with_the_created_ones_n
     }
     assert ("delete_garden", {"garden_id": "9"}) in ran
     assert not any(name == "delete_trail" for name, _ in ran)
+
+
+@pytest.mark.parametrize("inert", [True, False])
+def test_a_forms_in_page_fallback_is_tried_only_when_every_word_showed_the_same_page(
+    monkeypatch: pytest.MonkeyPatch, inert: bool
+) -> None:
+    import asyncio
+
+    import walt.engine.discovery.validate as v
+    from walt.core.models import Tool
+    from walt.engine.discovery.candidates import Candidate
+
+    http = Tool(name="search_site", kind="search", url_template="http://h/?q={q}")
+    in_page = Tool(name="search_site", kind="search", url_template="http://h/#/?q={q}")
+    cand = Candidate(http, "form", "http://h/", fallback=in_page, fallback_if_inert=True)
+    checked: list[Tool] = []
+
+    async def check(runner: Any, c: Candidate, site: Any) -> Any:
+        checked.append(c.tool)
+        if c.tool.url_template == http.url_template:
+            raise v._Inert("same page") if inert else v._Rejected("only 40% contain it")
+        return "held"
+
+    monkeypatch.setitem(v._CHECKS, "search", check)
+    runner: Any = SimpleNamespace(pace=SimpleNamespace(too_late=lambda *a: False), deadline=0)
+    if inert:
+        assert asyncio.run(v._check_or_fallback(runner, cand, None)) == "held"  # type: ignore[arg-type]
+        assert [t.url_template for t in checked] == [http.url_template, in_page.url_template]
+    else:
+        with pytest.raises(v._Rejected):
+            asyncio.run(v._check_or_fallback(runner, cand, None))  # type: ignore[arg-type]
+        assert checked == [http]

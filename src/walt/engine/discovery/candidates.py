@@ -87,6 +87,7 @@ class Candidate:
     query_example: str | None = None  # the example query its placeholder gives
     pages_replace: bool = False  # a button pages by showing other records, not more
     fallback: Tool | None = None  # the same function by other steps, checked if ``tool`` fails
+    fallback_if_inert: bool = False  # only if its words all showed the same page (a script's)
 
     @property
     def kind(self) -> str:
@@ -131,6 +132,7 @@ def _form_candidates(
                     fallback=_in_the_page(group, kind, built, auth, created_at, generator)
                     if use_url
                     else None,
+                    fallback_if_inert=use_url,
                 )
             )
     return out
@@ -140,9 +142,10 @@ def _in_the_page(
     group: FormGroup, kind: str, built: Built, auth: bool, created_at: str, generator: str
 ) -> Tool | None:
     """A GET search form on a page that runs scripts, used in the page as a person does
-    (fill the box, submit), to be checked when its HTTP submission does not hold: a script
-    may take the submit event and draw the results in place (the HTTP answer is then the
-    page as it was). None for other forms, or when the two name the search box apart."""
+    (fill the box, submit), to be checked when its HTTP submission showed the same page for
+    every word: a script may take the submit event and draw the results in place (the HTTP
+    answer is then the page as it was). None for other forms, or when the two name the
+    search box apart."""
     if kind != "search" or not group.form.page_scripts or built.term_field is None:
         return None
     steps = steps_candidate(group, kind, auth, created_at, generator)

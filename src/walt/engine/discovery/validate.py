@@ -112,6 +112,10 @@ class _Rejected(Exception):
     """A check failed: the reason goes into the report."""
 
 
+class _Inert(_Rejected):
+    """A search whose every word showed the same page as no word and a nonsense word."""
+
+
 @attrs.frozen
 class _Outcome:
     evidence: dict[str, Any]
@@ -411,7 +415,7 @@ async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcom
         if inert and found is None and _page_identity(run) == _page_identity(nonsense):
             unchanged += 1
             if unchanged >= INERT_PROBES:
-                raise _Rejected(
+                raise _Inert(
                     f"searching changed nothing on the page ({', '.join(map(repr, tried))}, "
                     "a nonsense word and no word showed the same page)"
                 )
@@ -1352,6 +1356,8 @@ async def _check_or_fallback(runner: _Runner, cand: Candidate, site: Site) -> _O
         fallback = cand.fallback
         if fallback is None or runner.pace.too_late(runner.deadline, CHECK_RUNS):
             raise
+        if cand.fallback_if_inert and not isinstance(exc, _Inert):
+            raise  # the form's HTTP submission did show something: no script took it
         log.debug("%s did not hold (%s): checking its fallback", cand.tool.name, exc)
         cand.tool, cand.fallback = attrs.evolve(fallback, name=cand.tool.name), None
         return await check(runner, cand, site)
