@@ -39,8 +39,8 @@ def test_the_page_handed_to_the_checks_is_one_showing_the_start_pages_view() -> 
     pages = RoutePages()
     _idle(pages, APP + "#/experiments/3/overview?returnTo=%2Fruns")
     runs = _idle(pages, APP + "#/experiments/1/runs?mode=ml&state=active&order=desc")
-    assert pages.take_showing(APP + "#/experiments/1/runs?mode=ml") is runs
+    assert pages.take(APP + "#/experiments/1/runs?mode=ml", showing=True) is runs
     # No page shows that view: as take() chooses.
     models = _idle(pages, APP + "#/models")
-    assert pages.take_showing(APP + "#/experiments/1/runs?mode=ml") is models
-    assert pages.take_showing(APP + "about") is None
+    assert pages.take(APP + "#/experiments/1/runs?mode=ml", showing=True) is models
+    assert pages.take(APP + "about", showing=True) is None

@@ -118,6 +118,9 @@ def _form_candidates(
             )
             builder = url_candidate if use_url else steps_candidate
             built = builder(group, kind, auth, created_at, generator)
+            in_page = (
+                _in_the_page(group, kind, built, auth, created_at, generator) if use_url else None
+            )
             facets = kind == "filter" and group.kind == "search"
             out.append(
                 Candidate(
@@ -129,10 +132,8 @@ def _form_candidates(
                     term_field=built.term_field,
                     path_param=built.path_param,
                     sample_ids=built.sample_ids,
-                    fallback=_in_the_page(group, kind, built, auth, created_at, generator)
-                    if use_url
-                    else None,
-                    fallback_if_inert=use_url,
+                    fallback=in_page,
+                    fallback_if_inert=in_page is not None,
                 )
             )
     return out

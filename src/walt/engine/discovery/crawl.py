@@ -571,7 +571,7 @@ class Crawler:
         start = unflatten(self.start)
         if self._context is None or not has_route(start) or self._storage_changed:
             return None
-        loaded = self.route_pages.take_showing(start)
+        loaded = self.route_pages.take(start, showing=True)
         if loaded is None:
             return None
         try:

@@ -752,12 +752,13 @@ def steps_candidate(
     # defaults copied from the record the crawl happened to open.
     keep_default = kind not in ("edit",)
     varying = dict(form.varying)
-    by_action = form.row_action is not None and kind not in READ_KINDS
-    if form.row_action is not None and by_action:
+    row_action = form.row_action if kind not in READ_KINDS else None
+    by_action = row_action is not None
+    if row_action is not None:
         # One form per row, the record's id in its action (/item/3/delete): the row is
         # chosen as a person does, by the form whose action names the record.
         # Named after the segment before the id: /cart/items/{} takes an item_id.
-        before = form.row_action.split("{}")[0].rstrip("/").rpartition("/")[2]
+        before = row_action.split("{}")[0].rstrip("/").rpartition("/")[2]
         row_input = _id_names([(before or noun, "")], taken)[0]
         numeric = all(_plain_number(v) for v in form.row_ids)
         inputs.append(
@@ -769,7 +770,7 @@ def steps_candidate(
                 pattern=None if numeric else r"^[A-Za-z0-9._~-]+$",
             )
         )
-        written = form.row_action.replace("{}", f"{{{row_input}}}")
+        written = row_action.replace("{}", f"{{{row_input}}}")
         selector = f"form[action={css_string(written)}]"
         id_samples = list(form.row_ids)
         varying = {}  # the row is chosen by its action: its hidden fields stay as they are

@@ -65,31 +65,26 @@ class RoutePages:
         self._idle: list[LoadedPage] = []
         self._limit = limit
 
-    def take(self, url: str) -> LoadedPage | None:
+    def take(self, url: str, *, showing: bool = False) -> LoadedPage | None:
         """An idle page whose document shows ``url``'s route in place, if one is kept,
         preferably one whose routes named no parameter ``url`` leaves out (an app may
-        keep a setting a route gave it); None for a URL without a route in its fragment."""
+        keep a setting a route gave it); None for a URL without a route in its fragment.
+        ``showing``: before those, one that shows ``url``'s view now (the same route path,
+        whatever its query): the page to hand to the checks, whose first runs are routes of
+        that view (another view's page may have been given settings those routes leave
+        out)."""
         if not has_route(url):
             return None
         wanted, keys = _document(url), route_keys(url)
         same = [i for i, loaded in enumerate(self._idle) if _document(loaded.page.url) == wanted]
+        if showing:
+            for index in same:
+                if _view(self._idle[index].page.url) == _view(url):
+                    return self._idle.pop(index)
         for index in same:
             if self._idle[index].named <= keys:
                 return self._idle.pop(index)
         return self._idle.pop(same[0]) if same else None
-
-    def take_showing(self, url: str) -> LoadedPage | None:
-        """:meth:`take`, preferring an idle page that shows ``url``'s view now (the same
-        route path, whatever its query): the page to hand to the checks, whose first runs
-        are routes of that view (another view's page may have been given settings those
-        routes leave out)."""
-        if not has_route(url):
-            return None
-        view = _view(url)
-        for index, loaded in enumerate(self._idle):
-            if _document(loaded.page.url) == _document(url) and _view(loaded.page.url) == view:
-                return self._idle.pop(index)
-        return self.take(url)
 
     async def give_back(self, loaded: LoadedPage) -> None:
         """Keep ``loaded`` for the next route of its document (the least recently used

@@ -1054,7 +1054,7 @@ def _write_inputs(
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in tool.inputs:
-        if spec.name.endswith("_id") or spec.name == "id":
+        if _names_record(spec.name):
             chosen = record_id or (samples[0] if samples else None)
             if chosen is None:
                 raise _Rejected(f"no {spec.name} to run it with")
@@ -1076,9 +1076,15 @@ _ON_OWN_RECORD: Final = frozenset({"edit", "comment", "delete"})
 """Writes checked only on a record that the check's own create made."""
 
 
+def _names_record(name: str) -> bool:
+    """Whether an input of this name takes a record's id (what :func:`_write_inputs`
+    fills with the created record's, else the first seen)."""
+    return name == "id" or name.endswith("_id")
+
+
 def _record_input(tool: Tool) -> bool:
-    """Whether the tool takes a record's id (what :func:`_write_inputs` fills)."""
-    return any(spec.name.endswith("_id") or spec.name == "id" for spec in tool.inputs)
+    """Whether the tool takes a record's id."""
+    return any(_names_record(spec.name) for spec in tool.inputs)
 
 
 def _made_here(tool: Tool, created: tuple[str, str] | None) -> bool:
@@ -1091,7 +1097,7 @@ def _made_here(tool: Tool, created: tuple[str, str] | None) -> bool:
     for spec in tool.inputs:
         if spec.name in ("id", "item_id"):
             return True
-        if spec.name.endswith("_id"):
+        if _names_record(spec.name):
             return singular(spec.name.removesuffix("_id")) == kind
     return False
 
@@ -1103,7 +1109,6 @@ async def _check_writes(
     record: Callable[[Candidate, str, str, dict[str, Any]], None],
 ) -> None:
     marker = f"walt check {dt.datetime.now(dt.UTC).strftime('%H%M%S')}"
-    created_id: str | None = None
     created: tuple[str, str] | None = None  # (the path segment before its id, the id)
     for cand in sorted(candidates, key=lambda c: _WRITE_ORDER.get(c.kind, 9)):
         if cand.kind == "login" or id(cand) in verdicts:
@@ -1123,7 +1128,10 @@ async def _check_writes(
         try:
             written = f"{marker} {cand.kind}"
             inputs = _write_inputs(
-                cand.tool, written, created_id if cand.kind != "create" else None, cand.sample_ids
+                cand.tool,
+                written,
+                created[1] if created is not None and cand.kind != "create" else None,
+                cand.sample_ids,
             )
             result = (await runner_for(cand).run(cand.tool, inputs)).result
             page = str(result.data.get("main_text", "")).lower()
@@ -1135,8 +1143,8 @@ async def _check_writes(
             if cand.kind == "create" and result.final_url and written in inputs.values():
                 match = re.search(r"/([^/?#]+)/(\d+)(?:/|$|\?)", result.final_url)
                 if match:
-                    created_id = evidence["created_id"] = match.group(2)
-                    created = (match.group(1), created_id)
+                    created = (match.group(1), match.group(2))
+                    evidence["created_id"] = match.group(2)
             if cand.kind == "delete" and marker.lower() in page:
                 raise _Rejected("the deleted record is still listed")
             record(cand, "validated", f"{cand.kind} ran and its effect was seen", evidence)
