@@ -100,11 +100,15 @@ def api_prints(request: Request) -> Response:
     return _json(PRINTS[offset : offset + BATCH])
 
 
-def prints_page(request: Request) -> Response:
+def _prints_html() -> str:
     first = "".join(
         f'<li class="print"><h3>{p}</h3><p>A print of the coast</p></li>' for p in PRINTS[:BATCH]
     )
-    return html(PRINTS_PAGE % (first, BATCH))
+    return PRINTS_PAGE % (first, BATCH)
+
+
+def prints_page(request: Request) -> Response:
+    return html(_prints_html())
 
 
 @pytest.fixture(scope="module")
@@ -196,11 +200,7 @@ def test_a_load_more_button_under_a_consent_banner_is_found_and_pressed(
     # The banner covers the page until accepted: the crawl's try of the button and each
     # run close it with its own button, as a person would.
     def covered(request: Request) -> Response:
-        first = "".join(
-            f'<li class="print"><h3>{p}</h3><p>A print of the coast</p></li>'
-            for p in PRINTS[:BATCH]
-        )
-        return html((PRINTS_PAGE % (first, BATCH)).replace("<body>", "<body>" + CONSENT, 1))
+        return html(_prints_html().replace("<body>", "<body>" + CONSENT, 1))
 
     with serve({"/prints": covered, "/api/prints": api_prints}) as site:
         found = client.discover(site.url + "prints", time_budget=30)
