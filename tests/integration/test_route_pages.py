@@ -228,10 +228,10 @@ def test_a_route_shown_in_place_is_read_after_its_script_draws_it() -> None:
     assert len(documents) == 1
 
 
-async def _handed_run(url: str, netloc: str, hand_over: bool) -> tuple[bool, list[str], bool]:
+async def _handed_run(url: str, netloc: str, hand_over: bool) -> tuple[bool, list[str], bool, int]:
     """Crawl the app (handing its page over or not), then run a route tool as discovery's
-    checks do: whether a page was handed over, the text the run read, and whether the
-    handed page's context is closed after its release."""
+    checks do: whether a page was handed over, the text the run read, whether the handed
+    page's context is closed after its release, and the runs shown in a kept page."""
     from walt.core.messages import ExecuteRequest
     from walt.core.models import Tool, ToolInput
     from walt.engine.keeper import DocumentKeeper, kept_documents
@@ -267,13 +267,13 @@ async def _handed_run(url: str, netloc: str, hand_over: bool) -> tuple[bool, lis
                 await asyncio.sleep(0.1)
     finally:
         await _close(executor)
-    return handed is not None, rows, closed
+    return handed is not None, rows, closed, keeper.reused
 
 
 def test_the_crawls_page_of_the_start_document_serves_the_first_check(site: Site) -> None:
     for hand_over in (True, False):
         site.log.clear()
-        handed, rows, closed = asyncio.run(_handed_run(site.url, site.netloc, hand_over))
+        handed, rows, closed, _ = asyncio.run(_handed_run(site.url, site.netloc, hand_over))
         documents = [
             r
             for r in site.log
@@ -289,6 +289,35 @@ def test_the_crawls_page_of_the_start_document_serves_the_first_check(site: Site
             crawl_documents = len(documents)
         else:
             assert len(documents) == crawl_documents + 1
+
+
+PLAIN_SHELL = """<!doctype html><html><head><meta charset="utf-8"><title>Coast</title></head>
+<body><nav><a href="#/settings?returnTo=%2Fsection%2Fharbours%3Forder%3Dasc">Settings</a></nav>
+<main id="view">Loading...</main>
+<script>
+async function route() {
+  const name = (location.hash.match(/^#\\/section\\/(\\w+)/) || [])[1] || 'settings';
+  const rows = await (await fetch('/api/section?name=' + name)).json();
+  document.getElementById('view').innerHTML =
+    '<h1>' + name + '</h1><ul>' + rows.map(r => '<li>' + r + '</li>').join('') + '</ul>';
+}
+window.addEventListener('hashchange', route);
+route();
+</script></body></html>"""
+
+
+def test_a_page_that_showed_a_return_address_serves_the_first_check() -> None:
+    # The one page the crawl keeps shows the start view, then a settings view that names
+    # where to go back to (the start view). The first check's route leaves returnTo out,
+    # and is still shown in that page: a return address sets nothing.
+    routes = {"/": lambda _: html(PLAIN_SHELL), "/api/section": section}
+    with serve(routes) as served:
+        handed, rows, _, reused = asyncio.run(_handed_run(served.url, served.netloc, True))
+        assert handed
+        assert any("tides one" in row for row in rows), rows
+        # The crawl did show the settings view, and the check's run was shown in place.
+        assert any(r.arg("name") == "settings" for r in served.log if r.path == "/api/section")
+        assert reused == 1
 
 
 async def _kept_runs(netloc: str, tool: Any, inputs: list[dict[str, Any]]) -> tuple[int, list[str]]:

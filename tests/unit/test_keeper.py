@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from walt.engine.keeper import DocumentKeeper
+from walt.engine.keeper import DocumentKeeper, setting_keys
 
 
 class _Page:
@@ -180,3 +180,14 @@ def test_served_says_whether_the_calling_tasks_run_was_handed_a_kept_page() -> N
 
     assert asyncio.run(main()) == ((True, False), False)
     assert keeper.served() is False  # outside any task
+
+
+def test_a_return_address_to_a_view_shown_before_sets_nothing() -> None:
+    settings = "http://app.test/#/settings?returnTo=%2Fruns%3Forder%3Dasc&tab=hooks"
+    assert setting_keys(settings, {"/runs"}) == {"tab"}
+    # A full URL of that view, too; the address of a view nobody showed is kept.
+    assert setting_keys(f"{APP}?next=http%3A%2F%2Fapp.test%2F%23%2Fruns", {"/runs"}) == set()
+    assert setting_keys(settings, {"/models"}) == {"returnTo", "tab"}
+    assert setting_keys(settings, ()) == {"returnTo", "tab"}
+    # Values that are no address count whatever views were shown.
+    assert setting_keys(f"{APP}?view=runs&q=runs", {"/runs"}) == {"view", "q"}

@@ -15,7 +15,7 @@ def _idle(pages: RoutePages, url: str, *shown: str) -> Any:
     page: Any = SimpleNamespace(url=url, is_closed=lambda: False)
     loaded = LoadedPage(page, SimpleNamespace(), 200)  # type: ignore[arg-type]
     for route in (url, *shown):
-        loaded.showed(route)
+        pages.showed(loaded, route)
     asyncio.run(pages.give_back(loaded))
     return loaded
 
@@ -44,3 +44,18 @@ def test_the_page_handed_to_the_checks_is_one_showing_the_start_pages_view() -> 
     models = _idle(pages, APP + "#/models")
     assert pages.take(APP + "#/experiments/1/runs?mode=ml", showing=True) is models
     assert pages.take(APP + "about", showing=True) is None
+
+
+def test_a_return_address_to_a_view_shown_before_is_no_setting() -> None:
+    # A settings view names where to go back to: the runs view the crawl showed first.
+    # Its page may show the runs routes, which leave returnTo out.
+    pages = RoutePages()
+    runs = _idle(pages, APP + "#/experiments/1/runs?mode=ml")
+    settings = _idle(pages, APP + "#/settings?returnTo=%2Fexperiments%2F1%2Fruns%3Fmode%3Dml")
+    assert settings.named == frozenset()
+    assert runs.named == {"mode"}
+    # A path of a view no page showed may be what the view shows (a file browser's
+    # folder): a route that leaves it out may show it still.
+    files = _idle(pages, APP + "#/files?path=%2Fdocs&sort=name")
+    assert files.named == {"path", "sort"}
+    assert pages.take(APP + "#/files?sort=name") is not files

@@ -19,7 +19,7 @@ from walt.core.models import (
     ScrollStep,
     Tool,
 )
-from walt.core.routes import flatten, has_route, is_route_fragment, unflatten
+from walt.core.routes import flatten, has_route, is_route_fragment, unflatten, view_path
 from walt.engine.discovery.controls import Control, script_controls
 from walt.engine.discovery.explore import Exploration, ObservedCall
 from walt.engine.discovery.scripted import (
@@ -59,6 +59,21 @@ def test_route_urls_flatten_and_come_back(url: str, flat: str) -> None:
     assert flatten(url) == flat
     expected = url.replace("http://h#", "http://h/#")
     assert unflatten(flat) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "view"),
+    [
+        ("http://h/#/runs?order=asc", "/runs"),
+        ("http://h/%23/experiments/1/runs?mode=ml", "/experiments/1/runs"),
+        ("/experiments/1/runs?mode=ml", "/experiments/1/runs"),
+        ("http://h/app/#/", "/"),
+        ("http://h/search?q=x#top", "/search"),
+        ("", "/"),
+    ],
+)
+def test_the_view_of_an_address_is_its_routes_path_else_its_own(address: str, view: str) -> None:
+    assert view_path(address) == view
 
 
 def test_only_fragments_starting_with_a_slash_are_routes() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Final
 from urllib.parse import urlsplit
 
-__all__ = ["flatten", "has_route", "is_route_fragment", "unflatten"]
+__all__ = ["flatten", "has_route", "is_route_fragment", "unflatten", "view_path"]
 
 _MARK: Final = "%23"
 _QUERY_MARK: Final = "%3F"
@@ -49,6 +49,14 @@ def flatten(url: str) -> str:
     if not urlsplit(document).path:
         document += "/"
     return f"{document}{_MARK}{fragment}"
+
+
+def view_path(address: str) -> str:
+    """The path of the view ``address`` shows: its fragment route's path when it has one
+    (``/runs`` for ``http://h/#/runs?order=asc``), else its own path (``/runs`` for
+    ``/runs?order=asc``, ``/`` for none)."""
+    path = urlsplit(flatten(address)).path
+    return path.partition(_MARK)[2] or path or "/"
 
 
 def unflatten(url: str) -> str:

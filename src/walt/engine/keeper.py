@@ -24,13 +24,16 @@ A kept page is used again only when that cannot show a state the route does not 
   named, of any view, so each setting an earlier run made is set again by the URL (a
   route that leaves a parameter out, such as an empty search, may leave the app's
   earlier choice in place, and an app may apply one view's setting to another: it gets
-  a fresh page).
+  a fresh page). A return address is no setting: a parameter whose value is the address
+  of a view shown before (a settings view's ``returnTo=/runs?order=asc``) says where
+  that view goes back to, and no other view shows it (:func:`setting_keys`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Collection
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, urldefrag, urlsplit
@@ -38,7 +41,7 @@ from urllib.parse import parse_qsl, urldefrag, urlsplit
 import attrs
 
 from walt.core.models import ExtractPageContentStep, NavigationStep, Tool, WaitStep
-from walt.core.routes import flatten, has_route
+from walt.core.routes import flatten, has_route, view_path
 
 if TYPE_CHECKING:
     from walt.engine.session import BrowserSession
@@ -49,6 +52,7 @@ __all__ = [
     "kept_documents",
     "route_keys",
     "route_opening",
+    "setting_keys",
 ]
 
 MAX_KEPT: Final = 2
@@ -58,6 +62,23 @@ MAX_KEPT: Final = 2
 def route_keys(url: str) -> frozenset[str]:
     """The names of the query parameters of ``url``'s route (its fragment's, else its own)."""
     return frozenset(k for k, _ in parse_qsl(urlsplit(flatten(url)).query, keep_blank_values=True))
+
+
+def setting_keys(url: str, views: Collection[str]) -> frozenset[str]:
+    """The names of the query parameters of ``url``'s route that may set a state a later
+    route could inherit: all of :func:`route_keys` but a return address, a parameter
+    whose value is an address (``/...`` or ``scheme://...``) of one of ``views``, the
+    view paths (:func:`walt.core.routes.view_path`) of the routes the site's pages showed
+    before (``returnTo=/runs?order=asc`` after ``#/runs``): it says where a view goes
+    back to, which no other view shows. A path of a view nobody showed (``path=/docs``
+    of a file browser) may be a setting and counts."""
+    shown = set(views)
+    keys: set[str] = set()
+    for key, value in parse_qsl(urlsplit(flatten(url)).query, keep_blank_values=True):
+        address = value.startswith("/") or "://" in value
+        if not (address and shown and view_path(value) in shown):
+            keys.add(key)
+    return frozenset(keys)
 
 
 @attrs.frozen
@@ -175,23 +196,26 @@ class DocumentKeeper:
             return session
         if not has_route(url) or urldefrag(current).url != urldefrag(url).url:
             return session  # not a route, or the page left the document (a redirect)
-        self._kept.append(_Kept(session, named | route_keys(url)))
+        return self._add(_Kept(session, named | route_keys(url)))
+
+    def _add(self, kept: _Kept) -> BrowserSession | None:
+        self._kept.append(kept)
         if len(self._kept) > self._limit:
             return self._kept.pop(0).session
         return None
 
     def adopt(self, session: BrowserSession, named: frozenset[str]) -> BrowserSession | None:
         """Keep ``session``, whose page showed only routes of its document (no click, no
-        typing), naming the parameters ``named`` between them. Returns what :meth:`keep`
-        returns."""
+        typing), naming the settings ``named`` between them (the route it shows now among
+        them: a return address in it is none, see :func:`setting_keys`). Returns what
+        :meth:`keep` returns."""
         try:
             current = session.page.url
         except Exception:
             return session
-        if not has_route(current):
+        if self._closed or not has_route(current):
             return session
-        self._lent[id(session)] = named
-        return self.keep(session, current)
+        return self._add(_Kept(session, named))
 
     def forget(self, session: BrowserSession) -> None:
         """A handed-over session that will not be kept again (its run failed)."""

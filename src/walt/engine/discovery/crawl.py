@@ -574,6 +574,8 @@ class Crawler:
         loaded = self.route_pages.take(start, showing=True)
         if loaded is None:
             return None
+        # The address the page shows now, as its script may have rewritten it.
+        self.route_pages.showed(loaded, loaded.page.url)
         try:
             await self.route_pages.close()
             for page in list(self._context.pages):
@@ -656,7 +658,7 @@ class Crawler:
             except Exception:
                 await close_page(loaded.page)
                 raise
-            loaded.showed(url)
+            self.route_pages.showed(loaded, url)
             return loaded
         context = await self._browser()
         page = await context.new_page()
@@ -668,7 +670,7 @@ class Crawler:
             await close_page(page)
             raise
         loaded = LoadedPage(page, watch, response.status if response else None)
-        loaded.showed(url)
+        self.route_pages.showed(loaded, url)
         return loaded
 
     async def _reveal(self, page: PageAnalysis) -> PageAnalysis:

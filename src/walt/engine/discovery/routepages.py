@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import contextlib
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag
 
 import attrs
 
-from walt.core.routes import has_route
-from walt.engine.keeper import route_keys
+from walt.core.routes import has_route, view_path
+from walt.engine.keeper import route_keys, setting_keys
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -42,16 +42,8 @@ class LoadedPage:
     page: Page
     watch: PageWatch
     status: int | None
-    named: frozenset[str] = frozenset()  # every query parameter a route it showed named
-
-    def showed(self, url: str) -> None:
-        """Note that the page was sent to ``url``."""
-        self.named |= route_keys(url)
-
-
-def _view(url: str) -> str:
-    """The path of the route in ``url``'s fragment (``/runs`` for ``#/runs?order=asc``)."""
-    return urlsplit(urldefrag(url).fragment).path
+    # Every query parameter a route it showed named, but return addresses (setting_keys).
+    named: frozenset[str] = frozenset()
 
 
 def _document(url: str) -> str:
@@ -64,6 +56,14 @@ class RoutePages:
     def __init__(self, limit: int = MAX_IDLE) -> None:
         self._idle: list[LoadedPage] = []
         self._limit = limit
+        self._views: set[str] = set()  # the view paths of the routes any page showed
+
+    def showed(self, loaded: LoadedPage, url: str) -> None:
+        """Note that ``loaded`` was sent to ``url``: what its route may set, which a route
+        that leaves it out could inherit (not a return address to a view a page of the
+        site showed: walt.engine.keeper.setting_keys)."""
+        loaded.named |= setting_keys(url, self._views)
+        self._views.add(view_path(url))
 
     def take(self, url: str, *, showing: bool = False) -> LoadedPage | None:
         """An idle page whose document shows ``url``'s route in place, if one is kept,
@@ -79,7 +79,7 @@ class RoutePages:
         same = [i for i, loaded in enumerate(self._idle) if _document(loaded.page.url) == wanted]
         if showing:
             for index in same:
-                if _view(self._idle[index].page.url) == _view(url):
+                if view_path(self._idle[index].page.url) == view_path(url):
                     return self._idle.pop(index)
         for index in same:
             if self._idle[index].named <= keys:
