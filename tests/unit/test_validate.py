@@ -429,3 +429,68 @@ def test_a_forms_in_page_fallback_is_tried_only_when_every_word_showed_the_same_
         with pytest.raises(v._Rejected):
             asyncio.run(v._check_or_fallback(runner, cand, None))  # type: ignore[arg-type]
         assert checked == [http]
+
+
+def test_a_search_the_api_validated_is_confirmed_after_every_browser_check_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The browser's confirmation adds certainty to a tool the API validated; a check not
+    # yet started may add a tool. With one drawing slot, the three checks run first.
+    import asyncio
+    import time
+    from types import SimpleNamespace
+
+    import attrs
+
+    from walt.core.costs import CostMeter, PriceTable
+    from walt.core.messages import DiscoverRequest
+    from walt.core.models import ApiRequest, NavigationStep, Tool, ToolInput
+    from walt.engine.discovery import validate
+    from walt.engine.discovery.candidates import Candidate
+
+    events: list[str] = []
+
+    async def api_search(runner: Any, cand: Candidate, site: Any) -> Any:
+        evidence = {"term": "tide", "results": 3, "matching": 1.0, "nonsense": 0, "api": {}}
+        tool = attrs.evolve(cand.tool, request=cand.api)
+        return validate._Outcome(evidence, None, ({"title": "tide"},), tool)
+
+    async def confirm(runner: Any, cand: Candidate, outcome: Any) -> Any:
+        events.append("confirm")
+        return outcome
+
+    async def check(runner: Any, cand: Candidate, site: Any) -> Any:
+        events.append("start " + cand.tool.name)
+        await asyncio.sleep(0.05)
+        return validate._Outcome({"input": "state"})
+
+    monkeypatch.setattr(validate, "_check_api_search", api_search)
+    monkeypatch.setattr(validate, "_confirm_api", confirm)
+    monkeypatch.setattr(validate, "_check_or_fallback", check)
+    monkeypatch.setattr(validate, "render_slots", lambda: 1)
+    monkeypatch.setattr(validate, "_summary", lambda kind, evidence: kind)
+
+    page = "http://app.test/#/items"
+    search = Tool(
+        name="search_items",
+        kind="search",
+        inputs=(ToolInput("q"),),
+        steps=(NavigationStep(url=page + "?q={q}"),),
+    )
+    cands = [Candidate(search, "script", page, api=ApiRequest(url="http://app.test/api?q={q}"))]
+    for kind in ("filter", "sort", "paginate"):
+        steps = (NavigationStep(url=page + "?" + kind + "={v}"),)
+        tool = Tool(name=kind, kind=kind, inputs=(ToolInput("v"),), steps=steps)
+        cands.append(Candidate(tool, "script", page))
+    verdicts = asyncio.run(
+        validate.validate_candidates(
+            SimpleNamespace(),  # type: ignore[arg-type]
+            cands,
+            [],
+            DiscoverRequest(url=page),
+            CostMeter(PriceTable(), None),
+            deadline=time.monotonic() + 60,
+        )
+    )
+    assert [v.status for v in verdicts] == ["validated"] * 4
+    assert events == ["start filter", "start sort", "start paginate", "confirm"]

@@ -32,7 +32,7 @@ import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -203,6 +203,27 @@ class _Pace:
         if not seen:
             return False
         return time.monotonic() + min(seen) * runs > deadline
+
+
+class _Unstarted:
+    """The browser checks not started yet (each one's run, not its wait for a slot)."""
+
+    def __init__(self, checks: Iterable[Candidate]) -> None:
+        self._left = {id(c) for c in checks}
+        self._none = asyncio.Event()
+        if not self._left:
+            self._none.set()
+
+    def started(self, cand: Candidate) -> None:
+        """``cand``'s check started its runs, or ended without them (idempotent)."""
+        self._left.discard(id(cand))
+        if not self._left:
+            self._none.set()
+
+    async def none_left(self, deadline: float) -> None:
+        """Return once every check has started, or at ``deadline`` (monotonic seconds)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._none.wait(), max(0.0, deadline - time.monotonic()))
 
 
 def _warm(tool: Tool) -> bool:
@@ -1240,7 +1261,7 @@ async def validate_candidates(
         async def check_api_first(cand: Candidate) -> bool:
             """A search its page answers from the site's JSON API: judged on the API (HTTP
             calls, not waiting for the browser checks), then confirmed by one browser run
-            in turn with the other checks' runs (:func:`_confirm_api`); validated on the
+            once every browser check has started (:func:`_confirm_api`); validated on the
             API alone when no browser run fits before the deadline. False when the API
             check does not hold (the browser check follows)."""
             started = time.perf_counter()
@@ -1253,6 +1274,9 @@ async def validate_candidates(
                         outcome = await _check_api_search(runner, cand, site)
                 finally:
                     browser_gate.reset(gate)
+                # A confirmation adds certainty to a tool, a check not yet started may add a
+                # tool: the latter take the drawing slots first.
+                await unstarted.none_left(deadline)
                 async with drawing:
                     outcome = await _confirmed_in_time(runner, cand, outcome)
             except (_Rejected, WaltError) as exc:
@@ -1264,10 +1288,22 @@ async def validate_candidates(
             record(cand, "validated", summary, outcome.evidence, started)
             return True
 
+        def api_first(cand: Candidate) -> bool:
+            return cand.api is not None and cand.kind == "search"
+
+        def draws(cand: Candidate) -> bool:
+            return not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
+
         async def check(cand: Candidate) -> None:
-            if cand.api is not None and cand.kind == "search" and await check_api_first(cand):
+            try:
+                await check_one(cand)
+            finally:
+                unstarted.started(cand)
+
+        async def check_one(cand: Candidate) -> None:
+            if api_first(cand) and await check_api_first(cand):
                 return
-            browser = not cand.tool.is_url_tool or flatten(cand.page_url) in drawn
+            browser = draws(cand)
             if not browser:
                 # Taken by a run only if its page turns out to be drawn after all.
                 browser_gate.set(drawing)
@@ -1275,6 +1311,7 @@ async def validate_candidates(
             # latter only later, through browser_gate): one order, so no two checks each hold
             # what the other waits for.
             async with slots, drawing if browser else contextlib.nullcontext():
+                unstarted.started(cand)
                 started = time.perf_counter()
                 if browser and pace.too_late(deadline, CHECK_RUNS, _warm(cand.tool)):
                     record(cand, "rejected", _OUT_OF_TIME, {}, started)
@@ -1332,6 +1369,7 @@ async def validate_candidates(
         # A run of a tool that opens a route in the fragment may show it in a page an earlier
         # run left, of this check or another (walt.engine.keeper): the application's code is
         # then started once, not once per check.
+        unstarted = _Unstarted(c for c in reads if draws(c) and not api_first(c))
         token = kept_documents.set(keeper)
         try:
             await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
