@@ -338,6 +338,67 @@ def test_a_hidden_id_a_suggestion_widget_fills_keeps_the_form_in_the_browser() -
     assert all("customer_id" not in t.input_names for t in tools)
 
 
+def test_a_suggestion_widget_with_no_name_is_the_input_and_its_hidden_id_no_constant() -> None:
+    # The box's word is never submitted; the id of the suggestion chosen is, prefilled
+    # with the last choice. The tool types the word, then chooses its suggestion.
+    from walt.core.models import InputStep, SelectChangeStep
+    from walt.engine.discovery.analyze import analyze
+    from walt.engine.discovery.candidates import build_candidates
+
+    page = analyze(
+        """<html><body><h1>Tides</h1><form action="/tides"><label for="hb">Harbour</label>
+        <input id="hb" value="Oban" role="combobox" aria-controls="list">
+        <ul id="list" role="listbox"></ul><input type="hidden" name="token" value="x1">
+        <input type="hidden" name="harbour_id" value="3"><button>Show</button></form>
+        </body></html>""",
+        "http://h/",
+    )
+    [form] = page.forms
+    box = form.fields[0]
+    assert (box.name, box.suggests, box.submitted, box.default) == ("harbour", True, False, "Oban")
+    assert form.script_filled == ("harbour_id",) and form.needs_browser  # named after it
+    [tool] = [c.tool for c in build_candidates([page]) if c.source == "form"]
+    assert tool.input_names == ("harbour",) and tool.url_template is None
+    typed, chosen = tool.steps[1], tool.steps[2]
+    assert isinstance(typed, InputStep) and typed.value == "{harbour}"
+    assert isinstance(chosen, SelectChangeStep) and chosen.selected_text == "{harbour}"
+    # Found by its id or label: it has no name to find it by.
+    assert [loc.by for loc in chosen.locators] == ["id", "label"]
+
+
+def test_a_hidden_field_named_after_the_widget_holds_its_last_choice() -> None:
+    from walt.engine.discovery.analyze import analyze
+
+    page = analyze(
+        """<form action="/forecast"><input name="city" id="city_text" value="Bergen"
+        aria-autocomplete="list"><input type="hidden" name="csrf" value="a9">
+        <input type="hidden" name="city_id" value="17"><button>Go</button></form>""",
+        "http://h/",
+    )
+    [form] = page.forms
+    assert form.script_filled == ("city_id",)  # the token is a constant
+    # Named after nothing, a box with no name sends its choice in the next hidden field.
+    unnamed = analyze(
+        """<form action="/tides"><input role="combobox" placeholder="Where?">
+        <input type="hidden" name="ref" value="3"><input type="hidden" name="v" value="2">
+        </form>""",
+        "http://h/",
+    )
+    assert unnamed.forms[0].script_filled == ("ref",)
+    assert unnamed.forms[0].fields[0].name == "where"
+    assert form.fields[0].suggests and form.fields[0].submitted
+    # A datalist's suggestion is written into the box itself: nothing to choose, no
+    # hidden field it fills unless sent empty or named after it.
+    listed = analyze(
+        """<form action="/s"><input name="q" list="words"><datalist id="words">
+        <option value="tide"></datalist><input type="hidden" name="lang" value="en">
+        <input type="hidden" name="q_id"></form>""",
+        "http://h/",
+    )
+    assert listed.forms[0].script_filled == ("q_id",)
+    assert not listed.forms[0].fields[0].suggests
+
+
 def test_hidden_fields_without_a_widget_stay_constants() -> None:
     from walt.engine.discovery.analyze import analyze
 

@@ -188,6 +188,13 @@ class Field:
     readonly: bool = False
     autocomplete: str | None = None
     maxlength: int | None = None
+    # A suggestion widget (WAI-ARIA's editable combobox): a word is typed, then one of the
+    # suggestions its script draws is chosen, as a person does.
+    suggests: bool = False
+    # False for a control with no name: it adds nothing to the entry list (HTML standard),
+    # so only a browser, whose script reads it, can give it a value. ``name`` is then
+    # what the control is called (its label, else its id), not a submitted name.
+    submitted: bool = True
 
 
 @attrs.frozen
@@ -252,8 +259,9 @@ class FormInfo:
     @property
     def needs_browser(self) -> bool:
         """The submission depends on what a script writes (a suggestion widget's hidden
-        id): only the page, in a browser, knows the value to send."""
-        return bool(self.script_filled)
+        id) or reads (a control with no name): only the page, in a browser, knows the
+        values to send."""
+        return bool(self.script_filled) or any(not f.submitted for f in self.fields)
 
     @property
     def visible_fields(self) -> tuple[Field, ...]:
@@ -451,9 +459,42 @@ def _common(doc: Document, control: Node) -> dict[str, object]:
     }
 
 
+def _suggests(control: Node) -> bool:
+    """A text input that is a suggestion widget (WAI-ARIA's combobox pattern: the role, or
+    ``aria-autocomplete`` saying a list is offered). A ``list`` of a ``datalist`` is not
+    one: the browser writes the chosen suggestion into the input itself."""
+    if control.tag != "input":
+        return False
+    declared = (attr(control, "type") or "text").strip().lower()
+    offered = (attr(control, "aria-autocomplete") or "").strip().lower() in ("list", "both")
+    return declared in ("text", "search", "") and (attr(control, "role") == "combobox" or offered)
+
+
+def _unnamed_widget(doc: Document, control: Node) -> Field | None:
+    """A suggestion widget with no name: its word is not submitted, the suggestion chosen
+    is (its script writes it into a hidden field). A tool input named after its label."""
+    if not _suggests(control) or _is_disabled(control):
+        return None
+    common = _common(doc, control)
+    called = str(common["label"] or common["element_id"] or common["placeholder"] or "")
+    called = re.sub(r"\W+", "_", called.lower()).strip("_")
+    if not called:
+        return None
+    return Field(
+        name=called,
+        kind="text",
+        default=attr(control, "value") or None,
+        suggests=True,
+        submitted=False,
+        **common,  # type: ignore[arg-type]
+    )
+
+
 def _field(doc: Document, control: Node) -> Field | None:
     name = attr(control, "name")
-    if not name or _is_disabled(control):
+    if not name:
+        return _unnamed_widget(doc, control)
+    if _is_disabled(control):
         return None
     common = _common(doc, control)
     if control.tag == "select":
@@ -526,6 +567,7 @@ def _field(doc: Document, control: Node) -> Field | None:
         integer=integer,
         checkbox_value=value if value is not None else "on",
         maxlength=_int(attr(control, "maxlength")),
+        suggests=_suggests(control),
         **common,  # type: ignore[arg-type]
     )
 
@@ -715,30 +757,48 @@ def _row_varying(prior: FormInfo, controls: list[Node]) -> tuple[tuple[str, tupl
     return _varying(prior, row)
 
 
-def _script_filled(controls: list[Node]) -> tuple[str, ...]:
-    """Hidden fields sent empty beside a suggestion widget (a combobox: ARIA's
+_ID_WORDS: Final = frozenset({"id", "ids", "pk", "key", "uuid", "code", "value", "val"})
+_BOX_WORDS: Final = frozenset({"text", "input", "field", "box", "name", "label", "search", "q"})
+
+
+def _script_filled(doc: Document, controls: list[Node]) -> tuple[str, ...]:
+    """Hidden fields a suggestion widget's script writes the chosen suggestion's id into,
+    so they are not constants of the form. Beside a widget (a combobox: ARIA's
     ``role=combobox`` or ``aria-autocomplete``, or an input with a ``list`` of
-    suggestions): the widget's script writes the chosen suggestion's id into them, so
-    they are not constants of the form."""
-    widget = any(
-        c.tag == "input"
+    suggestions): one sent empty, and one whose name shares a word with the widget's
+    name, id or label, past words that say "id" or "text box" (``city_id`` beside
+    ``city_text``: it holds the last choice). A widget with no name never submits its
+    word, so its choice travels in a hidden field: when none is named after it, the first
+    one after it."""
+    widgets = [
+        c
+        for c in controls
+        if c.tag == "input"
         and (
             attr(c, "role") == "combobox"
             or attr(c, "aria-autocomplete") is not None
             or attr(c, "list") is not None
         )
-        for c in controls
-    )
-    if not widget:
+    ]
+    if not widgets:
         return ()
-    return tuple(
-        name
-        for c in controls
+    hidden = [
+        (position, c, name)
+        for position, c in enumerate(controls)
         if c.tag == "input"
         and (attr(c, "type") or "").lower() == "hidden"
-        and not (attr(c, "value") or "")
         and (name := attr(c, "name"))
-    )
+    ]
+    filled = [name for _, c, name in hidden if not (attr(c, "value") or "")]
+    for widget in widgets:
+        said = " ".join(filter(None, (attr(widget, "name"), attr(widget, "id"))))
+        called = _words(f"{said} {doc.label_for(widget) or ''}") - _BOX_WORDS
+        named = [name for _, _, name in hidden if called & (_words(name) - _ID_WORDS)]
+        if not named and not attr(widget, "name"):
+            at = controls.index(widget)
+            named = [name for position, _, name in hidden if position > at][:1]
+        filled.extend(named)
+    return tuple(dict.fromkeys(filled))
 
 
 def _submission_charset(form: Node, page_encoding: str) -> str:
@@ -829,7 +889,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
             accept_charset=(attr(form, "accept-charset") or "").strip() or None,
             name=attr(form, "name"),
             charset=charset,
-            script_filled=_script_filled(controls),
+            script_filled=_script_filled(doc, controls),
             page_scripts=scripts,
         )
         if info.method == "dialog":

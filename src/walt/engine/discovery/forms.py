@@ -358,6 +358,8 @@ def _field_locators(field: Field, selector: str) -> tuple[Locator, ...]:
         out.append(Locator("label", field.label))
     if field.placeholder:
         out.append(Locator("placeholder", field.placeholder))
+    if not field.submitted:
+        return tuple(out)  # it has no name to find it by
     out.append(Locator("css", within(selector, f"[name={css_string(field.name)}]")))
     # "name" alone may match the same field of another form (a header search box): it
     # comes after the form-scoped CSS, which is exact.
@@ -816,6 +818,16 @@ def steps_candidate(
             term = name
         inputs.append(schema)
         steps.append(_field_step(field, name, selector, row=by_action))
+        if field.suggests:
+            # The word typed, then the suggestion it names chosen, as a person does: the
+            # widget's script writes the chosen record into the form (walt.engine.listbox).
+            steps.append(
+                SelectChangeStep(
+                    locators=_field_locators(field, selector),
+                    selected_text=f"{{{name}}}",
+                    description=f"Choose the suggestion {{{name}}}",
+                )
+            )
     choice = _submitter_input(form, taken)
     if choice is not None:
         inputs.append(choice[0])

@@ -46,6 +46,7 @@ from walt.core.models import (
     ClickStep,
     ResultsRegion,
     ScrollStep,
+    SelectChangeStep,
     Tool,
     ToolInput,
     Validation,
@@ -114,6 +115,11 @@ class _Rejected(Exception):
 
 class _Inert(_Rejected):
     """A search whose every word showed the same page as no word and a nonsense word."""
+
+
+class _Unproven(Exception):
+    """A check that could not gather the evidence it needs, with nothing against the tool:
+    the tool is kept, unvalidated, with the reason."""
 
 
 @attrs.frozen
@@ -250,7 +256,9 @@ class _Runner:
         self.pace = pace
         self.runs: list[dict[str, Any]] = []
 
-    async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
+    async def run(
+        self, tool: Tool, inputs: dict[str, Any], step_timeout: float | None = None
+    ) -> _Run:
         remaining = self.deadline - time.monotonic()
         warm = _warm(tool)
         if remaining <= RUN_FLOOR or (
@@ -271,7 +279,7 @@ class _Runner:
                 inputs=inputs,
                 auth=self.request.auth,
                 timeout=min(20.0, remaining),
-                step_timeout=min(8.0, remaining),
+                step_timeout=min(step_timeout or 8.0, remaining),
                 budget=budget,
                 include_html=True,
             )
@@ -295,10 +303,12 @@ class _Runner:
         doc = parse_html(html, result.final_url or "")
         return _Run(inputs, result, doc)
 
-    async def attempt(self, tool: Tool, inputs: dict[str, Any]) -> _Run | None:
+    async def attempt(
+        self, tool: Tool, inputs: dict[str, Any], step_timeout: float | None = None
+    ) -> _Run | None:
         """A run whose failure is information, not a verdict (an empty search may 400)."""
         try:
-            return await self.run(tool, inputs)
+            return await self.run(tool, inputs, step_timeout)
         except _Rejected as exc:
             if "time budget" in str(exc):
                 raise
@@ -401,9 +411,81 @@ async def _check_query(runner: _Runner, cand: Candidate, site: Site) -> _Outcome
     )
 
 
+PICK_STEP_TIMEOUT: Final = 3.0
+"""Seconds a word's suggestions are waited for when a suggestion widget is checked (a
+word the site does not know shows none, and its run fails after this)."""
+
+
+def _picked(cand: Candidate) -> bool:
+    """Whether the search's word is chosen among a suggestion widget's suggestions (the
+    tool types it, then chooses the suggestion it names)."""
+    wanted = f"{{{_term_name(cand)}}}"
+    return any(
+        isinstance(step, SelectChangeStep) and step.selected_text == wanted
+        for step in cand.tool.steps
+    )
+
+
+async def _check_pick(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
+    """A search whose word a suggestion widget turns into the record it names (its script
+    writes the record's id into a hidden field): two words the site suggests (the one the
+    widget showed, then the crawl's probe words) each list records that contain their
+    word, and not the same records. A word the site suggests nothing for fails the run
+    (no suggestion to choose, nothing is submitted), as it should: it is not tried on
+    purpose. With one such word only, the tool is kept unvalidated."""
+    term_name = _term_name(cand)
+    spec = next(i for i in cand.tool.inputs if i.name == term_name)
+    words = ([str(spec.default)] if spec.default else []) + _search_probes(site, cand)
+    shown: list[tuple[str, _Run, Found]] = []
+    tried: list[str] = []
+    unique: dict[str, str] = {}
+    for word in filter(None, words):
+        unique.setdefault(word.casefold(), word)  # the first spelling of each word
+    for word in list(unique.values())[:MAX_PROBES]:
+        tried.append(word)
+        run = await runner.attempt(cand.tool, {term_name: word}, PICK_STEP_TIMEOUT)
+        if run is None:
+            continue
+        others = [r.doc for _, r, _ in shown]
+        found = results_region(run.doc, others, term=word, chrome=site.chrome)
+        if found is None or found.share < MATCH_SHARE:
+            continue
+        shown.append((word, run, found))
+        if len(shown) == 2:
+            (first, _, one), (second, _, two) = shown
+            if one.keys == two.keys:
+                raise _Rejected(f"{first!r} and {second!r} listed the same records")
+            return _Outcome(
+                {
+                    "term": second,
+                    "results": len(two.records),
+                    "matching": round(two.share, 3),
+                    "nonsense": 0,
+                    "unfiltered": 0,
+                    "region": _region_evidence(two),
+                    "probes": tried,
+                    "suggested": [first, second],
+                },
+                two.region,
+                tuple(two.records),
+            )
+    if shown:
+        raise _Unproven(
+            f"only {shown[0][0]!r} of the words tried ({', '.join(map(repr, tried))}) is "
+            "one the site suggests and lists records for: a second is needed to tell the "
+            "choice matters"
+        )
+    raise _Rejected(
+        f"no word tried ({', '.join(map(repr, tried))}) was suggested and listed records "
+        "that contain it"
+    )
+
+
 async def _check_search(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     if _sql_box(cand):
         return await _check_sql(runner, cand, site)
+    if _picked(cand):
+        return await _check_pick(runner, cand, site)
     if cand.refused_words:
         return await _check_query(runner, cand, site)
     tool = cand.tool
@@ -1334,6 +1416,8 @@ async def validate_candidates(
                     # A search's API was judged first (above): judging it again after the
                     # browser check would repeat those runs, or overrule the confirmation.
                     record(cand, "rejected", str(exc), {}, started)
+                except _Unproven as exc:
+                    record(cand, "unvalidated", f"not proven: {exc}", {}, started)
                 except WaltError as exc:
                     record(cand, "rejected", exc.message, {}, started)
 
