@@ -152,9 +152,27 @@ def test_a_choice_holds_only_buttons_that_send_the_same_pair_to_the_same_place()
         <button name="export" value="csv">Export</button>
         <button name="scope" value="mine" formaction="/mine">Mine</button></form>""",
         "search",
+        path="s?",
     )
     assert tool.input("scope").enum == ("open", "all")
     assert _sent(tool, {"q": "x", "scope": "all"}) == URL + "s?q=x&scope=all"
+
+
+def test_a_button_that_sends_the_form_elsewhere_is_a_tool_of_its_own() -> None:
+    # HTML standard: the submitter's formaction and formmethod override the form's.
+    html = """<form action="/s"><input name="q">
+        <button name="scope" value="open">Open</button>
+        <button name="scope" value="mine" formaction="/mine">Mine</button>
+        <button formaction="/s" formmethod="post" name="save" value="1">Save search</button>
+        </form>"""
+    mine = tool_of(html, "search", path="mine")
+    assert _sent(mine, {"q": "x"}) == URL + "mine?q=x&scope=mine"
+    assert _sent(tool_of(html, "search", path="s?"), {"q": "x"}) == URL + "s?q=x&scope=open"
+    [posted] = [f for f in analyze(html, URL).forms if f.method == "post"]
+    assert posted.action == URL + "s" and posted.submit_text == "Save search"
+    # Its steps find the form by its field, not by an action its button overrides.
+    [steps] = [c.tool for c in build_candidates([analyze(html, URL)]) if not c.tool.url_template]
+    assert "/s" not in str(steps.steps[-1].locators[-1].value)  # type: ignore[union-attr]
 
 
 def test_a_first_button_without_a_name_sends_no_pair_and_offers_no_choice() -> None:

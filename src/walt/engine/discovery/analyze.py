@@ -801,6 +801,35 @@ def _script_filled(doc: Document, controls: list[Node]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(filled))
 
 
+def _elsewhere(doc: Document, form: Node, info: FormInfo) -> list[FormInfo]:
+    """The form as each later submit button with a ``formaction`` or ``formmethod`` that
+    sends it to another action or by another method submits it (HTML standard, form
+    submission: the submitter's attributes override the form's), that button its only
+    submitter; one per distinct (action, method)."""
+    seen = {(info.action, info.method)}
+    out: list[FormInfo] = []
+    for button in info.submitters[1:]:
+        if button.formaction is None and button.formmethod is None:
+            continue
+        written = button.formaction if button.formaction is not None else attr(form, "action")
+        action = doc.resolve(written) or doc.document_url
+        method = button.formmethod or _method(attr(form, "method")) or "get"
+        method = method if method in ("post", "dialog") else "get"
+        if (action, method) in seen:
+            continue
+        seen.add((action, method))
+        out.append(
+            attrs.evolve(
+                info,
+                action=action,
+                method=method,
+                submitters=(button,),
+                action_written="" if button.formaction is not None else info.action_written,
+            )
+        )
+    return out
+
+
 def _submission_charset(form: Node, page_encoding: str) -> str:
     """The first encoding ``accept-charset`` names that exists, else the page's encoding
     (HTML standard, "pick an encoding for the form")."""
@@ -906,6 +935,9 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         shapes.setdefault(shape, len(forms))
         quick[outline] = len(forms)
         forms.append(info)
+        # A later button that sends the form elsewhere is a function of its own (a
+        # second search over other data, an export): the form as that button submits it.
+        forms.extend(f for f in _elsewhere(doc, form, info) if f.method != "dialog")
     return forms
 
 

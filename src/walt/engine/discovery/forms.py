@@ -338,10 +338,13 @@ def group_forms(
 
 def form_selector(form: FormInfo, action_template: str) -> str:
     """A CSS selector for the form on any page of its kind: its stable id, else its action
-    when the action names no record, else the form that has its first named field."""
+    when the action names no record (and is the form's own, not its button's
+    ``formaction``), else the form that has its first named field."""
     if form.form_id and not is_generated_id(form.form_id):
         return f"form[id={css_string(form.form_id)}]"
-    if action_template and "{" not in action_template:
+    button = form.default_submitter
+    overridden = button is not None and button.formaction is not None
+    if action_template and "{" not in action_template and not overridden:
         return f"form[action*={css_string(action_template)}]"
     named = next((f.name for f in form.fields if f.kind != "hidden"), None)
     named = named or next((f.name for f in form.fields), None)
