@@ -18,7 +18,15 @@ import pytest
 
 import walt
 from tests.sites import Request, Response, Site, html, serve
-from walt.core.models import ClickStep, ElementStep, InputStep, Locator, NavigationStep
+from walt.core.models import (
+    ClickStep,
+    ElementStep,
+    InputStep,
+    KeyPressStep,
+    Locator,
+    NavigationStep,
+    Step,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -74,10 +82,16 @@ def consent_page(request: Request) -> Response:
         if label
         else ""
     )
+    banner = "" if request.arg("closable") == "none" else BANNER % button
     return html(
-        f"""<html><body>{BANNER % button}
+        f"""<html><body>{banner}
 <button id="show" onclick="document.getElementById('out').textContent='Shown'">Show</button>
-<p id="out"></p></body></html>"""
+<p id="out"></p><div style="height:3000px"></div>
+<label for="note">Note</label>
+<input id="note" oninput="document.getElementById('out').textContent='Typed ' + this.value">
+<div style="position:relative"><input id="name" style="height:40px;width:200px">
+<label for="name" style="position:absolute;left:0;top:0;width:200px;height:40px">Name
+</label></div></body></html>"""
     )
 
 
@@ -248,6 +262,45 @@ def test_a_banner_without_a_button_fails_the_step_naming_it(
     assert not result.ok and isinstance(result.error, walt.ClickInterceptedError)
     assert result.error.details["covering"] == "div#consent"
     assert "intercepts pointer events" in str(result.error.__cause__ or result.error.details)
+
+
+def _type_tool(site: Site, closable: str, box: str = "note", enter: bool = False) -> walt.Tool:
+    steps: tuple[Step, ...] = (
+        NavigationStep(url=site.url + f"consent?closable={closable}"),
+        InputStep(locators=(Locator("id", box),), value="{text}"),
+    )
+    if enter:
+        steps += (KeyPressStep(locators=(Locator("id", box),), key="Enter"),)
+    return walt.Tool(name="type", inputs=(walt.ToolInput("text"),), steps=steps)
+
+
+def test_typing_under_a_banner_closes_it_with_its_own_button_first(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    # The box lies below the fold, under the banner: scrolled to, uncovered, typed into.
+    result = client.execute(_type_tool(site, "1"), {"text": "tide"})
+    assert result.ok, result.error
+    assert "Typed tide" in result.data["main_text"]
+
+
+@pytest.mark.parametrize(("enter", "failing"), [(False, (1, "input")), (True, (2, "key_press"))])
+def test_typing_under_a_banner_without_a_button_fails_the_step_naming_it(
+    client: walt.UnifiedClient, site: Site, enter: bool, failing: tuple[int, str]
+) -> None:
+    # A person cannot reach the box: the step that would act through the banner (the
+    # typing that ends the steps, else the key press after it) fails and says why.
+    result = client.execute(_type_tool(site, "0", enter=enter), {"text": "tide"}, timeout=20)
+    assert not result.ok and isinstance(result.error, walt.ClickInterceptedError)
+    assert result.error.details["covering"] == "div#consent"
+    assert (result.error.details["step"], result.error.details["step_type"]) == failing
+
+
+def test_a_label_drawn_over_its_own_box_does_not_cover_it(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    result = client.execute(_type_tool(site, "none", box="name"), {"text": "Ada"})
+    assert result.ok, result.error
+    assert [s.status for s in result.steps] == ["ok", "ok"]
 
 
 def test_a_submit_that_opens_a_new_tab_is_followed_there(

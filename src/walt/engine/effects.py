@@ -545,9 +545,16 @@ class PageWatch:
 # Describes the element on top of the target's centre and marks its close button.
 COVERING_SCRIPT: Final = """(target) => {
   if (!target.isConnected) return {detached: true};
-  const box = target.getBoundingClientRect();
+  let box = target.getBoundingClientRect();
+  if (box.bottom <= 0 || box.top >= innerHeight || box.right <= 0 || box.left >= innerWidth) {
+    target.scrollIntoView({block: 'center', inline: 'nearest'});
+    box = target.getBoundingClientRect();
+  }
   const top = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
-  if (!top || target.contains(top)) return null;
+  // Its own label (a floating one) or a box around it passes a press on to it.
+  const own = top && top.closest('label');
+  if (!top || target.contains(top) || top.contains(target) || (own && own.control === target))
+    return null;
   let layer = top;
   while (layer.parentElement && layer.parentElement !== document.body &&
          getComputedStyle(layer).position === 'static') layer = layer.parentElement;
@@ -576,7 +583,8 @@ COVERING_SCRIPT: Final = """(target) => {
 
 async def close_covering(page: Page, target: Any, timeout: float) -> dict[str, Any] | None:
     """After a click on ``target`` was refused because another element receives the
-    pointer events there: what covers it (``covering``, tag#id.classes of its layer;
+    pointer events there, or before typing into it (scrolled into view first): what
+    covers it (``covering``, tag#id.classes of its layer;
     ``text``, its first 120 characters), with ``closed`` True when that layer had its own
     accept or close button (:data:`COVERING_SCRIPT`) and it was clicked (``timeout``
     seconds at most). ``{"detached": True}`` when the target left the document; None

@@ -401,7 +401,16 @@ class BrowserSteps:
                 with contextlib.suppress(Exception):
                     opens_tab = bool(await probe)
         elif isinstance(step, InputStep):
-            await _fill(target, render_text(step.value, values, system), timeout)
+            # What covers the box is found by the next step that acts on an element: a
+            # click (the browser's own hit test), a key press or a suggestion's click. Typing
+            # that ends the steps (a live filter) looks for itself.
+            follows = self._element_follows(index)
+            await _fill(
+                target,
+                render_text(step.value, values, system),
+                timeout,
+                _nothing if follows else lambda: self._uncover(index, step, target, timeout),
+            )
         elif isinstance(step, SelectChangeStep):
             chosen = values.get(_single_placeholder(step.selected_text) or "")
             wanted: str | list[str] = (
@@ -421,6 +430,7 @@ class BrowserSteps:
                 )
                 handled = False
         elif isinstance(step, KeyPressStep):
+            await self._uncover(index, step, target, timeout)
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
         if isinstance(step, InputStep) and self._element_follows(index):
             # Typing starts suggestion requests at most; the next step does not depend on
@@ -519,16 +529,37 @@ class BrowserSteps:
             raise first
         if covering is not None:
             if not covering.get("closed"):
-                raise ClickInterceptedError(
-                    f"step {index} ({step.type}): {covering['covering']} covers the target "
-                    f"and has no accept or close button ({covering['text'][:80]!r})",
-                    step=index,
-                    step_type=step.type,
-                    details={"covering": covering["covering"], "text": covering["text"]},
-                ) from first
+                raise _covered(index, step, covering) from first
             await self.watch.settle(timeout)
         remaining = max(0.5, timeout - (time.monotonic() - started))
         await target.click(timeout=remaining * 1000)
+
+    async def _uncover(self, index: int, step: Step, target: Any, timeout: float) -> None:
+        """Before typing or a key press: a layer over the element (a consent wall) is
+        closed with its own accept or close button, as for a click; one without such a
+        button fails the step (a person cannot reach the element either)."""
+        covering = await close_covering(self.page, target, timeout)
+        if covering is None or covering.get("detached"):
+            return  # nothing covers it; a box drawn again is found by the fill itself
+        if not covering.get("closed"):
+            raise _covered(index, step, covering)
+        await self.watch.settle(timeout)
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _covered(index: int, step: Step, covering: dict[str, Any]) -> ClickInterceptedError:
+    """The step's error when ``covering`` (what :func:`close_covering` found) lies over its
+    target and has no accept or close button."""
+    return ClickInterceptedError(
+        f"step {index} ({step.type}): {covering['covering']} covers the target "
+        f"and has no accept or close button ({covering['text'][:80]!r})",
+        step=index,
+        step_type=step.type,
+        details={"covering": covering["covering"], "text": covering["text"]},
+    )
 
 
 def _dialogs(guard: NetworkGuard, seen: int) -> str | None:
@@ -581,7 +612,12 @@ def _repeat_count(text: str, index: int, step_type: str = "click") -> int:
     return max(0, min(count, MAX_REPEAT))
 
 
-async def _fill(target: Any, text: str, timeout: float) -> None:
+async def _fill(
+    target: Any, text: str, timeout: float, uncover: Callable[[], Awaitable[None]]
+) -> None:
+    """Type ``text`` into ``target`` (``uncover`` first clears what covers a shown box),
+    or tick a checkbox for a boolean word, or set an unseen field's value as a script
+    would."""
     # Only a boolean-looking value can be meant for a checkbox: ask the type then only.
     if text.strip().lower() in _BOOLEAN_WORDS:
         kind = (await target.get_attribute("type", timeout=timeout * 1000) or "").lower()
@@ -597,6 +633,7 @@ async def _fill(target: Any, text: str, timeout: float) -> None:
         # form submits is its value, so set it as a script would.
         await target.evaluate(_SET_VALUE, text)
         return
+    await uncover()
     await target.fill(text, timeout=timeout * 1000)
 
 
