@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from walt.core.errors import ValidationError
-from walt.core.models import Tool, ToolInput
+from walt.core.models import ClickStep, Tool, ToolInput
 from walt.core.placeholders import render_url
 from walt.engine.discovery.analyze import analyze
 from walt.engine.discovery.candidates import build_candidates
@@ -170,9 +170,18 @@ def test_a_button_that_sends_the_form_elsewhere_is_a_tool_of_its_own() -> None:
     assert _sent(tool_of(html, "search", path="s?"), {"q": "x"}) == URL + "s?q=x&scope=open"
     [posted] = [f for f in analyze(html, URL).forms if f.method == "post"]
     assert posted.action == URL + "s" and posted.submit_text == "Save search"
-    # Its steps find the form by its field, not by an action its button overrides.
+    # Its steps press that button: found by its name, or by its own attributes inside the
+    # form, never as "the form's submit button" (the first one, the form's default).
     [steps] = [c.tool for c in build_candidates([analyze(html, URL)]) if not c.tool.url_template]
-    assert "/s" not in str(steps.steps[-1].locators[-1].value)  # type: ignore[union-attr]
+    click = steps.steps[-1]
+    assert isinstance(click, ClickStep)
+    assert [(loc.by, loc.value) for loc in click.locators] == [
+        ("role", "button"),
+        (
+            "css",
+            'form:has([name="q"]) [formaction="/s"][formmethod="post" i][name="save"][value="1"]',
+        ),
+    ]
 
 
 def test_a_first_button_without_a_name_sends_no_pair_and_offers_no_choice() -> None:
@@ -259,3 +268,17 @@ def test_a_range_stepping_off_whole_numbers_is_a_number_input() -> None:
         "filter",
     )
     assert tool.input("level").type == "number" and tool.input("level").default == 2.5
+
+
+def test_a_rows_button_that_sends_its_form_elsewhere_is_not_offered_alone() -> None:
+    # One form per row: its second button would need the row chosen first. Offering it
+    # from the first row's copy would act on that row.
+    rows = "".join(
+        f"""<form action="/items/{n}"><input type="hidden" name="id" value="{n}">
+        <button>View</button><button formaction="/items/delete" formmethod="post">Delete
+        </button></form>"""
+        for n in range(1, 5)
+    )
+    forms = analyze(f"<html><body>{rows}</body></html>", URL).forms
+    assert [f.method for f in forms] == ["get"]
+    assert not any(f.by_button for f in forms)

@@ -58,4 +58,7 @@ def test_a_return_address_to_a_view_shown_before_is_no_setting() -> None:
     # folder): a route that leaves it out may show it still.
     files = _idle(pages, APP + "#/files?path=%2Fdocs&sort=name")
     assert files.named == {"path", "sort"}
-    assert pages.take(APP + "#/files?sort=name") is not files
+    # Nor is a document's own path a view of its routes.
+    pages.showed(files, "http://app.test/docs")
+    other = _idle(pages, APP + "#/files?path=%2Fdocs")
+    assert other.named == {"path"}

@@ -399,6 +399,44 @@ def test_a_hidden_field_named_after_the_widget_holds_its_last_choice() -> None:
     assert not listed.forms[0].fields[0].suggests
 
 
+def test_a_search_box_with_suggestions_sends_its_own_word() -> None:
+    # Its suggestions only help to type the word: no suggestion has to be chosen, and the
+    # form stays a URL (no hidden field carries a choice).
+    from walt.engine.discovery.analyze import analyze
+    from walt.engine.discovery.candidates import build_candidates
+
+    page = analyze(
+        """<form action="/search"><label for="q">Search</label>
+        <input id="q" name="q" role="combobox" aria-autocomplete="list" aria-controls="s">
+        <ul id="s" role="listbox"></ul><input type="hidden" name="lang" value="en">
+        <button>Go</button></form>""",
+        "http://h/",
+    )
+    [form] = page.forms
+    assert not form.fields[0].suggests and not form.needs_browser
+    [tool] = [c.tool for c in build_candidates([page]) if c.source == "form"]
+    assert tool.url_template == "http://h/search?q={q}&lang=en"
+
+
+def test_a_nameless_widget_never_reaches_an_http_submission_nor_takes_a_fields_name() -> None:
+    from walt.engine.discovery.analyze import analyze
+    from walt.engine.discovery.candidates import build_candidates
+    from walt.engine.discovery.crawl import _search_box, _submission
+
+    page = analyze(
+        """<form action="/trips"><label for="c">City</label><input id="c" role="combobox"
+        aria-autocomplete="list"><input type="hidden" name="city_id" value="4">
+        <select name="city"><option>any</option><option>near</option></select>
+        <button>Find</button></form>""",
+        "http://h/",
+    )
+    [form] = page.forms
+    assert _submission(form) == "http://h/trips?city_id=4&city=any"
+    assert _search_box(form) is None  # its word is never sent: nothing to probe over HTTP
+    [tool] = [c.tool for c in build_candidates([page]) if c.source == "form"]
+    assert tool.input_names == ("city_text", "city")
+
+
 def test_hidden_fields_without_a_widget_stay_constants() -> None:
     from walt.engine.discovery.analyze import analyze
 

@@ -431,11 +431,13 @@ def test_a_forms_in_page_fallback_is_tried_only_when_every_word_showed_the_same_
         assert checked == [http]
 
 
-def test_a_search_the_api_validated_is_confirmed_after_every_browser_check_started(
+def test_a_search_the_api_validated_is_confirmed_after_the_checks_before_it_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The browser's confirmation adds certainty to a tool the API validated; a check not
-    # yet started may add a tool. With one drawing slot, the three checks run first.
+    # yet started may add a tool. With one drawing slot, the start page's three checks
+    # run before the confirmation of a search found on another page; a search of the
+    # start page itself is confirmed first, in its turn.
     import asyncio
     import time
     from types import SimpleNamespace
@@ -471,26 +473,66 @@ def test_a_search_the_api_validated_is_confirmed_after_every_browser_check_start
     monkeypatch.setattr(validate, "_summary", lambda kind, evidence: kind)
 
     page = "http://app.test/#/items"
-    search = Tool(
-        name="search_items",
-        kind="search",
-        inputs=(ToolInput("q"),),
-        steps=(NavigationStep(url=page + "?q={q}"),),
+
+    def checked_in_order(search_page: str) -> list[str]:
+        search = Tool(
+            name="search_items",
+            kind="search",
+            inputs=(ToolInput("q"),),
+            steps=(NavigationStep(url=search_page + "?q={q}"),),
+        )
+        api = ApiRequest(url="http://app.test/api?q={q}")
+        cands = [Candidate(search, "script", search_page, api=api)]
+        for kind in ("filter", "sort", "paginate"):
+            steps = (NavigationStep(url=page + "?" + kind + "={v}"),)
+            tool = Tool(name=kind, kind=kind, inputs=(ToolInput("v"),), steps=steps)
+            cands.append(Candidate(tool, "script", page))
+        events.clear()
+        verdicts = asyncio.run(
+            validate.validate_candidates(
+                SimpleNamespace(),  # type: ignore[arg-type]
+                cands,
+                [],
+                DiscoverRequest(url=page),
+                CostMeter(PriceTable(), None),
+                deadline=time.monotonic() + 60,
+            )
+        )
+        assert [v.status for v in verdicts] == ["validated"] * 4
+        return list(events)
+
+    checks = ["start filter", "start sort", "start paginate"]
+    assert checked_in_order("http://app.test/#/search") == [*checks, "confirm"]
+    assert checked_in_order(page) == ["confirm", *checks]
+
+
+def test_a_search_forms_other_button_that_posts_is_never_run_in_discovery() -> None:
+    # "Save this search" posts the form elsewhere: its words cannot tell it writes nothing.
+    import asyncio
+    import time
+    from types import SimpleNamespace
+
+    from walt.core.costs import CostMeter, PriceTable
+    from walt.core.messages import DiscoverRequest
+    from walt.engine.discovery import validate
+    from walt.engine.discovery.analyze import analyze
+    from walt.engine.discovery.candidates import build_candidates
+
+    page = analyze(
+        """<form action="/search"><label>Search <input name="q"></label><button>Search</button>
+        <button formaction="/saved" formmethod="post">Search and save</button></form>""",
+        "http://h/",
     )
-    cands = [Candidate(search, "script", page, api=ApiRequest(url="http://app.test/api?q={q}"))]
-    for kind in ("filter", "sort", "paginate"):
-        steps = (NavigationStep(url=page + "?" + kind + "={v}"),)
-        tool = Tool(name=kind, kind=kind, inputs=(ToolInput("v"),), steps=steps)
-        cands.append(Candidate(tool, "script", page))
-    verdicts = asyncio.run(
+    [posted] = [c for c in build_candidates([page]) if c.form and c.form.method == "post"]
+    assert posted.kind == "search" and posted.form is not None and posted.form.by_button
+    (verdict,) = asyncio.run(
         validate.validate_candidates(
-            SimpleNamespace(),  # type: ignore[arg-type]
-            cands,
-            [],
-            DiscoverRequest(url=page),
+            SimpleNamespace(),  # type: ignore[arg-type]  # a run would fail: none is made
+            [posted],
+            [page],
+            DiscoverRequest(url="http://h/", validate_writes=True),
             CostMeter(PriceTable(), None),
             deadline=time.monotonic() + 60,
         )
     )
-    assert [v.status for v in verdicts] == ["validated"] * 4
-    assert events == ["start filter", "start sort", "start paginate", "confirm"]
+    assert verdict.status == "unvalidated" and verdict.reason.startswith("not run")

@@ -67,16 +67,19 @@ def route_keys(url: str) -> frozenset[str]:
 def setting_keys(url: str, views: Collection[str]) -> frozenset[str]:
     """The names of the query parameters of ``url``'s route that may set a state a later
     route could inherit: all of :func:`route_keys` but a return address, a parameter
-    whose value is an address (``/...`` or ``scheme://...``) of one of ``views``, the
-    view paths (:func:`walt.core.routes.view_path`) of the routes the site's pages showed
-    before (``returnTo=/runs?order=asc`` after ``#/runs``): it says where a view goes
-    back to, which no other view shows. A path of a view nobody showed (``path=/docs``
-    of a file browser) may be a setting and counts."""
+    whose value is an address (a path, or a URL of ``url``'s origin) of one of
+    ``views``, the view paths (:func:`walt.core.routes.view_path`) of the fragment
+    routes the site's pages showed before (``returnTo=/runs?order=asc`` after
+    ``#/runs``): it says where a view goes back to, which no other view shows. A path
+    of a view nobody showed (``path=/docs`` of a file browser) may be a setting and
+    counts."""
     shown = set(views)
+    origin = urlsplit(url).netloc
     keys: set[str] = set()
     for key, value in parse_qsl(urlsplit(flatten(url)).query, keep_blank_values=True):
-        address = value.startswith("/") or "://" in value
-        if not (address and shown and view_path(value) in shown):
+        # A path of this site, or a URL of this origin (another site's is no view here).
+        address = value.startswith("/") or urlsplit(value).netloc == origin != ""
+        if not (address and view_path(value) in shown):
             keys.add(key)
     return frozenset(keys)
 

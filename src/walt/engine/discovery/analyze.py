@@ -255,6 +255,9 @@ class FormInfo:
     # The page runs scripts: one may handle the form's submit event itself (fetch the
     # results and draw them in place), which its HTTP submission never shows.
     page_scripts: bool = False
+    # The form as a later submit button submits it (its formaction or formmethod), that
+    # button its only submitter: not what pressing Enter in the form does.
+    by_button: bool = False
 
     @property
     def needs_browser(self) -> bool:
@@ -460,14 +463,22 @@ def _common(doc: Document, control: Node) -> dict[str, object]:
 
 
 def _suggests(control: Node) -> bool:
-    """A text input that is a suggestion widget (WAI-ARIA's combobox pattern: the role, or
-    ``aria-autocomplete`` saying a list is offered). A ``list`` of a ``datalist`` is not
-    one: the browser writes the chosen suggestion into the input itself."""
-    if control.tag != "input":
+    """An editable text input that is a suggestion widget (WAI-ARIA's combobox pattern:
+    the role, or ``aria-autocomplete`` saying a list is offered), whose suggestions are
+    options a script draws, to be clicked. Not a ``list`` of a ``datalist`` (the browser
+    writes the chosen suggestion into the input itself), nor a read-only combobox (a
+    list box chosen from, not typed into: walt.engine.listbox)."""
+    if control.tag != "input" or attr(control, "readonly") is not None:
         return False
     declared = (attr(control, "type") or "text").strip().lower()
     offered = (attr(control, "aria-autocomplete") or "").strip().lower() in ("list", "both")
     return declared in ("text", "search", "") and (attr(control, "role") == "combobox" or offered)
+
+
+def _offers_words(control: Node) -> bool:
+    """A suggestion widget (:func:`_suggests`) or an input with a ``datalist``: a box
+    whose script may write the chosen suggestion's id into a hidden field."""
+    return _suggests(control) or (control.tag == "input" and attr(control, "list") is not None)
 
 
 def _unnamed_widget(doc: Document, control: Node) -> Field | None:
@@ -758,10 +769,14 @@ def _row_varying(prior: FormInfo, controls: list[Node]) -> tuple[tuple[str, tupl
 
 
 _ID_WORDS: Final = frozenset({"id", "ids", "pk", "key", "uuid", "code", "value", "val"})
-_BOX_WORDS: Final = frozenset({"text", "input", "field", "box", "name", "label", "search", "q"})
+# Words of a box's name, id or label that say what kind of box it is, or join words.
+_BOX_WORDS: Final = frozenset(
+    {"text", "input", "field", "box", "name", "label", "search", "find", "enter", "type"}
+    | {"for", "the", "and", "your", "with", "from", "into"}
+)
 
 
-def _script_filled(doc: Document, controls: list[Node]) -> tuple[str, ...]:
+def _script_filled(doc: Document, controls: list[Node]) -> tuple[tuple[str, ...], set[str]]:
     """Hidden fields a suggestion widget's script writes the chosen suggestion's id into,
     so they are not constants of the form. Beside a widget (a combobox: ARIA's
     ``role=combobox`` or ``aria-autocomplete``, or an input with a ``list`` of
@@ -769,19 +784,11 @@ def _script_filled(doc: Document, controls: list[Node]) -> tuple[str, ...]:
     name, id or label, past words that say "id" or "text box" (``city_id`` beside
     ``city_text``: it holds the last choice). A widget with no name never submits its
     word, so its choice travels in a hidden field: when none is named after it, the first
-    one after it."""
-    widgets = [
-        c
-        for c in controls
-        if c.tag == "input"
-        and (
-            attr(c, "role") == "combobox"
-            or attr(c, "aria-autocomplete") is not None
-            or attr(c, "list") is not None
-        )
-    ]
+    one after it. Also returns the names of the named widgets a hidden field is named
+    after (their choice, not only their word, is what the form sends)."""
+    widgets = [(at, c) for at, c in enumerate(controls) if _offers_words(c)]
     if not widgets:
-        return ()
+        return (), set()
     hidden = [
         (position, c, name)
         for position, c in enumerate(controls)
@@ -790,15 +797,19 @@ def _script_filled(doc: Document, controls: list[Node]) -> tuple[str, ...]:
         and (name := attr(c, "name"))
     ]
     filled = [name for _, c, name in hidden if not (attr(c, "value") or "")]
-    for widget in widgets:
+    carried: set[str] = set()
+    for at, widget in widgets:
         said = " ".join(filter(None, (attr(widget, "name"), attr(widget, "id"))))
-        called = _words(f"{said} {doc.label_for(widget) or ''}") - _BOX_WORDS
+        called = {w for w in _words(f"{said} {doc.label_for(widget) or ''}") if len(w) > 1}
+        called -= _BOX_WORDS
         named = [name for _, _, name in hidden if called & (_words(name) - _ID_WORDS)]
-        if not named and not attr(widget, "name"):
-            at = controls.index(widget)
+        own = attr(widget, "name")
+        if named and own:
+            carried.add(own)
+        if not named and not own:
             named = [name for position, _, name in hidden if position > at][:1]
         filled.extend(named)
-    return tuple(dict.fromkeys(filled))
+    return tuple(dict.fromkeys(filled)), carried
 
 
 def _elsewhere(doc: Document, form: Node, info: FormInfo) -> list[FormInfo]:
@@ -825,6 +836,7 @@ def _elsewhere(doc: Document, form: Node, info: FormInfo) -> list[FormInfo]:
                 method=method,
                 submitters=(button,),
                 action_written="" if button.formaction is not None else info.action_written,
+                by_button=True,
             )
         )
     return out
@@ -861,6 +873,7 @@ def _with_charset_name(field: Field, charset: str) -> Field:
 
 def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
     forms: list[FormInfo] = []
+    elsewhere: list[tuple[int, list[FormInfo]]] = []  # by the position of their form
     shapes: dict[tuple[object, ...], int] = {}
     page_title = doc.title
     headings = _Headings(doc)
@@ -880,6 +893,13 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
             )
             continue
         fields = [f for f in (_field(doc, c) for c in controls) if f is not None]
+        filled, carried = _script_filled(doc, controls)
+        # A named box's own word is submitted: its suggestions only help type it, unless
+        # a hidden field named after it carries the one chosen.
+        fields = [
+            attrs.evolve(f, suggests=False) if f.submitted and f.name not in carried else f
+            for f in fields
+        ]
         fields = _merge_groups(fields)
         fields = [
             attrs.evolve(f, label=_group_label(doc, controls, f.name))
@@ -918,7 +938,7 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
             accept_charset=(attr(form, "accept-charset") or "").strip() or None,
             name=attr(form, "name"),
             charset=charset,
-            script_filled=_script_filled(doc, controls),
+            script_filled=filled,
             page_scripts=scripts,
         )
         if info.method == "dialog":
@@ -937,7 +957,13 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         forms.append(info)
         # A later button that sends the form elsewhere is a function of its own (a
         # second search over other data, an export): the form as that button submits it.
-        forms.extend(f for f in _elsewhere(doc, form, info) if f.method != "dialog")
+        elsewhere.append((len(forms) - 1, _elsewhere(doc, form, info)))
+    for position, others in elsewhere:
+        base = forms[position]
+        if base.repeats > 1 or base.varying or base.row_action is not None:
+            continue  # a row's button needs the row chosen first: not offered on its own
+        room = max(0, MAX_FORMS - len(forms))
+        forms.extend([f for f in others if f.method != "dialog"][:room])
     return forms
 
 

@@ -223,8 +223,8 @@ def _submission(form: FormInfo, term_field: str | None = None, term: str = "") -
         return None
     pairs: list[tuple[str, str]] = []
     for field in form.fields:
-        if field.kind == "password":
-            continue
+        if field.kind == "password" or not field.submitted:
+            continue  # a control with no name adds nothing to the entry list
         if field.name == term_field:
             pairs.append((field.name, term))
         elif field.kind in ("checkbox", "radio") or field.multiple:
@@ -243,10 +243,14 @@ def _submission(form: FormInfo, term_field: str | None = None, term: str = "") -
 def _search_box(form: FormInfo) -> str | None:
     for field in form.fields:
         words = f"{field.name} {field.label} {field.placeholder}".lower()
-        if field.kind == "text" and (
-            form.role_search
-            or any(w in words for w in ("search", "query", "keyword", "find"))
-            or field.name.lower() in ("q", "s", "query", "search", "term", "keywords")
+        if (
+            field.kind == "text"
+            and field.submitted
+            and (
+                form.role_search
+                or any(w in words for w in ("search", "query", "keyword", "find"))
+                or field.name.lower() in ("q", "s", "query", "search", "term", "keywords")
+            )
         ):
             return field.name
     return None

@@ -47,6 +47,7 @@ from walt.engine.discovery.analyze import (
     Field,
     FormInfo,
     PageAnalysis,
+    Submitter,
     is_generated_id,
 )
 from walt.engine.discovery.semantics import (
@@ -346,8 +347,9 @@ def form_selector(form: FormInfo, action_template: str) -> str:
     overridden = button is not None and button.formaction is not None
     if action_template and "{" not in action_template and not overridden:
         return f"form[action*={css_string(action_template)}]"
-    named = next((f.name for f in form.fields if f.kind != "hidden"), None)
-    named = named or next((f.name for f in form.fields), None)
+    submitted = [f for f in form.fields if f.submitted]
+    named = next((f.name for f in submitted if f.kind != "hidden"), None)
+    named = named or next((f.name for f in submitted), None)
     if named:
         return f"form:has([name={css_string(named)}])"
     return "form"
@@ -399,8 +401,30 @@ def _submit_locators(
             out.append(Locator("role", "button", role_name=submitter.text))
         if submitter.outside and form.form_id:
             out.append(Locator("css", f"[form={css_string(form.form_id)}][type=submit]"))
-    out.append(Locator("css", within(selector, "[type=submit]")))
+        own = _own_attributes(submitter)
+        if own:
+            out.append(Locator("css", within(selector, own)))
+    if not form.by_button:
+        # Any submit button of the form: not for a later button's own submission (the
+        # first one found would be the form's default button).
+        out.append(Locator("css", within(selector, "[type=submit]")))
     return tuple(out)
+
+
+def _own_attributes(submitter: Submitter) -> str:
+    """A CSS compound selector for a button that sends its form elsewhere: its formaction
+    and formmethod, with its name and value ("" for a button that has neither of the
+    first two)."""
+    parts = []
+    if submitter.formaction is not None:
+        parts.append(f"[formaction={css_string(submitter.formaction)}]")
+    if submitter.formmethod is not None:  # an enumerated attribute: any case
+        parts.append(f"[formmethod={css_string(submitter.formmethod)} i]")
+    if parts and submitter.name:
+        parts.append(f"[name={css_string(submitter.name)}]")
+        if submitter.value:
+            parts.append(f"[value={css_string(submitter.value)}]")
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -783,6 +807,7 @@ def steps_candidate(
         # One form per row: the row is chosen by its record id, written into the first
         # row's form (the id is all that differs between them).
         selector = f"css={selector} >> nth=0"
+    submitted = {f.name for f in form.fields if f.submitted}
     for field in form.fields:
         if field.name in varying and kind not in READ_KINDS:
             name = input_name(
@@ -811,7 +836,10 @@ def steps_candidate(
             continue
         if field.kind == "hidden":
             continue
-        name = input_name(field.name, taken)
+        called = field.name
+        if not field.submitted and called in submitted:
+            called += "_text"  # named after its label: a submitted field keeps that name
+        name = input_name(called, taken)
         schema = _input_for(field, name, for_url=False, keep_default=keep_default)
         if schema is None:
             continue

@@ -20,7 +20,7 @@ from urllib.parse import urldefrag
 
 import attrs
 
-from walt.core.routes import has_route, view_path
+from walt.core.routes import has_route, unflatten, view_path
 from walt.engine.keeper import route_keys, setting_keys
 
 if TYPE_CHECKING:
@@ -63,7 +63,8 @@ class RoutePages:
         that leaves it out could inherit (not a return address to a view a page of the
         site showed: walt.engine.keeper.setting_keys)."""
         loaded.named |= setting_keys(url, self._views)
-        self._views.add(view_path(url))
+        if has_route(unflatten(url)):  # a document's own path is no view of its routes
+            self._views.add(view_path(url))
 
     def take(self, url: str, *, showing: bool = False) -> LoadedPage | None:
         """An idle page whose document shows ``url``'s route in place, if one is kept,

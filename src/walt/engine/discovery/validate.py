@@ -32,7 +32,7 @@ import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -47,6 +47,7 @@ from walt.core.models import (
     ResultsRegion,
     ScrollStep,
     SelectChangeStep,
+    Step,
     Tool,
     ToolInput,
     Validation,
@@ -212,24 +213,29 @@ class _Pace:
 
 
 class _Unstarted:
-    """The browser checks not started yet (each one's run, not its wait for a slot)."""
+    """The browser checks not started yet (each one's runs, not its wait for a slot), in
+    the order checks start in: ``order`` holds every candidate in that order, ``counted``
+    tells the browser checks among them."""
 
-    def __init__(self, checks: Iterable[Candidate]) -> None:
-        self._left = {id(c) for c in checks}
-        self._none = asyncio.Event()
-        if not self._left:
-            self._none.set()
+    def __init__(self, order: Sequence[Candidate], counted: Callable[[Candidate], bool]) -> None:
+        self._rank = {id(c): n for n, c in enumerate(order)}
+        self._events = {id(c): asyncio.Event() for c in order if counted(c)}
 
     def started(self, cand: Candidate) -> None:
         """``cand``'s check started its runs, or ended without them (idempotent)."""
-        self._left.discard(id(cand))
-        if not self._left:
-            self._none.set()
+        event = self._events.get(id(cand))
+        if event is not None:
+            event.set()
 
-    async def none_left(self, deadline: float) -> None:
-        """Return once every check has started, or at ``deadline`` (monotonic seconds)."""
+    async def ahead_started(self, cand: Candidate, deadline: float) -> None:
+        """Return once every browser check that comes before ``cand`` in the order has
+        started, or at ``deadline`` (monotonic seconds)."""
+        rank = self._rank.get(id(cand), len(self._rank))
+        ahead = [e.wait() for key, e in self._events.items() if self._rank[key] < rank]
+        if not ahead:
+            return  # without a pause, in which later checks could take the slots first
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._none.wait(), max(0.0, deadline - time.monotonic()))
+            await asyncio.wait_for(asyncio.gather(*ahead), max(0.0, deadline - time.monotonic()))
 
 
 def _warm(tool: Tool) -> bool:
@@ -256,9 +262,7 @@ class _Runner:
         self.pace = pace
         self.runs: list[dict[str, Any]] = []
 
-    async def run(
-        self, tool: Tool, inputs: dict[str, Any], step_timeout: float | None = None
-    ) -> _Run:
+    async def run(self, tool: Tool, inputs: dict[str, Any]) -> _Run:
         remaining = self.deadline - time.monotonic()
         warm = _warm(tool)
         if remaining <= RUN_FLOOR or (
@@ -279,7 +283,7 @@ class _Runner:
                 inputs=inputs,
                 auth=self.request.auth,
                 timeout=min(20.0, remaining),
-                step_timeout=min(step_timeout or 8.0, remaining),
+                step_timeout=min(8.0, remaining),
                 budget=budget,
                 include_html=True,
             )
@@ -303,12 +307,10 @@ class _Runner:
         doc = parse_html(html, result.final_url or "")
         return _Run(inputs, result, doc)
 
-    async def attempt(
-        self, tool: Tool, inputs: dict[str, Any], step_timeout: float | None = None
-    ) -> _Run | None:
+    async def attempt(self, tool: Tool, inputs: dict[str, Any]) -> _Run | None:
         """A run whose failure is information, not a verdict (an empty search may 400)."""
         try:
-            return await self.run(tool, inputs, step_timeout)
+            return await self.run(tool, inputs)
         except _Rejected as exc:
             if "time budget" in str(exc):
                 raise
@@ -412,18 +414,18 @@ async def _check_query(runner: _Runner, cand: Candidate, site: Site) -> _Outcome
 
 
 PICK_STEP_TIMEOUT: Final = 3.0
-"""Seconds a word's suggestions are waited for when a suggestion widget is checked (a
-word the site does not know shows none, and its run fails after this)."""
+"""Seconds the choice of a word's suggestion waits for it when a suggestion widget is
+checked (a word the site does not know shows none, and its run fails after this)."""
+
+
+def _chooses(step: Step, term_name: str) -> bool:
+    return isinstance(step, SelectChangeStep) and step.selected_text == f"{{{term_name}}}"
 
 
 def _picked(cand: Candidate) -> bool:
     """Whether the search's word is chosen among a suggestion widget's suggestions (the
     tool types it, then chooses the suggestion it names)."""
-    wanted = f"{{{_term_name(cand)}}}"
-    return any(
-        isinstance(step, SelectChangeStep) and step.selected_text == wanted
-        for step in cand.tool.steps
-    )
+    return any(_chooses(step, _term_name(cand)) for step in cand.tool.steps)
 
 
 async def _check_pick(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
@@ -436,6 +438,14 @@ async def _check_pick(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
     term_name = _term_name(cand)
     spec = next(i for i in cand.tool.inputs if i.name == term_name)
     words = ([str(spec.default)] if spec.default else []) + _search_probes(site, cand)
+    # A word the site does not know shows no suggestion: its choice gives up sooner.
+    tool = attrs.evolve(
+        cand.tool,
+        steps=tuple(
+            attrs.evolve(step, timeout=PICK_STEP_TIMEOUT) if _chooses(step, term_name) else step
+            for step in cand.tool.steps
+        ),
+    )
     shown: list[tuple[str, _Run, Found]] = []
     tried: list[str] = []
     unique: dict[str, str] = {}
@@ -443,7 +453,7 @@ async def _check_pick(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
         unique.setdefault(word.casefold(), word)  # the first spelling of each word
     for word in list(unique.values())[:MAX_PROBES]:
         tried.append(word)
-        run = await runner.attempt(cand.tool, {term_name: word}, PICK_STEP_TIMEOUT)
+        run = await runner.attempt(tool, {term_name: word})
         if run is None:
             continue
         others = [r.doc for _, r, _ in shown]
@@ -460,8 +470,6 @@ async def _check_pick(runner: _Runner, cand: Candidate, site: Site) -> _Outcome:
                     "term": second,
                     "results": len(two.records),
                     "matching": round(two.share, 3),
-                    "nonsense": 0,
-                    "unfiltered": 0,
                     "region": _region_evidence(two),
                     "probes": tried,
                     "suggested": [first, second],
@@ -1343,7 +1351,7 @@ async def validate_candidates(
         async def check_api_first(cand: Candidate) -> bool:
             """A search its page answers from the site's JSON API: judged on the API (HTTP
             calls, not waiting for the browser checks), then confirmed by one browser run
-            once every browser check has started (:func:`_confirm_api`); validated on the
+            once the browser checks before it have started (:func:`_confirm_api`); validated on the
             API alone when no browser run fits before the deadline. False when the API
             check does not hold (the browser check follows)."""
             started = time.perf_counter()
@@ -1357,8 +1365,8 @@ async def validate_candidates(
                 finally:
                     browser_gate.reset(gate)
                 # A confirmation adds certainty to a tool, a check not yet started may add a
-                # tool: the latter take the drawing slots first.
-                await unstarted.none_left(deadline)
+                # tool: those that come first in the order take the drawing slots first.
+                await unstarted.ahead_started(cand, deadline)
                 async with drawing:
                     outcome = await _confirmed_in_time(runner, cand, outcome)
             except (_Rejected, WaltError) as exc:
@@ -1446,6 +1454,11 @@ async def validate_candidates(
                 # looks like display options could still change data.
                 record(cand, "unvalidated", "not run: a POST form that is not a search", {})
                 continue
+            if post and cand.form is not None and cand.form.by_button:
+                # A second button that posts a search form elsewhere ("Save this search",
+                # "Email me the results") may well write: its words alone cannot tell.
+                record(cand, "unvalidated", "not run: a search form's other button that posts", {})
+                continue
             reads.append(cand)
         # Checks start in this order (the slots are taken first come, first served): what the
         # page the caller pointed at offers is what they asked about, so it is checked first
@@ -1453,10 +1466,11 @@ async def validate_candidates(
         # A run of a tool that opens a route in the fragment may show it in a page an earlier
         # run left, of this check or another (walt.engine.keeper): the application's code is
         # then started once, not once per check.
-        unstarted = _Unstarted(c for c in reads if draws(c) and not api_first(c))
+        order = _start_page_first(reads, request.url)
+        unstarted = _Unstarted(order, lambda c: draws(c) and not api_first(c))
         token = kept_documents.set(keeper)
         try:
-            await asyncio.gather(*(check(c) for c in _start_page_first(reads, request.url)))
+            await asyncio.gather(*(check(c) for c in order))
         finally:
             # Closed: should a check raise, a run of another that ends later gives its page
             # back to be released rather than kept.
@@ -1499,6 +1513,12 @@ def _summary(kind: str, evidence: dict[str, Any]) -> str:
             f"the example query {evidence['term']!r} gave {evidence['results']} results, "
             f"unlike no query ({evidence['unfiltered']}) and a nonsense query "
             f"({evidence['nonsense']})"
+        )
+    if kind == "search" and evidence.get("suggested"):
+        first, second = evidence["suggested"]
+        return (
+            f"the suggestions {first!r} and {second!r} each listed their own records "
+            f"({evidence['results']} for {second!r}, {evidence['matching']:.0%} containing it)"
         )
     if kind == "search" and "unfiltered" not in evidence:  # checked through the API only
         unconfirmed = evidence.get("browser") == _NOT_CONFIRMED
