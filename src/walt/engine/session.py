@@ -148,6 +148,10 @@ class BrowserSession:
         )
         if private_cache:
             await cdp.send("Network.clearBrowserCache")
+        # A tab a closing tab opened may be reported only now: closed before any request
+        # of it can pass the proxy again.
+        for late in [page for page in self.context.pages if page is not self.page]:
+            await late.close()
         guard.proxy.resume()
 
     async def close(self) -> None:
