@@ -437,6 +437,26 @@ def test_a_nameless_widget_never_reaches_an_http_submission_nor_takes_a_fields_n
     assert tool.input_names == ("city_text", "city")
 
 
+def test_a_list_boxs_own_search_box_is_no_field() -> None:
+    # A select replaced by a script-drawn list box: its search box (a nameless combobox)
+    # narrows the options, and the choice goes to the select the form submits.
+    from walt.engine.discovery.analyze import analyze
+    from walt.engine.discovery.candidates import build_candidates
+
+    page = analyze(
+        """<form id="filters" action="/books"><div class="picker"><input class="focus"
+        role="button"><input role="combobox" aria-autocomplete="list" aria-owns="r">
+        <ul id="r" role="listbox"></ul></div><select name="genre" style="display:none">
+        <option>fiction</option><option>poetry</option></select><button>Apply</button>
+        </form>""",
+        "http://h/",
+    )
+    [form] = page.forms
+    assert [f.name for f in form.fields] == ["genre"] and not form.needs_browser
+    [tool] = [c.tool for c in build_candidates([page]) if c.source == "form"]
+    assert tool.url_template == "http://h/books?genre={genre}"
+
+
 def test_hidden_fields_without_a_widget_stay_constants() -> None:
     from walt.engine.discovery.analyze import analyze
 

@@ -501,6 +501,16 @@ def _unnamed_widget(doc: Document, control: Node) -> Field | None:
     )
 
 
+def _chosen(field: Field | None, carried: bool) -> Field | None:
+    """``field`` as the form uses it: a suggestion widget whose choice no hidden field
+    carries (``carried``) chooses nothing; a named one's own word is submitted (its
+    suggestions only help to type it), a nameless one is no field (a list box's own
+    search box, whose choice goes to a ``select``)."""
+    if field is None or not field.suggests or carried:
+        return field
+    return attrs.evolve(field, suggests=False) if field.submitted else None
+
+
 def _field(doc: Document, control: Node) -> Field | None:
     name = attr(control, "name")
     if not name:
@@ -776,16 +786,17 @@ _BOX_WORDS: Final = frozenset(
 )
 
 
-def _script_filled(doc: Document, controls: list[Node]) -> tuple[tuple[str, ...], set[str]]:
+def _script_filled(doc: Document, controls: list[Node]) -> tuple[tuple[str, ...], set[int]]:
     """Hidden fields a suggestion widget's script writes the chosen suggestion's id into,
     so they are not constants of the form. Beside a widget (a combobox: ARIA's
     ``role=combobox`` or ``aria-autocomplete``, or an input with a ``list`` of
     suggestions): one sent empty, and one whose name shares a word with the widget's
     name, id or label, past words that say "id" or "text box" (``city_id`` beside
     ``city_text``: it holds the last choice). A widget with no name never submits its
-    word, so its choice travels in a hidden field: when none is named after it, the first
-    one after it. Also returns the names of the named widgets a hidden field is named
-    after (their choice, not only their word, is what the form sends)."""
+    word, so its choice travels in a hidden field: when none is named after it, the
+    named control right after it when that is a hidden field (a list box's own search
+    box, whose choice goes to a ``select``, fills none). Also returns the positions in
+    ``controls`` of the widgets such a hidden field carries the choice of."""
     widgets = [(at, c) for at, c in enumerate(controls) if _offers_words(c)]
     if not widgets:
         return (), set()
@@ -797,17 +808,17 @@ def _script_filled(doc: Document, controls: list[Node]) -> tuple[tuple[str, ...]
         and (name := attr(c, "name"))
     ]
     filled = [name for _, c, name in hidden if not (attr(c, "value") or "")]
-    carried: set[str] = set()
+    carried: set[int] = set()
     for at, widget in widgets:
         said = " ".join(filter(None, (attr(widget, "name"), attr(widget, "id"))))
         called = {w for w in _words(f"{said} {doc.label_for(widget) or ''}") if len(w) > 1}
         called -= _BOX_WORDS
         named = [name for _, _, name in hidden if called & (_words(name) - _ID_WORDS)]
-        own = attr(widget, "name")
-        if named and own:
-            carried.add(own)
-        if not named and not own:
-            named = [name for position, _, name in hidden if position > at][:1]
+        if not named and not attr(widget, "name"):
+            following = next((c for c in controls[at + 1 :] if attr(c, "name")), None)
+            named = [name for _, c, name in hidden if c is following][:1]
+        if named:
+            carried.add(at)
         filled.extend(named)
     return tuple(dict.fromkeys(filled)), carried
 
@@ -892,13 +903,9 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
                 prior, repeats=prior.repeats + 1, varying=_row_varying(prior, controls)
             )
             continue
-        fields = [f for f in (_field(doc, c) for c in controls) if f is not None]
         filled, carried = _script_filled(doc, controls)
-        # A named box's own word is submitted: its suggestions only help type it, unless
-        # a hidden field named after it carries the one chosen.
         fields = [
-            attrs.evolve(f, suggests=False) if f.submitted and f.name not in carried else f
-            for f in fields
+            f for at, c in enumerate(controls) if (f := _chosen(_field(doc, c), at in carried))
         ]
         fields = _merge_groups(fields)
         fields = [
