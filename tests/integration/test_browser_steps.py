@@ -91,7 +91,11 @@ def consent_page(request: Request) -> Response:
 <input id="note" oninput="document.getElementById('out').textContent='Typed ' + this.value">
 <div style="position:relative"><input id="name" style="height:40px;width:200px">
 <label for="name" style="position:absolute;left:0;top:0;width:200px;height:40px">Name
-</label></div></body></html>"""
+</label></div>
+<div style="position:relative"><input id="memo" style="height:40px;width:200px"
+ oninput="document.getElementById('out').textContent='Memo ' + this.value">
+<div style="position:absolute;left:60px;top:5px;width:80px;height:30px;background:#eee">
+Help</div></div></body></html>"""
     )
 
 
@@ -293,6 +297,15 @@ def test_typing_under_a_banner_without_a_button_fails_the_step_naming_it(
     assert not result.ok and isinstance(result.error, walt.ClickInterceptedError)
     assert result.error.details["covering"] == "div#consent"
     assert (result.error.details["step"], result.error.details["step_type"]) == failing
+
+
+def test_a_badge_over_part_of_the_box_does_not_stop_the_keyboard(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    # A person clicks beside it; typing, and Enter after it, reach the box.
+    result = client.execute(_type_tool(site, "none", box="memo", enter=True), {"text": "Ada"})
+    assert result.ok, result.error
+    assert "Memo Ada" in result.data["main_text"]
 
 
 def test_a_label_drawn_over_its_own_box_does_not_cover_it(

@@ -189,6 +189,7 @@ def test_a_return_address_to_a_view_shown_before_sets_nothing() -> None:
     assert setting_keys(f"{APP}?next=http%3A%2F%2Fapp.test%2F%23%2Fruns", {"/runs"}) == set()
     # Another site's address is no view of this one.
     assert setting_keys(f"{APP}?next=http%3A%2F%2Fevil.test%2F%23%2Fruns", {"/runs"}) == {"next"}
+    assert setting_keys(f"{APP}?next=%2F%2Fevil.test%2F%23%2Fruns", {"/runs"}) == {"next"}
     assert setting_keys(settings, {"/models"}) == {"returnTo", "tab"}
     assert setting_keys(settings, ()) == {"returnTo", "tab"}
     # Values that are no address count whatever views were shown.

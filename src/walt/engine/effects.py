@@ -546,6 +546,7 @@ class PageWatch:
 COVERING_SCRIPT: Final = """(target) => {
   if (!target.isConnected) return {detached: true};
   let box = target.getBoundingClientRect();
+  if (!box.width || !box.height) return null;  // not drawn: nothing is over it
   if (box.bottom <= 0 || box.top >= innerHeight || box.right <= 0 || box.left >= innerWidth) {
     target.scrollIntoView({block: 'center', inline: 'nearest'});
     box = target.getBoundingClientRect();
@@ -576,18 +577,28 @@ COVERING_SCRIPT: Final = """(target) => {
     'button, [role=button], a, input[type=button], input[type=submit]')];
   const closer = buttons.find(b => words.test(label(b)));
   if (closer) closer.setAttribute('data-walt-closer', '1');
+  // A layer that takes the page (a dialog, a wall one sees), not a badge over part of
+  // it nor a transparent backdrop an open menu lays out to catch the next click.
+  const area = layer.getBoundingClientRect();
+  const seen = (layer.innerText || '').trim() !== '' ||
+    !/^(transparent|rgba\\(.*,\\s*0\\))$/.test(getComputedStyle(layer).backgroundColor);
+  const modal = layer.getAttribute('aria-modal') === 'true' ||
+    ['dialog', 'alertdialog'].includes(layer.getAttribute('role')) ||
+    (seen && area.width * area.height >= 0.5 * innerWidth * innerHeight);
   return {covering: describe(layer), text: (layer.innerText || '').trim().slice(0, 120),
-          closer: Boolean(closer)};
+          closer: Boolean(closer), modal};
 }"""
 
 
 async def close_covering(page: Page, target: Any, timeout: float) -> dict[str, Any] | None:
     """After a click on ``target`` was refused because another element receives the
     pointer events there, or before typing into it (scrolled into view first): what
-    covers it (``covering``, tag#id.classes of its layer;
-    ``text``, its first 120 characters), with ``closed`` True when that layer had its own
-    accept or close button (:data:`COVERING_SCRIPT`) and it was clicked (``timeout``
-    seconds at most). ``{"detached": True}`` when the target left the document; None
+    covers it (``covering``, tag#id.classes of its layer; ``text``, its first 120
+    characters; ``modal``, whether it takes the page: ``aria-modal``, a dialog role, or
+    half the viewport or more when it shows text or a background), with ``closed``
+    True when that layer had its own accept or close button (:data:`COVERING_SCRIPT`)
+    and it was clicked (``timeout`` seconds at most). ``{"detached": True}`` when the
+    target left the document; None
     when nothing covers it (any more), or the page cannot tell (it is navigating). Raises
     what Playwright raises when the button cannot be clicked."""
     try:

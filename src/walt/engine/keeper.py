@@ -78,7 +78,8 @@ def setting_keys(url: str, views: Collection[str]) -> frozenset[str]:
     keys: set[str] = set()
     for key, value in parse_qsl(urlsplit(flatten(url)).query, keep_blank_values=True):
         # A path of this site, or a URL of this origin (another site's is no view here).
-        address = value.startswith("/") or urlsplit(value).netloc == origin != ""
+        path = value.startswith("/") and not value.startswith("//")  # "//h/" names a host
+        address = path or urlsplit(value).netloc == origin != ""
         if not (address and view_path(value) in shown):
             keys.add(key)
     return frozenset(keys)

@@ -127,6 +127,10 @@ class BrowserSession:
             raise RuntimeError("tabs kept opening while the context was reset")
         # Nothing can reach the context now: what the job left is known in full.
         await guard.end_tasks()
+        # A tab a closing tab opened may be reported only now: closed before the storage
+        # is cleared (one reported later still fails the reset, below).
+        for late in [page for page in self.context.pages if page is not self.page]:
+            await late.close()
         private_cache = await guard.cache_checked()
         if not self.resettable():  # seen late: credentials sent, or too many origins
             raise RuntimeError("the context can no longer be reset")
@@ -148,10 +152,9 @@ class BrowserSession:
         )
         if private_cache:
             await cdp.send("Network.clearBrowserCache")
-        # A tab a closing tab opened may be reported only now: closed before any request
-        # of it can pass the proxy again.
-        for late in [page for page in self.context.pages if page is not self.page]:
-            await late.close()
+        if len(self.context.pages) != 1:
+            # A tab reported after the storage was cleared may have written to it.
+            raise RuntimeError("a tab opened while the context was reset")
         guard.proxy.resume()
 
     async def close(self) -> None:

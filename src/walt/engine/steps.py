@@ -34,6 +34,7 @@ from walt.core.errors import (
     WaltError,
     translate,
 )
+from walt.core.logging import get_logger
 from walt.core.models import (
     AgentStep,
     ClickStep,
@@ -64,6 +65,8 @@ Extractor = Callable[["Page", RunState, ExtractPageContentStep], Awaitable[dict[
 """How the executor reads a page for an extract step (it knows the tool's results region)."""
 
 __all__ = ["BrowserSteps", "wheel_to_end"]
+
+log = get_logger(__name__)
 
 _BOOLEAN_WORDS: Final = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off"})
 _TRUE_WORDS: Final = frozenset({"true", "1", "yes", "on"})
@@ -536,14 +539,19 @@ class BrowserSteps:
 
     async def _uncover(self, index: int, step: Step, target: Any, timeout: float) -> None:
         """Before typing or a key press: a layer over the element (a consent wall) is
-        closed with its own accept or close button, as for a click; one without such a
-        button fails the step (a person cannot reach the element either)."""
+        closed with its own accept or close button, as for a click. One without such a
+        button fails the step when it takes the page (a dialog, a wall: a person could
+        neither focus the element nor see what it does); a badge over part of it (a
+        transparent backdrop, a chat button) does not stop the keyboard."""
         covering = await close_covering(self.page, target, timeout)
         if covering is None or covering.get("detached"):
             return  # nothing covers it; a box drawn again is found by the fill itself
-        if not covering.get("closed"):
+        if covering.get("closed"):
+            await self.watch.settle(timeout)
+        elif covering.get("modal"):
             raise _covered(index, step, covering)
-        await self.watch.settle(timeout)
+        else:
+            log.debug("step %d: typing past %s", index, covering["covering"])
 
 
 async def _nothing() -> None:

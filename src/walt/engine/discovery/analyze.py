@@ -501,14 +501,33 @@ def _unnamed_widget(doc: Document, control: Node) -> Field | None:
     )
 
 
-def _chosen(field: Field | None, carried: bool) -> Field | None:
-    """``field`` as the form uses it: a suggestion widget whose choice no hidden field
-    carries (``carried``) chooses nothing; a named one's own word is submitted (its
-    suggestions only help to type it), a nameless one is no field (a list box's own
-    search box, whose choice goes to a ``select``)."""
-    if field is None or not field.suggests or carried:
+def _chosen(field: Field | None, carried: bool, narrows: bool) -> Field | None:
+    """``field`` as the form uses it. A suggestion widget whose choice no hidden field
+    carries (``carried``) chooses nothing: its word is typed (a named one's is submitted,
+    a nameless one's a script may read). A nameless box that narrows a list box's options
+    (``narrows``: a ``select`` a script replaced sits beside it) is no field: the choice
+    goes to that ``select``."""
+    if field is None or (field.submitted and not field.suggests):
         return field
-    return attrs.evolve(field, suggests=False) if field.submitted else None
+    if not field.submitted and narrows:
+        return None
+    return field if carried else attrs.evolve(field, suggests=False)
+
+
+def _narrowing(controls: list[Node]) -> set[int]:
+    """Positions in ``controls`` of the nameless boxes whose nearest named control, before
+    or after them, is a ``select``: the search box of a list box a script draws in the
+    select's place (select2, choices.js, tom-select put it on either side)."""
+    named = [at for at, c in enumerate(controls) if attr(c, "name")]
+    out: set[int] = set()
+    for at, c in enumerate(controls):
+        if c.tag != "input" or attr(c, "name"):
+            continue
+        before = [n for n in named if n < at][-1:]
+        after = [n for n in named if n > at][:1]
+        if any(controls[n].tag == "select" for n in before + after):
+            out.add(at)
+    return out
 
 
 def _field(doc: Document, control: Node) -> Field | None:
@@ -794,9 +813,10 @@ def _script_filled(doc: Document, controls: list[Node]) -> tuple[tuple[str, ...]
     name, id or label, past words that say "id" or "text box" (``city_id`` beside
     ``city_text``: it holds the last choice). A widget with no name never submits its
     word, so its choice travels in a hidden field: when none is named after it, the
-    named control right after it when that is a hidden field (a list box's own search
-    box, whose choice goes to a ``select``, fills none). Also returns the positions in
-    ``controls`` of the widgets such a hidden field carries the choice of."""
+    named control right after it when that is a hidden field sent empty or named for an
+    id (a list box's own search box, whose choice goes to a ``select``, fills none).
+    Also returns the positions in ``controls`` of the widgets such a hidden field
+    carries the choice of."""
     widgets = [(at, c) for at, c in enumerate(controls) if _offers_words(c)]
     if not widgets:
         return (), set()
@@ -815,8 +835,14 @@ def _script_filled(doc: Document, controls: list[Node]) -> tuple[tuple[str, ...]
         called -= _BOX_WORDS
         named = [name for _, _, name in hidden if called & (_words(name) - _ID_WORDS)]
         if not named and not attr(widget, "name"):
+            # The named control right after it, when a hidden field sent empty or named
+            # for an id (not a token or a page number that happens to follow).
             following = next((c for c in controls[at + 1 :] if attr(c, "name")), None)
-            named = [name for _, c, name in hidden if c is following][:1]
+            named = [
+                name
+                for _, c, name in hidden
+                if c is following and (not (attr(c, "value") or "") or _words(name) & _ID_WORDS)
+            ]
         if named:
             carried.add(at)
         filled.extend(named)
@@ -904,8 +930,11 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
             )
             continue
         filled, carried = _script_filled(doc, controls)
+        narrowing = _narrowing(controls)
         fields = [
-            f for at, c in enumerate(controls) if (f := _chosen(_field(doc, c), at in carried))
+            f
+            for at, c in enumerate(controls)
+            if (f := _chosen(_field(doc, c), at in carried, at in narrowing))
         ]
         fields = _merge_groups(fields)
         fields = [

@@ -1018,7 +1018,9 @@ class Crawler:
                 continue  # the page's script answers this form; it was tried in the browser
             submission = _submission(form)
             if submission:
-                self._enqueue(_Entry(submission, 0, entry.hops + 1, "form", "", page.url))
+                # The button's words, for the check a link's text gets ("Empty cart").
+                text = form.submit_text
+                self._enqueue(_Entry(submission, 0, entry.hops + 1, "form", text, page.url))
             self._probe(form, entry, page.url)
 
     def _probe(self, form: FormInfo, entry: _Entry, page_url: str) -> None:

@@ -402,7 +402,9 @@ def _submit_locators(
         if submitter.outside and form.form_id:
             out.append(Locator("css", f"[form={css_string(form.form_id)}][type=submit]"))
         own = _own_attributes(submitter)
-        if own:
+        if own and submitter.outside and form.form_id:
+            out.append(Locator("css", f"[form={css_string(form.form_id)}]{own}"))
+        elif own:
             out.append(Locator("css", within(selector, own)))
     if not form.by_button:
         # Any submit button of the form: not for a later button's own submission (the
@@ -418,8 +420,8 @@ def _own_attributes(submitter: Submitter) -> str:
     parts = []
     if submitter.formaction is not None:
         parts.append(f"[formaction={css_string(submitter.formaction)}]")
-    if submitter.formmethod is not None:  # an enumerated attribute: any case
-        parts.append(f"[formmethod={css_string(submitter.formmethod)} i]")
+    if submitter.formmethod is not None:
+        parts.append("[formmethod]")  # as written it may be any case, or an invalid value
     if parts and submitter.name:
         parts.append(f"[name={css_string(submitter.name)}]")
         if submitter.value:

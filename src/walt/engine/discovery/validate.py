@@ -231,11 +231,12 @@ class _Unstarted:
         """Return once every browser check that comes before ``cand`` in the order has
         started, or at ``deadline`` (monotonic seconds)."""
         rank = self._rank.get(id(cand), len(self._rank))
-        ahead = [e.wait() for key, e in self._events.items() if self._rank[key] < rank]
+        ahead = [e for key, e in self._events.items() if self._rank[key] < rank and not e.is_set()]
         if not ahead:
             return  # without a pause, in which later checks could take the slots first
+        waits = asyncio.gather(*(e.wait() for e in ahead))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*ahead), max(0.0, deadline - time.monotonic()))
+            await asyncio.wait_for(waits, max(0.0, deadline - time.monotonic()))
 
 
 def _warm(tool: Tool) -> bool:
