@@ -460,6 +460,9 @@ CSRF_FIELD = '<input type="hidden" name="csrf_token" value="a9">'
     [
         f'<div class="picker"><input role="button">{PICKER_BOX}</ul></div>{GENRE_SELECT}',
         f'{GENRE_SELECT}<div class="picker">{PICKER_BOX}</ul></div>{CSRF_FIELD}',
+        # A nameless select (an operator: equals, greater than) beside a named value box.
+        f'<div class="picker">{PICKER_BOX}</ul></div><select><option>equals</option></select>'
+        f'<input name="genre">{CSRF_FIELD}',
     ],
 )
 def test_a_list_boxs_own_search_box_is_no_field(inside: str) -> None:

@@ -515,16 +515,17 @@ def _chosen(field: Field | None, carried: bool, narrows: bool) -> Field | None:
 
 
 def _narrowing(controls: list[Node]) -> set[int]:
-    """Positions in ``controls`` of the nameless boxes whose nearest named control, before
-    or after them, is a ``select``: the search box of a list box a script draws in the
-    select's place (select2, choices.js, tom-select put it on either side)."""
-    named = [at for at, c in enumerate(controls) if attr(c, "name")]
+    """Positions in ``controls`` of the nameless boxes whose nearest control before or
+    after them, past other nameless inputs (a list box's focus target), is a ``select``:
+    the search box of a list box a script draws in the select's place (select2,
+    choices.js and tom-select put it on either side; the select may have no name)."""
+    solid = [at for at, c in enumerate(controls) if c.tag != "input" or attr(c, "name")]
     out: set[int] = set()
     for at, c in enumerate(controls):
         if c.tag != "input" or attr(c, "name"):
             continue
-        before = [n for n in named if n < at][-1:]
-        after = [n for n in named if n > at][:1]
+        before = [n for n in solid if n < at][-1:]
+        after = [n for n in solid if n > at][:1]
         if any(controls[n].tag == "select" for n in before + after):
             out.add(at)
     return out
