@@ -17,7 +17,7 @@ import pytest
 
 import walt
 from tests.sites import Request, Response, Site, html, serve
-from walt.core.models import ClickStep, InputStep, Locator, NavigationStep
+from walt.core.models import ClickStep, InputStep, KeyPressStep, Locator, NavigationStep
 from walt.engine.dom import parse_html
 from walt.engine.extract import extract_document
 
@@ -96,9 +96,25 @@ def declarative(request: Request) -> Response:
     )
 
 
+def whole_app(request: Request) -> Response:
+    # One component is the whole page (the size of the viewport): the box inside it is
+    # not covered by it, though a document asked about the point answers the host.
+    return html(
+        "<!doctype html><html><head><title>App</title></head><body>"
+        '<book-app style="display:block;min-height:100vh;background:#fafafa"></book-app><script>'
+        "customElements.define('book-app', class extends HTMLElement { connectedCallback() {"
+        "  const root = this.attachShadow({mode: 'open'});"
+        "  root.innerHTML = '<h1>Find a book</h1><label for=\"q\">Search books</label>' +"
+        '    \'<input id="q" type="search"><p id="out"></p>\';'
+        "  root.getElementById('q').addEventListener('keydown', e => { if (e.key === 'Enter')"
+        "    root.getElementById('out').textContent = 'Looked for ' + e.target.value; });"
+        "}});</script></body></html>"
+    )
+
+
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
-    routes = {"/": home, "/search": search, "/shelf": declarative}
+    routes = {"/": home, "/search": search, "/shelf": declarative, "/app": whole_app}
     with serve(routes) as served:
         yield served
 
@@ -124,6 +140,24 @@ def test_locators_reach_into_a_components_shadow_root(
     assert "/search?q=harbour" in (result.final_url or "")
     # The rows live in <book-list>'s shadow root: read from the rendered document.
     assert _titles(result) == ["Harbour Lights at Dawn", "The Silent Harbour"]
+
+
+def test_a_key_press_reaches_a_box_inside_a_component_that_fills_the_page(
+    client: walt.UnifiedClient, site: Site
+) -> None:
+    box = (Locator("label", "Search books"),)
+    tool = walt.Tool(
+        name="look_up",
+        inputs=(walt.ToolInput("q"),),
+        steps=(
+            NavigationStep(url=site.url + "app"),
+            InputStep(locators=box, value="{q}"),
+            KeyPressStep(locators=box, key="Enter"),
+        ),
+    )
+    result = client.execute(tool, {"q": "coast"})
+    assert result.ok, result.error
+    assert "Looked for coast" in str(result.data.get("main_text", ""))
 
 
 def test_a_search_form_inside_a_shadow_root_is_discovered_and_validated(

@@ -551,10 +551,18 @@ COVERING_SCRIPT: Final = """(target) => {
     target.scrollIntoView({block: 'center', inline: 'nearest'});
     box = target.getBoundingClientRect();
   }
-  const top = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+  // Asked of the target's own tree: a document answers a shadow root's host.
+  const root = target.getRootNode();
+  const top = (root.elementFromPoint ? root : document)
+    .elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+  // Whether inner is outer or inside it, across shadow roots.
+  const holds = (outer, inner) => {
+    for (let n = inner; n; n = n.parentNode || n.host) if (n === outer) return true;
+    return false;
+  };
   // Its own label (a floating one) or a box around it passes a press on to it.
   const own = top && top.closest('label');
-  if (!top || target.contains(top) || top.contains(target) || (own && own.control === target))
+  if (!top || holds(target, top) || holds(top, target) || (own && own.control === target))
     return null;
   let layer = top;
   while (layer.parentElement && layer.parentElement !== document.body &&
