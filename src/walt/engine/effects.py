@@ -606,9 +606,9 @@ async def close_covering(page: Page, target: Any, timeout: float) -> dict[str, A
     half the viewport or more when it shows text or a background), with ``closed``
     True when that layer had its own accept or close button (:data:`COVERING_SCRIPT`)
     and it was clicked (``timeout`` seconds at most). ``{"detached": True}`` when the
-    target left the document; None
-    when nothing covers it (any more), or the page cannot tell (it is navigating). Raises
-    what Playwright raises when the button cannot be clicked."""
+    target left the document; None when nothing covers it (any more), or the page cannot
+    tell (it is navigating). Raises what Playwright raises when the button cannot be
+    clicked."""
     try:
         covering: dict[str, Any] | None = await target.evaluate(COVERING_SCRIPT)
     except Exception:

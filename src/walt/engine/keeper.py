@@ -73,14 +73,13 @@ def setting_keys(url: str, views: Collection[str]) -> frozenset[str]:
     ``#/runs``): it says where a view goes back to, which no other view shows. A path
     of a view nobody showed (``path=/docs`` of a file browser) may be a setting and
     counts."""
-    shown = set(views)
     origin = urlsplit(url).netloc
     keys: set[str] = set()
     for key, value in parse_qsl(urlsplit(flatten(url)).query, keep_blank_values=True):
         # A path of this site, or a URL of this origin (another site's is no view here).
         path = value.startswith("/") and not value.startswith("//")  # "//h/" names a host
         address = path or urlsplit(value).netloc == origin != ""
-        if not (address and view_path(value) in shown):
+        if not (address and view_path(value) in views):
             keys.add(key)
     return frozenset(keys)
 

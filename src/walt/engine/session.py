@@ -117,20 +117,14 @@ class BrowserSession:
         guard.follow_popups = False  # the guard closes a tab that opens from now on
         await guard.proxy.pause()
         await self.page.goto("about:blank")
-        for _ in range(MAX_TAB_ROUNDS):  # a tab may open another as it closes
-            others = [page for page in self.context.pages if page is not self.page]
-            if not others:
-                break
-            for other in others:
-                await other.close()
+        await self._close_other_tabs()
         if len(self.context.pages) != 1:
             raise RuntimeError("tabs kept opening while the context was reset")
         # Nothing can reach the context now: what the job left is known in full.
         await guard.end_tasks()
         # A tab a closing tab opened may be reported only now: closed before the storage
         # is cleared (one reported later still fails the reset, below).
-        for late in [page for page in self.context.pages if page is not self.page]:
-            await late.close()
+        await self._close_other_tabs()
         private_cache = await guard.cache_checked()
         if not self.resettable():  # seen late: credentials sent, or too many origins
             raise RuntimeError("the context can no longer be reset")
@@ -156,6 +150,16 @@ class BrowserSession:
             # A tab reported after the storage was cleared may have written to it.
             raise RuntimeError("a tab opened while the context was reset")
         guard.proxy.resume()
+
+    async def _close_other_tabs(self) -> None:
+        """Close every tab of the context but the session's own, in rounds (a tab may open
+        another as it closes), :data:`MAX_TAB_ROUNDS` at most."""
+        for _ in range(MAX_TAB_ROUNDS):
+            others = [page for page in self.context.pages if page is not self.page]
+            if not others:
+                return
+            for other in others:
+                await other.close()
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -392,6 +392,7 @@ class BrowserSteps:
         system = self.run.system
         opens_tab = False
         handled: bool | None = True  # a selection's own handlers in the markup (see _select)
+        follows = False  # typing that a step acting on an element follows (InputStep only)
         self.watch.before_action()
         if isinstance(step, ClickStep):
             # Sent beside the click rather than before it: whether the target opens
@@ -435,7 +436,7 @@ class BrowserSteps:
         elif isinstance(step, KeyPressStep):
             await self._uncover(index, step, target, timeout)
             await target.press(render_text(step.key, values, system), timeout=timeout * 1000)
-        if isinstance(step, InputStep) and self._element_follows(index):
+        if isinstance(step, InputStep) and follows:
             # Typing starts suggestion requests at most; the next step does not depend on
             # their end (choosing a suggestion is a click that waits for its element).
             # Typing that ends the steps is read next: a live filter's effect (a debounce,

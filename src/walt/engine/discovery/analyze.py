@@ -524,9 +524,8 @@ def _narrowing(controls: list[Node]) -> set[int]:
     for at, c in enumerate(controls):
         if c.tag != "input" or attr(c, "name"):
             continue
-        before = [n for n in solid if n < at][-1:]
-        after = [n for n in solid if n > at][:1]
-        if any(controls[n].tag == "select" for n in before + after):
+        i = bisect.bisect_left(solid, at)  # the nearest on either side
+        if any(controls[n].tag == "select" for n in solid[max(0, i - 1) : i + 1]):
             out.add(at)
     return out
 
@@ -860,10 +859,7 @@ def _elsewhere(doc: Document, form: Node, info: FormInfo) -> list[FormInfo]:
     for button in info.submitters[1:]:
         if button.formaction is None and button.formmethod is None:
             continue
-        written = button.formaction if button.formaction is not None else attr(form, "action")
-        action = doc.resolve(written) or doc.document_url
-        method = button.formmethod or _method(attr(form, "method")) or "get"
-        method = method if method in ("post", "dialog") else "get"
+        action, method, written = _sent_to(doc, form, button)
         if (action, method) in seen:
             continue
         seen.add((action, method))
@@ -873,11 +869,27 @@ def _elsewhere(doc: Document, form: Node, info: FormInfo) -> list[FormInfo]:
                 action=action,
                 method=method,
                 submitters=(button,),
-                action_written="" if button.formaction is not None else info.action_written,
+                action_written=written,
                 by_button=True,
             )
         )
     return out
+
+
+def _sent_to(doc: Document, form: Node, button: Submitter | None) -> tuple[str, str, str]:
+    """Where ``button`` sends ``form`` (HTML standard, form submission: the submitter's
+    ``formaction`` and ``formmethod`` override the form's): the action resolved, the
+    method (``get``, ``post`` or ``dialog``), and the action as written (``""`` when the
+    button's ``formaction`` overrides it)."""
+    overrides = button is not None and button.formaction is not None
+    written = attr(form, "action")
+    action = doc.resolve(button.formaction if button and overrides else written)
+    method = (button.formmethod if button else None) or _method(attr(form, "method")) or "get"
+    return (
+        action or doc.document_url,
+        method if method in ("post", "dialog") else "get",
+        "" if overrides else (written or "").strip(),
+    )
 
 
 def _submission_charset(form: Node, page_encoding: str) -> str:
@@ -948,20 +960,12 @@ def _forms(doc: Document, encoding: str = "utf-8") -> list[FormInfo]:
         heading, legend = headings.before(form), _legend(form)
         charset = _submission_charset(form, encoding)
         # The default button's formaction and formmethod decide where Enter submits to.
-        default = submitters[0] if submitters else None
-        action = attr(form, "action")
-        if default is not None and default.formaction is not None:
-            action = default.formaction
-        method = _method(attr(form, "method")) or "get"
-        if default is not None and default.formmethod is not None:
-            method = default.formmethod
+        action, method, written = _sent_to(doc, form, submitters[0] if submitters else None)
         info = FormInfo(
             page_url=doc.url,
-            action=doc.resolve(action) or doc.document_url,
-            action_written=""
-            if default is not None and default.formaction is not None
-            else (attr(form, "action") or "").strip(),
-            method="post" if method == "post" else ("dialog" if method == "dialog" else "get"),
+            action=action,
+            action_written=written,
+            method=method,
             fields=tuple(_with_charset_name(f, charset) for f in fields),
             submitters=tuple(submitters),
             form_id=attr(form, "id"),
